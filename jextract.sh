@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Regenerates java.lang.foreign bindings from the C headers in native-headers/ with jextract, into
+# target/generated-sources/jextract (package io.github.panamashm.jextract). The normal build never
+# needs this: the project's own bindings live in src/main/java. `mvn -Pjextract verify` runs this
+# script and a test that checks the project's layouts, descriptors and constants against the output.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+jextract=
+if [ -n "${JEXTRACT_HOME:-}" ] && [ -x "$JEXTRACT_HOME/bin/jextract" ]; then
+  jextract=$JEXTRACT_HOME/bin/jextract
+elif command -v jextract >/dev/null 2>&1; then
+  jextract=$(command -v jextract)
+fi
+if [ -z "$jextract" ]; then
+  cat >&2 <<'MSG'
+jextract.sh: jextract was not found (looked in $JEXTRACT_HOME/bin and on PATH).
+Get a build for JDK 22 or later from https://jdk.java.net/jextract/ (or build it from
+https://github.com/openjdk/jextract), unpack it, and either put its bin/ on PATH or set
+JEXTRACT_HOME to the unpacked directory. The default build does not need jextract.
+MSG
+  exit 2
+fi
+
+out=target/generated-sources/jextract
+rm -rf "$out"
+mkdir -p "$out"
+
+functions=(shm_open shm_unlink ftruncate posix_fallocate fstat fchmod mmap munmap close fcntl
+           sem_open sem_close sem_unlink sem_wait sem_trywait sem_timedwait sem_clockwait sem_post
+           sem_getvalue clock_gettime strerror strerrorname_np)
+constants=(O_RDONLY O_RDWR O_CREAT O_EXCL F_OFD_GETLK F_OFD_SETLK F_RDLCK F_WRLCK F_UNLCK SEEK_SET
+           PROT_READ PROT_WRITE MAP_SHARED CLOCK_REALTIME CLOCK_MONOTONIC S_IFMT S_IFREG NAME_MAX
+           SEM_VALUE_MAX EPERM ENOENT EINTR EBADF EAGAIN ENOMEM EACCES EEXIST EINVAL EMFILE ENOSPC
+           ENAMETOOLONG EOVERFLOW ETIMEDOUT)
+structs=(stat timespec flock)
+typedefs=(sem_t)
+
+args=(--output "$out" --target-package io.github.panamashm.jextract
+      --header-class-name panama_shm_posix_h -D _GNU_SOURCE)
+for f in "${functions[@]}"; do args+=(--include-function "$f"); done
+for c in "${constants[@]}"; do args+=(--include-constant "$c"); done
+for s in "${structs[@]}"; do args+=(--include-struct "$s"); done
+for t in "${typedefs[@]}"; do args+=(--include-typedef "$t"); done
+
+"$jextract" "${args[@]}" native-headers/panama_shm_posix.h
+echo "jextract.sh: bindings written to $out"

@@ -1,0 +1,263 @@
+package io.github.panamashm;
+
+import io.github.panamashm.posix.Errno;
+import io.github.panamashm.posix.Libc;
+import io.github.panamashm.posix.PosixConstants;
+import io.github.panamashm.posix.PosixException;
+import io.github.panamashm.posix.Timespec;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * A POSIX named semaphore ({@code sem_open}), shared by every process that opens the same name.
+ *
+ * <p>Blocking waits sleep in the kernel ({@code sem_clockwait} on CLOCK_MONOTONIC, immune to
+ * wall-clock changes) in slices of at most {@link #WAIT_SLICE}, so a waiting thread notices
+ * {@link Thread#interrupt()} and {@link #close()} within one slice. {@link #close()} waits for
+ * such threads to leave the C library before it releases the semaphore: no call ever touches a
+ * closed {@code sem_t}.
+ */
+public final class NamedSemaphore implements AutoCloseable {
+
+    /** Longest time a waiting thread stays in the C library before it looks at interrupts and close. */
+    public static final Duration WAIT_SLICE = Duration.ofMillis(100);
+    private static final long WAIT_SLICE_NANOS = WAIT_SLICE.toNanos();
+
+    private final String name;
+    private final Arena arena;
+    private final MemorySegment sem;
+    private volatile boolean closing;
+
+    private NamedSemaphore(String name, MemorySegment rawSem) {
+        this.name = name;
+        this.arena = Arena.ofShared();
+        this.sem = rawSem.reinterpret(PosixConstants.SIZEOF_SEM_T, arena, Libc::semClose);
+    }
+
+    /** Creates a new semaphore with {@code initialValue}, usable by the owner only. EEXIST if it exists. */
+    public static NamedSemaphore create(String name, int initialValue) {
+        return create(name, initialValue, SharedMemory.DEFAULT_MODE);
+    }
+
+    /**
+     * Creates a new semaphore with {@code initialValue} and permission bits {@code mode}, applied
+     * exactly (the process umask does not narrow them).
+     */
+    public static NamedSemaphore create(String name, int initialValue, int mode) {
+        Names.requireSemaphoreName(name);
+        if (initialValue < 0) {
+            throw new IllegalArgumentException("initial value must not be negative: " + initialValue);
+        }
+        NamedSemaphore semaphore = semOpen(name, PosixConstants.O_CREAT | PosixConstants.O_EXCL, mode, initialValue);
+        applyMode(name, mode);
+        return semaphore;
+    }
+
+    /** Opens an existing semaphore; ENOENT if there is none. */
+    public static NamedSemaphore open(String name) {
+        Names.requireSemaphoreName(name);
+        return semOpen(name, 0, 0, 0);
+    }
+
+    private static NamedSemaphore semOpen(String name, int oflag, int mode, int value) {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment raw = Libc.semOpen(scratch.allocateFrom(name), oflag, mode, value);
+            if (Libc.isSemFailed(raw)) {
+                throw PosixException.lastError("sem_open", name);
+            }
+            return new NamedSemaphore(name, raw);
+        }
+    }
+
+    /**
+     * sem_open applies the umask and offers no descriptor to fchmod; on Linux the semaphore is the
+     * file /dev/shm/sem.NAME, whose mode can be set directly.
+     */
+    private static void applyMode(String name, int mode) {
+        Path file = Path.of("/dev/shm", "sem." + name.substring(1));
+        if (!Files.exists(file)) {
+            return;
+        }
+        Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE = 0400 .. 01
+        for (int i = 0; i < bits.length; i++) {
+            if ((mode & (0400 >> i)) != 0) {
+                permissions.add(bits[i]);
+            }
+        }
+        try {
+            Files.setPosixFilePermissions(file, permissions);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot set mode 0" + Integer.toOctalString(mode) + " on semaphore " + name, e);
+        }
+    }
+
+    /** Removes the semaphore's name; processes that have it open keep using it. ENOENT if absent. */
+    public static void unlink(String name) {
+        Names.requireSemaphoreName(name);
+        try (Arena scratch = Arena.ofConfined()) {
+            if (Libc.semUnlink(scratch.allocateFrom(name)) != 0) {
+                throw PosixException.lastError("sem_unlink", name);
+            }
+        }
+    }
+
+    /** Removes the semaphore's name if it exists; returns whether it did. */
+    public static boolean unlinkIfExists(String name) {
+        try {
+            unlink(name);
+            return true;
+        } catch (PosixException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Decrements the semaphore, sleeping while it is zero. */
+    public void acquire() throws InterruptedException {
+        while (!tryAcquireNanos(WAIT_SLICE_NANOS)) {
+            // a slice ended: tryAcquireNanos has checked interrupt and close
+        }
+    }
+
+    /** Decrements the semaphore if that is possible without waiting. */
+    public boolean tryAcquire() {
+        ensureOpen();
+        if (Libc.semTrywait(sem) == 0) {
+            return true;
+        }
+        int errno = Libc.errno();
+        if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
+            return false;
+        }
+        throw new PosixException("sem_trywait", name, errno);
+    }
+
+    /** Decrements the semaphore, waiting at most {@code timeout}; returns false if the time ran out. */
+    public boolean tryAcquire(Duration timeout) throws InterruptedException {
+        return tryAcquireNanos(saturatedNanos(timeout));
+    }
+
+    /** As {@link #tryAcquire(Duration)}, the timeout in nanoseconds. */
+    public boolean tryAcquireNanos(long timeoutNanos) throws InterruptedException {
+        if (timeoutNanos <= 0) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            return tryAcquire();
+        }
+        Libc.CallFrame frame = Libc.CallFrame.current();
+        long deadline = monotonicNanos(frame) + timeoutNanos;
+        while (true) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            ensureOpen();
+            long now = monotonicNanos(frame);
+            if (now - deadline >= 0) {
+                return tryAcquire();
+            }
+            Timespec.setNanos(frame.timespec, now + Math.min(deadline - now, WAIT_SLICE_NANOS));
+            if (Libc.semClockwait(sem, PosixConstants.CLOCK_MONOTONIC, frame.timespec) == 0) {
+                return true;
+            }
+            int errno = Libc.errno();
+            if (errno != Errno.ETIMEDOUT && errno != Errno.EINTR) {
+                throw new PosixException("sem_clockwait", name, errno);
+            }
+        }
+    }
+
+    /** Increments the semaphore, waking one waiter if there is one. */
+    public void release() {
+        if (Libc.semPost(sem) != 0) {
+            throw PosixException.lastError("sem_post", name);
+        }
+    }
+
+    /** The current value (a snapshot; other processes may change it at any moment). */
+    public int value() {
+        Libc.CallFrame frame = Libc.CallFrame.current();
+        if (Libc.semGetvalue(sem, frame.intOut) != 0) {
+            throw PosixException.lastError("sem_getvalue", name);
+        }
+        return frame.intOut.get(java.lang.foreign.ValueLayout.JAVA_INT, 0);
+    }
+
+    /** Removes this semaphore's name (see {@link #unlink(String)}). */
+    public void unlink() {
+        unlink(name);
+    }
+
+    private void ensureOpen() {
+        if (closing) {
+            throw new IllegalStateException("semaphore " + name + " is closed");
+        }
+    }
+
+    /**
+     * Closes this process's handle ({@code sem_close}); the semaphore itself stays until unlinked.
+     * Threads waiting on it leave with {@link IllegalStateException} within {@link #WAIT_SLICE};
+     * close returns after they have left. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                arena.close();
+                break;
+            } catch (IllegalStateException stillInUse) {
+                // a thread is inside sem_clockwait: the linker keeps the segment alive until it returns
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static long monotonicNanos(Libc.CallFrame frame) {
+        if (Libc.clockGettime(PosixConstants.CLOCK_MONOTONIC, frame.timespec) != 0) {
+            throw PosixException.lastError("clock_gettime", null);
+        }
+        return Timespec.toNanos(frame.timespec);
+    }
+
+    private static long saturatedNanos(Duration duration) {
+        try {
+            return duration.toNanos();
+        } catch (ArithmeticException overflow) {
+            return duration.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "NamedSemaphore[" + name + "]";
+    }
+}

@@ -1,0 +1,276 @@
+package io.github.panamashm;
+
+import io.github.panamashm.posix.Errno;
+import io.github.panamashm.posix.Flock;
+import io.github.panamashm.posix.Libc;
+import io.github.panamashm.posix.PosixConstants;
+import io.github.panamashm.posix.PosixException;
+import io.github.panamashm.posix.Stat;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static io.github.panamashm.posix.PosixConstants.F_OFD_GETLK;
+import static io.github.panamashm.posix.PosixConstants.F_OFD_SETLK;
+import static io.github.panamashm.posix.PosixConstants.F_UNLCK;
+import static io.github.panamashm.posix.PosixConstants.F_WRLCK;
+
+/**
+ * One POSIX shared-memory object ({@code shm_open}), mapped into this process.
+ *
+ * <p>The mapping lives in a shared {@link Arena}: after {@link #close()} the memory is unmapped and
+ * every access through {@link #segment()} throws {@link IllegalStateException} instead of touching
+ * unmapped memory. Closing does not remove the object; {@link #unlink()} does, and the memory stays
+ * valid for everyone who still has it mapped.
+ *
+ * <p>{@link #create} reserves the object's storage with {@code posix_fallocate}, so a full
+ * {@code /dev/shm} fails there with {@code ENOSPC} instead of raising SIGBUS on first touch. The
+ * object keeps its file descriptor open while mapped: open file description locks on it
+ * ({@link #tryLock}, {@link #isLockedByOthers}) tell other processes that this one is alive.
+ */
+public final class SharedMemory implements AutoCloseable {
+
+    /** Read and write for the owner only. */
+    public static final int DEFAULT_MODE = 0600;
+
+    private final String name;
+    private final long size;
+    private final boolean readOnly;
+    private final Arena arena;
+    private final MemorySegment segment;
+    private final int fd;
+    private boolean closed;
+
+    private SharedMemory(String name, int fd, long size, boolean readOnly) {
+        this.name = name;
+        this.fd = fd;
+        this.size = size;
+        this.readOnly = readOnly;
+        this.arena = Arena.ofShared();
+        try {
+            this.segment = map(name, fd, size, readOnly, arena);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** Creates a new object of {@code size} bytes, readable and writable by the owner only. */
+    public static SharedMemory create(String name, long size) {
+        return create(name, size, DEFAULT_MODE);
+    }
+
+    /**
+     * Creates a new object of {@code size} bytes with permission bits {@code mode} (e.g. {@code 0640}),
+     * exactly as given: the process umask does not apply. Fails with {@code EEXIST} if it exists.
+     * The new object is zero-filled.
+     */
+    public static SharedMemory create(String name, long size, int mode) {
+        Names.requireShmName(name);
+        if (size <= 0) {
+            throw new IllegalArgumentException("size must be positive: " + size);
+        }
+        if ((mode & ~07777) != 0) {
+            throw new IllegalArgumentException("mode must be permission bits (at most 07777): 0" + Integer.toOctalString(mode));
+        }
+        int fd = withName(name, cName -> Libc.shmOpen(cName,
+                PosixConstants.O_RDWR | PosixConstants.O_CREAT | PosixConstants.O_EXCL, mode));
+        if (fd < 0) {
+            throw PosixException.lastError("shm_open", name);
+        }
+        try {
+            if (Libc.fchmod(fd, mode) != 0) {
+                throw PosixException.lastError("fchmod", name);
+            }
+            if (Libc.ftruncate(fd, size) != 0) {
+                throw PosixException.lastError("ftruncate", name);
+            }
+            int error = Libc.posixFallocate(fd, 0, size);
+            if (error != 0) {
+                throw new PosixException("posix_fallocate", name, error);
+            }
+            return new SharedMemory(name, fd, size, false);
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            withName(name, Libc::shmUnlink);
+            throw e;
+        }
+    }
+
+    /** Opens an existing object for reading and writing; its size is the object's size now. */
+    public static SharedMemory open(String name) {
+        return open(name, false);
+    }
+
+    /** Opens an existing object for reading only; writes through {@link #segment()} throw. */
+    public static SharedMemory openReadOnly(String name) {
+        return open(name, true);
+    }
+
+    private static SharedMemory open(String name, boolean readOnly) {
+        Names.requireShmName(name);
+        int fd = withName(name, cName -> Libc.shmOpen(cName,
+                readOnly ? PosixConstants.O_RDONLY : PosixConstants.O_RDWR, 0));
+        if (fd < 0) {
+            throw PosixException.lastError("shm_open", name);
+        }
+        try {
+            long size = sizeOf(name, fd);
+            if (size == 0) {
+                throw new IllegalStateException("shared-memory object " + name
+                        + " is empty (size 0): its creator has not sized it (yet)");
+            }
+            return new SharedMemory(name, fd, size, readOnly);
+        } catch (RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+    }
+
+    /** Removes the object {@code name}; mappings that exist stay valid. Throws ENOENT if absent. */
+    public static void unlink(String name) {
+        Names.requireShmName(name);
+        if (withName(name, Libc::shmUnlink) != 0) {
+            throw PosixException.lastError("shm_unlink", name);
+        }
+    }
+
+    /** Removes the object {@code name} if it exists; returns whether it did. */
+    public static boolean unlinkIfExists(String name) {
+        Names.requireShmName(name);
+        if (withName(name, Libc::shmUnlink) == 0) {
+            return true;
+        }
+        int errno = Libc.errno();
+        if (errno == Errno.ENOENT) {
+            return false;
+        }
+        throw new PosixException("shm_unlink", name, errno);
+    }
+
+    private static long sizeOf(String name, int fd) {
+        MemorySegment stat = Libc.CallFrame.current().stat;
+        if (Libc.fstat(fd, stat) != 0) {
+            throw PosixException.lastError("fstat", name);
+        }
+        if ((Stat.mode(stat) & PosixConstants.S_IFMT) != PosixConstants.S_IFREG) {
+            throw new IllegalStateException(name + " is not a regular shared-memory object");
+        }
+        return Stat.size(stat);
+    }
+
+    private static MemorySegment map(String name, int fd, long size, boolean readOnly, Arena arena) {
+        int prot = readOnly ? PosixConstants.PROT_READ : PosixConstants.PROT_READ | PosixConstants.PROT_WRITE;
+        MemorySegment address = Libc.mmap(MemorySegment.NULL, size, prot, PosixConstants.MAP_SHARED, fd, 0);
+        if (Libc.isMapFailed(address)) {
+            throw PosixException.lastError("mmap", name);
+        }
+        MemorySegment mapped = address.reinterpret(size, arena, unmapped -> Libc.munmap(unmapped, size));
+        return readOnly ? mapped.asReadOnly() : mapped;
+    }
+
+    private static <T> T withName(String name, java.util.function.Function<MemorySegment, T> call) {
+        try (Arena scratch = Arena.ofConfined()) {
+            return call.apply(scratch.allocateFrom(name));
+        }
+    }
+
+    /** The mapped memory, {@link #size()} bytes, page-aligned; read-only if opened so. */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The size mapped, which is the object's size when it was created or opened. */
+    public long size() {
+        return size;
+    }
+
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
+    /** The object's size now, from {@code fstat}; differs from {@link #size()} only if someone resized it. */
+    public synchronized long currentSize() {
+        ensureOpen();
+        return sizeOf(name, fd);
+    }
+
+    /** Removes this object's name; this mapping and other processes' mappings stay valid. */
+    public void unlink() {
+        unlink(name);
+    }
+
+    /**
+     * Takes an exclusive open-file-description lock on bytes [offset, offset + length) of the object,
+     * without waiting. The kernel releases it when this object is closed or the process dies, which
+     * makes it a liveness signal other processes can test with {@link #isLockedByOthers}.
+     *
+     * @return false if another open file description holds a conflicting lock
+     */
+    public boolean tryLock(long offset, long length) {
+        if (readOnly) {
+            throw new IllegalStateException("cannot lock " + name + ": opened read-only");
+        }
+        return lockCommand(F_OFD_SETLK, F_WRLCK, offset, length);
+    }
+
+    /** Releases a lock taken with {@link #tryLock}. */
+    public void unlock(long offset, long length) {
+        lockCommand(F_OFD_SETLK, F_UNLCK, offset, length);
+    }
+
+    /** Whether any other open file description (this or another process) holds a lock on the range. */
+    public synchronized boolean isLockedByOthers(long offset, long length) {
+        ensureOpen();
+        MemorySegment flock = Libc.CallFrame.current().flock;
+        Flock.set(flock, F_WRLCK, offset, length);
+        if (Libc.fcntlLock(fd, F_OFD_GETLK, flock) != 0) {
+            throw PosixException.lastError("fcntl(F_OFD_GETLK)", name);
+        }
+        return Flock.type(flock) != F_UNLCK;
+    }
+
+    private synchronized boolean lockCommand(int command, int type, long offset, long length) {
+        ensureOpen();
+        MemorySegment flock = Libc.CallFrame.current().flock;
+        Flock.set(flock, type, offset, length);
+        if (Libc.fcntlLock(fd, command, flock) == 0) {
+            return true;
+        }
+        int errno = Libc.errno();
+        if (errno == Errno.EAGAIN || errno == Errno.EACCES) {
+            return false;
+        }
+        throw new PosixException("fcntl(F_OFD_SETLK)", name, errno);
+    }
+
+    private synchronized void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("shared memory " + name + " is closed");
+        }
+    }
+
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** Unmaps the memory and closes the descriptor (releasing this object's locks). Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        arena.close();
+        closed = true;
+        Libc.close(fd);
+    }
+
+    @Override
+    public String toString() {
+        return "SharedMemory[" + name + ", " + size + " bytes" + (readOnly ? ", read-only" : "") + "]";
+    }
+}

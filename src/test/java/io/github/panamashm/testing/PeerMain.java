@@ -1,0 +1,69 @@
+package io.github.panamashm.testing;
+
+import io.github.panamashm.NamedSemaphore;
+import io.github.panamashm.SharedMemory;
+import io.github.panamashm.posix.PosixException;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+
+/** The other process of the cross-process tests: one small action per run, results on stdout. */
+public final class PeerMain {
+
+    /** Byte {@code i} of a segment filled by {@link #fill}. */
+    public static byte patternByte(long seed, long i) {
+        return (byte) (seed * 131 + i * 31 + (i >>> 8));
+    }
+
+    public static void fill(MemorySegment segment, long seed) {
+        for (long i = 0; i < segment.byteSize(); i++) {
+            segment.set(ValueLayout.JAVA_BYTE, i, patternByte(seed, i));
+        }
+    }
+
+    /** Index of the first byte that differs from the pattern, or -1. */
+    public static long firstMismatch(MemorySegment segment, long seed) {
+        for (long i = 0; i < segment.byteSize(); i++) {
+            if (segment.get(ValueLayout.JAVA_BYTE, i) != patternByte(seed, i)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "shm-check-and-answer" -> {
+                // verify the creator's pattern, then overwrite with our own for the creator to verify
+                try (SharedMemory shm = SharedMemory.open(args[1])) {
+                    long seed = Long.parseLong(args[2]);
+                    System.out.println("size=" + shm.size() + " mismatch=" + firstMismatch(shm.segment(), seed));
+                    fill(shm.segment(), seed + 1);
+                }
+            }
+            case "shm-open" -> {
+                try (SharedMemory shm = SharedMemory.open(args[1])) {
+                    System.out.println("opened size=" + shm.size());
+                } catch (PosixException e) {
+                    System.out.println("error " + e.errnoName() + " " + e.getMessage());
+                }
+            }
+            case "sem-acquire" -> {
+                try (NamedSemaphore semaphore = NamedSemaphore.open(args[1])) {
+                    System.out.println("waiting");
+                    System.out.flush();
+                    boolean acquired = semaphore.tryAcquire(Duration.ofMillis(Long.parseLong(args[2])));
+                    System.out.println(acquired ? "acquired" : "timed out");
+                }
+            }
+            case "sem-release" -> {
+                try (NamedSemaphore semaphore = NamedSemaphore.open(args[1])) {
+                    semaphore.release();
+                    System.out.println("released");
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown action " + args[0]);
+        }
+    }
+}
