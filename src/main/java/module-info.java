@@ -5,4 +5,6 @@
 module io.github.panamashm {
     exports io.github.panamashm;
     exports io.github.panamashm.posix;
+    exports io.github.panamashm.ring;
+    exports io.github.panamashm.traffic;
 }

@@ -1,0 +1,866 @@
+/*
+ * panama_shm.h — the panama-shm ring: a bounded producer–consumer buffer in one POSIX
+ * shared-memory object, shared by C and Java processes on one Linux host.
+ *
+ * This header is the specification of layout version 1 (docs/PROTOCOL.md explains it in prose)
+ * and a header-only C implementation of it: C11, <stdatomic.h>, glibc 2.34+, 64-bit Linux.
+ *
+ * Object "/NAME" (all integers native-endian, offsets in bytes):
+ *
+ *     0   identity      written once by the creator, then `state` goes INITIALISING -> READY
+ *   128   tail          producer position: the next position a producer will claim
+ *   256   head          consumer position: the next position a consumer will claim
+ *   384   waiters       how many consumers / producers sleep (or are about to) on a doorbell
+ *   512   counters      statistics: slots abandoned by dead peers, doorbell posts, ...
+ *   640   peers[max_peers]   one 64-byte entry per attached process, byte 0 held with an OFD lock
+ *   header_size         slots[slot_count], slot_size bytes each: 32-byte slot header + payload
+ *
+ * Positions are 64-bit counters that never wrap in practice; position p lives in slot
+ * p & (slot_count - 1). Each slot's `sequence` says what the slot is ready for (D. Vyukov's bounded
+ * queue): sequence == p       free for the producer of position p,
+ *           sequence == p + 1   published: holds the message of position p,
+ *           sequence == p + slot_count   released by the consumer of p: free for position p + slot_count.
+ *
+ * Two named semaphores are doorbells: "/NAME.data" wakes consumers, "/NAME.space" wakes producers.
+ * A side posts only when the waiter counter says someone sleeps, so the uncontended path makes no
+ * system call.
+ *
+ * Functions return 0 or a non-negative result on success and a negative errno value on failure:
+ * -EAGAIN (would block), -ETIMEDOUT, -EPIPE (ring closed for writing, or end of stream),
+ * -EMSGSIZE (message larger than the ring's maximum, or than the caller's buffer), -EBUSY (a
+ * single-producer/consumer ring already has one), -EPROTO (not a valid ring of this version),
+ * or the errno of a failed system call.
+ */
+#ifndef PANAMA_SHM_H
+#define PANAMA_SHM_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* F_OFD_SETLK, sem_clockwait */
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- constants ------------------------------------------------------------------------------ */
+
+#define PSHM_MAGIC UINT64_C(0x474E49524D485350)  /* the bytes "PSHMRING" on a little-endian host */
+#define PSHM_VERSION_MAJOR 1                     /* incompatible layout or protocol changes */
+#define PSHM_VERSION_MINOR 0                     /* compatible additions (reserved bytes put to use) */
+
+#define PSHM_LINE 128                /* padding unit: two 64-byte lines, beats adjacent-line prefetch */
+#define PSHM_SLOT_HEADER_SIZE 32
+#define PSHM_SLOT_ALIGN 64
+#define PSHM_PEER_SIZE 64
+#define PSHM_PEERS_OFFSET 640
+#define PSHM_DEFAULT_MAX_PEERS 64
+#define PSHM_MAX_PEERS 4096
+#define PSHM_MAX_SLOTS (UINT32_C(1) << 30)
+#define PSHM_MAX_PAYLOAD (UINT32_C(1) << 30)
+#define PSHM_MAX_NAME 245            /* ring name after '/', leaving room for ".space" in semaphore names */
+
+/* identity.flags */
+#define PSHM_FLAG_SINGLE_PRODUCER UINT32_C(1)  /* at most one producer attached: no CAS on tail */
+#define PSHM_FLAG_SINGLE_CONSUMER UINT32_C(2)  /* at most one consumer attached: no CAS on head */
+#define PSHM_KNOWN_FLAGS (PSHM_FLAG_SINGLE_PRODUCER | PSHM_FLAG_SINGLE_CONSUMER)
+
+/* identity.state */
+#define PSHM_STATE_INITIALISING 0u
+#define PSHM_STATE_READY 1u
+#define PSHM_STATE_CLOSED 2u   /* closed for writing: consumers drain, then see end of stream */
+
+/* peer.role, also the index of the role lock byte (identity.role_locks[role]) */
+#define PSHM_ROLE_NONE 0u
+#define PSHM_ROLE_PRODUCER 1u
+#define PSHM_ROLE_CONSUMER 2u
+
+/* peer.state */
+#define PSHM_PEER_FREE 0u
+#define PSHM_PEER_ACTIVE 1u
+
+/* peer.language */
+#define PSHM_LANGUAGE_C 1u
+#define PSHM_LANGUAGE_JAVA 2u
+
+/* slot.flags */
+#define PSHM_SLOT_SKIP UINT32_C(1)  /* published without a message (a claim given up): consumers skip it */
+
+/* ---- layout --------------------------------------------------------------------------------- */
+
+typedef struct pshm_identity {
+    uint64_t magic;              /*  0: PSHM_MAGIC */
+    uint16_t version_major;      /*  8 */
+    uint16_t version_minor;      /* 10 */
+    uint32_t header_size;        /* 12: offset of slot 0; a multiple of PSHM_LINE */
+    uint32_t slot_count;         /* 16: a power of two, 2 .. PSHM_MAX_SLOTS */
+    uint32_t slot_size;          /* 20: bytes per slot, header included; a multiple of PSHM_SLOT_ALIGN */
+    uint32_t max_payload;        /* 24: largest message; <= slot_size - PSHM_SLOT_HEADER_SIZE */
+    uint32_t flags;              /* 28: PSHM_FLAG_* */
+    uint64_t total_size;         /* 32: header_size + slot_count * slot_size == size of the object */
+    uint64_t layout_hash;        /* 40: pshm_layout_hash() of the creator */
+    uint64_t creation_time_ns;   /* 48: CLOCK_REALTIME */
+    uint32_t creator_pid;        /* 56 */
+    uint32_t max_peers;          /* 60: entries in the peer table, 1 .. PSHM_MAX_PEERS */
+    _Atomic uint32_t state;      /* 64: PSHM_STATE_*; READY is stored with release after all else */
+    uint8_t role_locks[4];       /* 68: byte [role] is OFD-locked by the single producer / consumer */
+    uint8_t reserved[56];        /* 72: zero */
+} pshm_identity;
+
+typedef struct pshm_counters {
+    _Atomic uint64_t abandoned_by_producers;  /* positions skipped because their producer died */
+    _Atomic uint64_t lost_in_consumers;       /* messages taken by a consumer that died before releasing */
+    _Atomic uint64_t data_posts;              /* sem_post calls on the data doorbell */
+    _Atomic uint64_t space_posts;             /* sem_post calls on the space doorbell */
+    _Atomic uint64_t peers_reclaimed;         /* peer entries of dead processes taken over */
+    uint8_t reserved[PSHM_LINE - 5 * 8];
+} pshm_counters;
+
+typedef struct pshm_header {
+    pshm_identity identity;                           /*   0 */
+    _Atomic uint64_t tail;                            /* 128 */
+    uint8_t tail_pad[PSHM_LINE - 8];
+    _Atomic uint64_t head;                            /* 256 */
+    uint8_t head_pad[PSHM_LINE - 8];
+    _Atomic uint32_t consumers_waiting;               /* 384 */
+    _Atomic uint32_t producers_waiting;               /* 388 */
+    uint8_t waiters_pad[PSHM_LINE - 8];
+    pshm_counters counters;                           /* 512 */
+} pshm_header;                                        /* 640 = PSHM_PEERS_OFFSET */
+
+/*
+ * One attached process. Byte 0 of the entry is held with an exclusive F_OFD_SETLK lock for as long
+ * as the entry is in use; the kernel drops the lock when the process dies, so F_OFD_GETLK tells
+ * anyone whether the holder lives. claim_start/claim_end is the range of positions the peer owns
+ * or is about to take: written before the CAS on the cursor, and emptied (end = start) after a
+ * failed CAS before the peer waits.
+ */
+typedef struct pshm_peer {
+    _Atomic uint32_t state;            /*  0: PSHM_PEER_* (the lock byte is this word's first byte) */
+    uint32_t role;                     /*  4: PSHM_ROLE_* */
+    uint32_t pid;                      /*  8 */
+    uint32_t language;                 /* 12: PSHM_LANGUAGE_* */
+    uint64_t attach_time_ns;           /* 16: CLOCK_REALTIME */
+    _Atomic uint64_t claim_start;      /* 24 */
+    _Atomic uint64_t claim_end;        /* 32 */
+    _Atomic uint64_t messages;         /* 40: messages sent or received by this peer */
+    uint8_t reserved[16];              /* 48 */
+} pshm_peer;
+
+typedef struct pshm_slot {
+    _Atomic uint64_t sequence;         /*  0: see the top of this file */
+    uint32_t length;                   /*  8: payload bytes, <= max_payload */
+    uint32_t flags;                    /* 12: PSHM_SLOT_* */
+    uint32_t producer_pid;             /* 16: who wrote the message (for inspection) */
+    uint32_t reserved[3];              /* 20 */
+    /* payload follows at PSHM_SLOT_HEADER_SIZE */
+} pshm_slot;
+
+_Static_assert(sizeof(pshm_identity) == 128, "identity is one line");
+_Static_assert(offsetof(pshm_header, tail) == 128, "tail offset");
+_Static_assert(offsetof(pshm_header, head) == 256, "head offset");
+_Static_assert(offsetof(pshm_header, consumers_waiting) == 384, "waiters offset");
+_Static_assert(offsetof(pshm_header, counters) == 512, "counters offset");
+_Static_assert(sizeof(pshm_header) == PSHM_PEERS_OFFSET, "peer table offset");
+_Static_assert(sizeof(pshm_peer) == PSHM_PEER_SIZE, "peer entry size");
+_Static_assert(sizeof(pshm_slot) == PSHM_SLOT_HEADER_SIZE, "slot header size");
+_Static_assert(sizeof(_Atomic uint64_t) == 8 && sizeof(_Atomic uint32_t) == 4, "plain-sized atomics");
+
+/*
+ * FNV-1a over (offset, size) of every field above, in declaration order. Any field that moves or
+ * changes size changes the hash; the creator stores it and every opener compares.
+ */
+static inline uint64_t pshm_hash_step(uint64_t hash, uint64_t value) {
+    for (int i = 0; i < 8; i++) {
+        hash ^= (value >> (8 * i)) & 0xff;
+        hash *= UINT64_C(0x100000001b3);
+    }
+    return hash;
+}
+
+#define PSHM_FIELD(h, type, field) \
+    (h = pshm_hash_step(pshm_hash_step(h, offsetof(type, field)), sizeof(((type *)0)->field)))
+
+static inline uint64_t pshm_layout_hash(void) {
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    PSHM_FIELD(h, pshm_identity, magic);            PSHM_FIELD(h, pshm_identity, version_major);
+    PSHM_FIELD(h, pshm_identity, version_minor);    PSHM_FIELD(h, pshm_identity, header_size);
+    PSHM_FIELD(h, pshm_identity, slot_count);       PSHM_FIELD(h, pshm_identity, slot_size);
+    PSHM_FIELD(h, pshm_identity, max_payload);      PSHM_FIELD(h, pshm_identity, flags);
+    PSHM_FIELD(h, pshm_identity, total_size);       PSHM_FIELD(h, pshm_identity, layout_hash);
+    PSHM_FIELD(h, pshm_identity, creation_time_ns); PSHM_FIELD(h, pshm_identity, creator_pid);
+    PSHM_FIELD(h, pshm_identity, max_peers);        PSHM_FIELD(h, pshm_identity, state);
+    PSHM_FIELD(h, pshm_identity, role_locks);       PSHM_FIELD(h, pshm_identity, reserved);
+    PSHM_FIELD(h, pshm_header, tail);               PSHM_FIELD(h, pshm_header, head);
+    PSHM_FIELD(h, pshm_header, consumers_waiting);  PSHM_FIELD(h, pshm_header, producers_waiting);
+    PSHM_FIELD(h, pshm_header, counters);
+    PSHM_FIELD(h, pshm_counters, abandoned_by_producers); PSHM_FIELD(h, pshm_counters, lost_in_consumers);
+    PSHM_FIELD(h, pshm_counters, data_posts);       PSHM_FIELD(h, pshm_counters, space_posts);
+    PSHM_FIELD(h, pshm_counters, peers_reclaimed);
+    PSHM_FIELD(h, pshm_peer, state);                PSHM_FIELD(h, pshm_peer, role);
+    PSHM_FIELD(h, pshm_peer, pid);                  PSHM_FIELD(h, pshm_peer, language);
+    PSHM_FIELD(h, pshm_peer, attach_time_ns);       PSHM_FIELD(h, pshm_peer, claim_start);
+    PSHM_FIELD(h, pshm_peer, claim_end);            PSHM_FIELD(h, pshm_peer, messages);
+    PSHM_FIELD(h, pshm_slot, sequence);             PSHM_FIELD(h, pshm_slot, length);
+    PSHM_FIELD(h, pshm_slot, flags);                PSHM_FIELD(h, pshm_slot, producer_pid);
+    return h;
+}
+
+/* ---- a process's handle ----------------------------------------------------------------------- */
+
+typedef struct pshm_spec {
+    uint32_t slot_count;    /* power of two >= 2 */
+    uint32_t max_payload;   /* >= 1 */
+    uint32_t flags;         /* PSHM_FLAG_* */
+    uint32_t max_peers;     /* 0 = PSHM_DEFAULT_MAX_PEERS */
+    uint32_t mode;          /* permission bits of the object and semaphores; 0 = 0600 */
+} pshm_spec;
+
+typedef struct pshm_ring {
+    pshm_header *header;
+    uint8_t *slots;
+    size_t map_size;
+    int fd;
+    sem_t *data_bell;      /* consumers sleep here */
+    sem_t *space_bell;     /* producers sleep here */
+    uint64_t mask;
+    uint32_t slot_size;
+    uint32_t max_payload;
+    uint32_t flags;
+    uint32_t role;         /* PSHM_ROLE_* this handle attached as */
+    int peer_index;        /* our entry in the peer table, -1 if none */
+    pshm_peer *peer;
+    uint64_t claimed;      /* position claimed by pshm_claim / pshm_receive_zc, not yet committed */
+    int has_claim;
+    uint64_t messages;     /* mirror of peer->messages */
+    uint64_t stuck_position;  /* the position this handle last found held by another peer ... */
+    int64_t stuck_since;      /* ... and since when (CLOCK_MONOTONIC), across calls */
+    char name[PSHM_MAX_NAME + 2];
+} pshm_ring;
+
+/* ---- small helpers ---------------------------------------------------------------------------- */
+
+static inline pshm_slot *pshm_slot_at(const pshm_ring *r, uint64_t position) {
+    return (pshm_slot *)(r->slots + (size_t)(position & r->mask) * r->slot_size);
+}
+
+static inline uint8_t *pshm_payload(pshm_slot *slot) {
+    return (uint8_t *)slot + PSHM_SLOT_HEADER_SIZE;
+}
+
+static inline pshm_peer *pshm_peer_at(const pshm_header *h, uint32_t index) {
+    return (pshm_peer *)((uint8_t *)h + PSHM_PEERS_OFFSET + (size_t)index * PSHM_PEER_SIZE);
+}
+
+static inline uint64_t pshm_peer_lock_offset(uint32_t index) {
+    return PSHM_PEERS_OFFSET + (uint64_t)index * PSHM_PEER_SIZE;
+}
+
+static inline uint64_t pshm_role_lock_offset(uint32_t role) {
+    return offsetof(pshm_identity, role_locks) + role;
+}
+
+static inline uint64_t pshm_align(uint64_t value, uint64_t alignment) {
+    return (value + alignment - 1) / alignment * alignment;
+}
+
+static inline uint32_t pshm_slot_size_for(uint32_t max_payload) {
+    return (uint32_t)pshm_align(PSHM_SLOT_HEADER_SIZE + (uint64_t)max_payload, PSHM_SLOT_ALIGN);
+}
+
+static inline uint32_t pshm_header_size_for(uint32_t max_peers) {
+    return (uint32_t)pshm_align(PSHM_PEERS_OFFSET + (uint64_t)max_peers * PSHM_PEER_SIZE, PSHM_LINE);
+}
+
+static inline int64_t pshm_now_ns(clockid_t clock) {
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The CLOCK_MONOTONIC deadline of a wait of timeout_ns (< 0: for ever), saturating instead of overflowing. */
+static inline int64_t pshm_deadline(int64_t timeout_ns) {
+    int64_t now = pshm_now_ns(CLOCK_MONOTONIC);
+    return timeout_ns < 0 || timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
+}
+
+/* Semaphore name of a doorbell: "/NAME.data" or "/NAME.space". */
+static inline int pshm_bell_name(char *out, size_t size, const char *ring_name, const char *bell) {
+    int n = snprintf(out, size, "%s.%s", ring_name, bell);
+    return n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
+}
+
+static inline int pshm_check_name(const char *name) {
+    size_t length = strlen(name);
+    if (name[0] != '/' || length < 2 || length - 1 > PSHM_MAX_NAME || strchr(name + 1, '/') != NULL) {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* OFD lock helpers: the kernel drops these locks when the descriptor closes or the process dies. */
+static inline int pshm_ofd_lock(int fd, uint64_t offset, short type) {
+    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = (off_t)offset, .l_len = 1};
+    return fcntl(fd, F_OFD_SETLK, &fl) == 0 ? 0 : -errno;
+}
+
+/* 1 if another open file description holds a lock on the byte, 0 if not, negative on error. */
+static inline int pshm_ofd_locked_by_others(int fd, uint64_t offset) {
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)offset, .l_len = 1};
+    if (fcntl(fd, F_OFD_GETLK, &fl) != 0) {
+        return -errno;
+    }
+    return fl.l_type != F_UNLCK;
+}
+
+/* ---- lifecycle ---------------------------------------------------------------------------------- */
+
+static inline void pshm_unmap(pshm_ring *r) {
+    if (r->data_bell != NULL && r->data_bell != SEM_FAILED) sem_close(r->data_bell);
+    if (r->space_bell != NULL && r->space_bell != SEM_FAILED) sem_close(r->space_bell);
+    if (r->header != NULL) munmap(r->header, r->map_size);
+    if (r->fd >= 0) close(r->fd);
+    r->data_bell = r->space_bell = NULL;
+    r->header = NULL;
+    r->fd = -1;
+}
+
+static inline int pshm_open_bells(pshm_ring *r, int create, mode_t mode) {
+    char data[PSHM_MAX_NAME + 16], space[PSHM_MAX_NAME + 16];
+    if (pshm_bell_name(data, sizeof data, r->name, "data") || pshm_bell_name(space, sizeof space, r->name, "space")) {
+        return -ENAMETOOLONG;
+    }
+    if (create) {
+        /* the object was created exclusively, so semaphores of that name are leftovers of a dead ring */
+        sem_unlink(data);
+        sem_unlink(space);
+        r->data_bell = sem_open(data, O_CREAT | O_EXCL, mode, 0);
+        r->space_bell = r->data_bell == SEM_FAILED ? SEM_FAILED : sem_open(space, O_CREAT | O_EXCL, mode, 0);
+    } else {
+        r->data_bell = sem_open(data, 0);
+        r->space_bell = r->data_bell == SEM_FAILED ? SEM_FAILED : sem_open(space, 0);
+    }
+    return r->data_bell == SEM_FAILED || r->space_bell == SEM_FAILED ? -errno : 0;
+}
+
+/* Checks everything an opener relies on before it touches a slot; -EPROTO if anything is off. */
+static inline int pshm_validate(const pshm_header *h, uint64_t object_size) {
+    const pshm_identity *id = &h->identity;
+    if (id->magic != PSHM_MAGIC || id->version_major != PSHM_VERSION_MAJOR) return -EPROTO;
+    if (id->layout_hash != pshm_layout_hash()) return -EPROTO;
+    if (id->slot_count < 2 || id->slot_count > PSHM_MAX_SLOTS || (id->slot_count & (id->slot_count - 1))) return -EPROTO;
+    if (id->max_peers < 1 || id->max_peers > PSHM_MAX_PEERS || id->header_size != pshm_header_size_for(id->max_peers)) return -EPROTO;
+    if (id->max_payload < 1 || id->max_payload > PSHM_MAX_PAYLOAD) return -EPROTO;
+    if (id->slot_size != pshm_slot_size_for(id->max_payload)) return -EPROTO;
+    if (id->flags & ~PSHM_KNOWN_FLAGS) return -EPROTO;
+    if (id->total_size != id->header_size + (uint64_t)id->slot_count * id->slot_size) return -EPROTO;
+    if (id->total_size != object_size) return -EPROTO;
+    uint32_t state = atomic_load_explicit(&id->state, memory_order_acquire);
+    if (state != PSHM_STATE_READY && state != PSHM_STATE_CLOSED) return -EPROTO;
+    return 0;
+}
+
+static inline void pshm_init_handle(pshm_ring *r, const char *name) {
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+    r->peer_index = -1;
+    r->stuck_position = UINT64_MAX;
+    snprintf(r->name, sizeof r->name, "%s", name);
+}
+
+static inline void pshm_bind_geometry(pshm_ring *r) {
+    const pshm_identity *id = &r->header->identity;
+    r->slots = (uint8_t *)r->header + id->header_size;
+    r->mask = id->slot_count - 1;
+    r->slot_size = id->slot_size;
+    r->max_payload = id->max_payload;
+    r->flags = id->flags;
+}
+
+/*
+ * Creates the ring NAME (exclusively: -EEXIST if the object exists), ready for producers and
+ * consumers, with storage reserved up front so a full /dev/shm fails here with -ENOSPC rather than
+ * with SIGBUS later. The handle is attached in no role; use pshm_attach or pshm_detach.
+ */
+static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *spec) {
+    int rc = pshm_check_name(name);
+    if (rc) return rc;
+    uint32_t max_peers = spec->max_peers ? spec->max_peers : PSHM_DEFAULT_MAX_PEERS;
+    mode_t mode = spec->mode ? spec->mode : 0600;
+    if (spec->slot_count < 2 || spec->slot_count > PSHM_MAX_SLOTS || (spec->slot_count & (spec->slot_count - 1))
+        || spec->max_payload < 1 || spec->max_payload > PSHM_MAX_PAYLOAD || max_peers > PSHM_MAX_PEERS
+        || (spec->flags & ~PSHM_KNOWN_FLAGS)) {
+        return -EINVAL;
+    }
+    pshm_init_handle(r, name);
+    uint32_t header_size = pshm_header_size_for(max_peers);
+    uint32_t slot_size = pshm_slot_size_for(spec->max_payload);
+    uint64_t total = header_size + (uint64_t)spec->slot_count * slot_size;
+
+    r->fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, mode);
+    if (r->fd < 0) return -errno;
+    if (fchmod(r->fd, mode) != 0 || ftruncate(r->fd, (off_t)total) != 0) goto fail_errno;
+    if ((rc = posix_fallocate(r->fd, 0, (off_t)total)) != 0) { rc = -rc; goto fail; }
+    void *map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+    if (map == MAP_FAILED) goto fail_errno;
+    r->header = map;
+    r->map_size = total;
+
+    pshm_identity *id = &r->header->identity;
+    id->magic = PSHM_MAGIC;
+    id->version_major = PSHM_VERSION_MAJOR;
+    id->version_minor = PSHM_VERSION_MINOR;
+    id->header_size = header_size;
+    id->slot_count = spec->slot_count;
+    id->slot_size = slot_size;
+    id->max_payload = spec->max_payload;
+    id->flags = spec->flags;
+    id->total_size = total;
+    id->layout_hash = pshm_layout_hash();
+    id->creation_time_ns = (uint64_t)pshm_now_ns(CLOCK_REALTIME);
+    id->creator_pid = (uint32_t)getpid();
+    id->max_peers = max_peers;
+    pshm_bind_geometry(r);
+    for (uint64_t p = 0; p < spec->slot_count; p++) {
+        atomic_store_explicit(&pshm_slot_at(r, p)->sequence, p, memory_order_relaxed);
+    }
+    if ((rc = pshm_open_bells(r, 1, mode)) != 0) goto fail;
+    atomic_store_explicit(&id->state, PSHM_STATE_READY, memory_order_release);
+    return 0;
+
+fail_errno:
+    rc = -errno;
+fail:
+    pshm_unmap(r);
+    shm_unlink(name);
+    return rc;
+}
+
+/* Takes a free (or dead peer's) entry of the peer table and, for single-role rings, the role lock. */
+static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
+    if (role != PSHM_ROLE_PRODUCER && role != PSHM_ROLE_CONSUMER) return -EINVAL;
+    if (r->peer_index >= 0) return -EBUSY;
+    uint32_t single = role == PSHM_ROLE_PRODUCER ? PSHM_FLAG_SINGLE_PRODUCER : PSHM_FLAG_SINGLE_CONSUMER;
+    if ((r->flags & single) && pshm_ofd_lock(r->fd, pshm_role_lock_offset(role), F_WRLCK) != 0) {
+        return -EBUSY;
+    }
+    pshm_header *h = r->header;
+    for (uint32_t i = 0; i < h->identity.max_peers; i++) {
+        if (pshm_ofd_lock(r->fd, pshm_peer_lock_offset(i), F_WRLCK) != 0) continue;
+        pshm_peer *peer = pshm_peer_at(h, i);
+        if (atomic_load_explicit(&peer->state, memory_order_acquire) != PSHM_PEER_FREE) {
+            atomic_fetch_add_explicit(&h->counters.peers_reclaimed, 1, memory_order_relaxed);
+        }
+        atomic_store_explicit(&peer->claim_start, 0, memory_order_relaxed);
+        atomic_store_explicit(&peer->claim_end, 0, memory_order_relaxed);
+        atomic_store_explicit(&peer->messages, 0, memory_order_relaxed);
+        peer->role = role;
+        peer->pid = (uint32_t)getpid();
+        peer->language = language;
+        peer->attach_time_ns = (uint64_t)pshm_now_ns(CLOCK_REALTIME);
+        atomic_store_explicit(&peer->state, PSHM_PEER_ACTIVE, memory_order_seq_cst);
+        r->peer_index = (int)i;
+        r->peer = peer;
+        r->role = role;
+        r->messages = 0;
+        return 0;
+    }
+    if (r->flags & single) pshm_ofd_lock(r->fd, pshm_role_lock_offset(role), F_UNLCK);
+    return -EUSERS;
+}
+
+/*
+ * Opens the existing ring NAME and attaches in `role` (PSHM_ROLE_NONE only maps it). Waits up to
+ * ready_timeout_ns for a creator that is still initialising. -ENOENT if there is no such ring,
+ * -EPROTO if the object is not a valid ring of this version.
+ */
+static inline int pshm_open(pshm_ring *r, const char *name, uint32_t role, int64_t ready_timeout_ns) {
+    int rc = pshm_check_name(name);
+    if (rc) return rc;
+    pshm_init_handle(r, name);
+    r->fd = shm_open(name, O_RDWR, 0);
+    if (r->fd < 0) return -errno;
+    struct stat st;
+    if (fstat(r->fd, &st) != 0) { rc = -errno; goto fail; }
+    int64_t deadline = pshm_now_ns(CLOCK_MONOTONIC) + ready_timeout_ns;
+    while ((uint64_t)st.st_size < sizeof(pshm_header)) {        /* the creator has not sized it yet */
+        if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) { rc = st.st_size == 0 ? -EAGAIN : -EPROTO; goto fail; }
+        usleep(1000);
+        if (fstat(r->fd, &st) != 0) { rc = -errno; goto fail; }
+    }
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+    if (map == MAP_FAILED) { rc = -errno; goto fail; }
+    r->header = map;
+    r->map_size = (size_t)st.st_size;
+    while (atomic_load_explicit(&r->header->identity.state, memory_order_acquire) == PSHM_STATE_INITIALISING) {
+        uint64_t magic = r->header->identity.magic;
+        if (magic != 0 && magic != PSHM_MAGIC) { rc = -EPROTO; goto fail; }    /* not a ring at all */
+        if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) { rc = -EAGAIN; goto fail; }   /* still initialising */
+        usleep(1000);
+    }
+    if ((rc = pshm_validate(r->header, (uint64_t)st.st_size)) != 0) goto fail;
+    pshm_bind_geometry(r);
+    if ((rc = pshm_open_bells(r, 0, 0)) != 0) goto fail;
+    if (role != PSHM_ROLE_NONE && (rc = pshm_attach(r, role, PSHM_LANGUAGE_C)) != 0) goto fail;
+    return 0;
+fail:
+    pshm_unmap(r);
+    return rc;
+}
+
+/* Leaves the peer table and unmaps. The ring stays (see pshm_unlink). */
+static inline void pshm_detach(pshm_ring *r) {
+    if (r->peer != NULL) {
+        atomic_store_explicit(&r->peer->messages, r->messages, memory_order_relaxed);
+        atomic_store_explicit(&r->peer->state, PSHM_PEER_FREE, memory_order_release);
+        pshm_ofd_lock(r->fd, pshm_peer_lock_offset((uint32_t)r->peer_index), F_UNLCK);
+        r->peer = NULL;
+        r->peer_index = -1;
+    }
+    pshm_unmap(r);
+}
+
+/* Removes the ring's object and doorbells from the system. Attached processes keep working. */
+static inline int pshm_unlink(const char *name) {
+    char data[PSHM_MAX_NAME + 16], space[PSHM_MAX_NAME + 16];
+    int rc = pshm_check_name(name);
+    if (rc) return rc;
+    pshm_bell_name(data, sizeof data, name, "data");
+    pshm_bell_name(space, sizeof space, name, "space");
+    rc = shm_unlink(name) == 0 ? 0 : -errno;
+    sem_unlink(data);
+    sem_unlink(space);
+    return rc;
+}
+
+/* ---- waiting ------------------------------------------------------------------------------------ */
+
+#define PSHM_SPIN_TRIES 256
+#define PSHM_SLEEP_SLICE_NS 100000000  /* 100 ms: a sleeper re-checks closed rings and dead peers */
+#define PSHM_STUCK_NS 100000000        /* waiting this long on one position: ask if its holder died */
+
+static inline void pshm_cpu_relax(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Posts a doorbell if the other side announced that it sleeps. Call after a seq_cst fence. */
+static inline void pshm_ring_bell(_Atomic uint32_t *waiting, sem_t *bell, _Atomic uint64_t *posts) {
+    if (atomic_load_explicit(waiting, memory_order_relaxed) != 0) {
+        atomic_fetch_add_explicit(posts, 1, memory_order_relaxed);
+        sem_post(bell);
+    }
+}
+
+/*
+ * Sleeps on `bell` until posted, the slice ends or the deadline passes, after announcing the sleep
+ * in `waiting` and re-checking `ready`: either the other side sees the announcement and posts, or
+ * this side sees its work (both orders are seq_cst), so no wake-up is lost.
+ */
+typedef int (*pshm_ready_fn)(const pshm_ring *r);
+
+static inline int pshm_sleep(pshm_ring *r, _Atomic uint32_t *waiting, sem_t *bell, pshm_ready_fn ready,
+                             int64_t deadline_ns) {
+    atomic_fetch_add_explicit(waiting, 1, memory_order_seq_cst);
+    atomic_thread_fence(memory_order_seq_cst);
+    int rc = 0;
+    if (!ready(r)) {
+        int64_t now = pshm_now_ns(CLOCK_MONOTONIC);
+        int64_t until = deadline_ns - now < PSHM_SLEEP_SLICE_NS ? deadline_ns : now + PSHM_SLEEP_SLICE_NS;
+        struct timespec ts = {.tv_sec = until / 1000000000, .tv_nsec = until % 1000000000};
+        if (sem_clockwait(bell, CLOCK_MONOTONIC, &ts) != 0) rc = -errno;
+    }
+    atomic_fetch_sub_explicit(waiting, 1, memory_order_seq_cst);
+    return rc == -ETIMEDOUT || rc == -EINTR ? 0 : rc;
+}
+
+/* ---- dead peers --------------------------------------------------------------------------------- */
+
+/* 1 if a live peer of `role` owns or is claiming `position`, 0 if none does. */
+static inline int pshm_owner_alive(const pshm_ring *r, uint32_t role, uint64_t position) {
+    const pshm_header *h = r->header;
+    for (uint32_t i = 0; i < h->identity.max_peers; i++) {
+        pshm_peer *peer = pshm_peer_at(h, i);
+        if (atomic_load_explicit(&peer->state, memory_order_acquire) != PSHM_PEER_ACTIVE || peer->role != role) continue;
+        uint64_t start = atomic_load_explicit(&peer->claim_start, memory_order_acquire);
+        uint64_t end = atomic_load_explicit(&peer->claim_end, memory_order_acquire);
+        if (position < start || position >= end) continue;
+        if ((int)i == r->peer_index || pshm_ofd_locked_by_others(r->fd, pshm_peer_lock_offset(i)) != 0) return 1;
+    }
+    return 0;
+}
+
+/* Records the positions this peer is about to claim; must precede the cursor CAS. */
+static inline void pshm_intend(pshm_ring *r, uint64_t start, uint64_t end) {
+    atomic_store_explicit(&r->peer->claim_start, start, memory_order_relaxed);
+    atomic_store_explicit(&r->peer->claim_end, end, memory_order_release);
+}
+
+static inline void pshm_forget_intent(pshm_ring *r) {
+    atomic_store_explicit(&r->peer->claim_end, atomic_load_explicit(&r->peer->claim_start, memory_order_relaxed),
+                          memory_order_release);
+}
+
+/*
+ * 1 once this handle has found `position` held by another peer for PSHM_STUCK_NS, counted across
+ * calls, so that polling callers with short timeouts recover from dead peers too.
+ */
+static inline int pshm_stuck_long_enough(pshm_ring *r, uint64_t position) {
+    int64_t now = pshm_now_ns(CLOCK_MONOTONIC);
+    if (position != r->stuck_position) {
+        r->stuck_position = position;
+        r->stuck_since = now;
+        return 0;
+    }
+    return now - r->stuck_since >= PSHM_STUCK_NS;
+}
+
+/* ---- producing ---------------------------------------------------------------------------------- */
+
+static inline int pshm_space_ready(const pshm_ring *r) {
+    uint64_t tail = atomic_load_explicit(&r->header->tail, memory_order_seq_cst);
+    return atomic_load_explicit(&pshm_slot_at(r, tail)->sequence, memory_order_seq_cst) >= tail
+        || atomic_load_explicit(&r->header->identity.state, memory_order_relaxed) == PSHM_STATE_CLOSED;
+}
+
+/*
+ * The slot a producer waits for is held by a consumer that took position q = tail - slot_count
+ * and has not released it. If no live consumer owns q, that consumer died: release the slot for it.
+ */
+static inline int pshm_recover_from_dead_consumer(pshm_ring *r, uint64_t tail) {
+    if (tail < r->mask + 1) return 0;
+    uint64_t q = tail - (r->mask + 1);
+    pshm_slot *slot = pshm_slot_at(r, q);
+    uint64_t expected = q + 1;
+    if (atomic_load_explicit(&r->header->head, memory_order_acquire) <= q) return 0;  /* not taken: just full */
+    if (atomic_load_explicit(&slot->sequence, memory_order_acquire) != expected) return 0;
+    /* the scan precedes the CAS: a live owner releases before it moves its intent on */
+    if (pshm_owner_alive(r, PSHM_ROLE_CONSUMER, q)) return 0;
+    if (!atomic_compare_exchange_strong_explicit(&slot->sequence, &expected, q + r->mask + 1,
+                                                 memory_order_acq_rel, memory_order_relaxed)) {
+        return 0;
+    }
+    atomic_fetch_add_explicit(&r->header->counters.lost_in_consumers, 1, memory_order_relaxed);
+    return 1;
+}
+
+/*
+ * Claims the next position for a message of `length` bytes and points *payload at its slot's
+ * payload. timeout_ns < 0 waits for ever, 0 does not wait. Commit with pshm_commit.
+ */
+static inline int pshm_claim(pshm_ring *r, uint32_t length, void **payload, int64_t timeout_ns) {
+    if (r->role != PSHM_ROLE_PRODUCER || r->has_claim) return -EINVAL;
+    if (length > r->max_payload) return -EMSGSIZE;
+    pshm_header *h = r->header;
+    int single = (r->flags & PSHM_FLAG_SINGLE_PRODUCER) != 0;
+    int64_t deadline = pshm_deadline(timeout_ns);
+    int spins = 0;
+    for (;;) {
+        if (atomic_load_explicit(&h->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED) return -EPIPE;
+        uint64_t tail = atomic_load_explicit(&h->tail, memory_order_relaxed);
+        pshm_slot *slot = pshm_slot_at(r, tail);
+        uint64_t sequence = atomic_load_explicit(&slot->sequence, memory_order_acquire);
+        if (sequence == tail) {
+            pshm_intend(r, tail, tail + 1);
+            int won = single;
+            if (single) {
+                atomic_store_explicit(&h->tail, tail + 1, memory_order_seq_cst);
+            } else {
+                won = atomic_compare_exchange_weak_explicit(&h->tail, &tail, tail + 1, memory_order_seq_cst,
+                                                            memory_order_relaxed);
+            }
+            if (won) {
+                slot->producer_pid = r->peer->pid;
+                if (atomic_load_explicit(&h->identity.state, memory_order_seq_cst) == PSHM_STATE_CLOSED) {
+                    /* closed while claiming: consumers may already have seen the end of the stream,
+                     * so give the position up rather than publish a message nobody would read */
+                    slot->length = 0;
+                    slot->flags = PSHM_SLOT_SKIP;
+                    atomic_store_explicit(&slot->sequence, tail + 1, memory_order_release);
+                    return -EPIPE;
+                }
+                slot->length = length;
+                slot->flags = 0;
+                r->claimed = tail;
+                r->has_claim = 1;
+                *payload = pshm_payload(slot);
+                return 0;
+            }
+            pshm_forget_intent(r);
+            continue;
+        }
+        if ((int64_t)(sequence - tail) > 0) continue;  /* another producer took it: reload tail */
+        /* full: the slot's last message is unread, or taken by a consumer that has not released it */
+        if (tail > r->mask && atomic_load_explicit(&h->head, memory_order_relaxed) > tail - (r->mask + 1)
+            && pshm_stuck_long_enough(r, tail) && pshm_recover_from_dead_consumer(r, tail)) {
+            continue;
+        }
+        if (timeout_ns == 0) return -EAGAIN;
+        if (spins < PSHM_SPIN_TRIES) { spins++; pshm_cpu_relax(); continue; }
+        if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) return -ETIMEDOUT;
+        int rc = pshm_sleep(r, &h->producers_waiting, r->space_bell, pshm_space_ready, deadline);
+        if (rc) return rc;
+    }
+}
+
+/* Publishes the claimed message with `length` bytes (<= the claimed length). */
+static inline int pshm_commit(pshm_ring *r, uint32_t length) {
+    if (!r->has_claim) return -EINVAL;
+    pshm_slot *slot = pshm_slot_at(r, r->claimed);
+    if (length > slot->length) return -EMSGSIZE;
+    slot->length = length;
+    atomic_store_explicit(&slot->sequence, r->claimed + 1, memory_order_release);
+    r->has_claim = 0;
+    atomic_store_explicit(&r->peer->messages, ++r->messages, memory_order_relaxed);
+    atomic_thread_fence(memory_order_seq_cst);
+    pshm_ring_bell(&r->header->consumers_waiting, r->data_bell, &r->header->counters.data_posts);
+    return 0;
+}
+
+/* Copies `length` bytes into the ring as one message. */
+static inline int pshm_send(pshm_ring *r, const void *data, uint32_t length, int64_t timeout_ns) {
+    void *payload;
+    int rc = pshm_claim(r, length, &payload, timeout_ns);
+    if (rc) return rc;
+    memcpy(payload, data, length);
+    return pshm_commit(r, length);
+}
+
+/* Closes the ring for writing: producers get -EPIPE, consumers drain and then get -EPIPE. */
+static inline void pshm_close_for_writing(pshm_ring *r) {
+    pshm_header *h = r->header;
+    atomic_store_explicit(&h->identity.state, PSHM_STATE_CLOSED, memory_order_seq_cst);
+    for (uint32_t n = atomic_load_explicit(&h->consumers_waiting, memory_order_seq_cst); n > 0; n--) sem_post(r->data_bell);
+    for (uint32_t n = atomic_load_explicit(&h->producers_waiting, memory_order_seq_cst); n > 0; n--) sem_post(r->space_bell);
+}
+
+/* ---- consuming ---------------------------------------------------------------------------------- */
+
+static inline int pshm_data_ready(const pshm_ring *r) {
+    uint64_t head = atomic_load_explicit(&r->header->head, memory_order_seq_cst);
+    return atomic_load_explicit(&pshm_slot_at(r, head)->sequence, memory_order_seq_cst) >= head + 1
+        || atomic_load_explicit(&r->header->identity.state, memory_order_relaxed) == PSHM_STATE_CLOSED;
+}
+
+/* Takes a position for consumption; returns 1 if this consumer won it. */
+static inline int pshm_take(pshm_ring *r, uint64_t head) {
+    pshm_intend(r, head, head + 1);
+    if (r->flags & PSHM_FLAG_SINGLE_CONSUMER) {
+        atomic_store_explicit(&r->header->head, head + 1, memory_order_release);
+        return 1;
+    }
+    if (atomic_compare_exchange_weak_explicit(&r->header->head, &head, head + 1, memory_order_acq_rel,
+                                              memory_order_relaxed)) {
+        return 1;
+    }
+    pshm_forget_intent(r);
+    return 0;
+}
+
+/* Gives the slot of `position` back to producers. */
+static inline void pshm_release_slot(pshm_ring *r, uint64_t position) {
+    atomic_store_explicit(&pshm_slot_at(r, position)->sequence, position + r->mask + 1, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst);
+    pshm_ring_bell(&r->header->producers_waiting, r->space_bell, &r->header->counters.space_posts);
+}
+
+/*
+ * The slot at `head` is claimed (tail > head) but unpublished. If no live producer owns it, its
+ * producer died: take the position and skip it. Returns 1 if it did.
+ */
+static inline int pshm_skip_if_producer_dead(pshm_ring *r, uint64_t head) {
+    if (atomic_load_explicit(&r->header->tail, memory_order_acquire) <= head) return 0;
+    /* Order matters: scan the owners first, then look at the slot once more. A live owner changes
+     * its intent only after publishing, so if the scan missed it, the sequence shows the publication. */
+    if (pshm_owner_alive(r, PSHM_ROLE_PRODUCER, head)) return 0;
+    if (atomic_load_explicit(&pshm_slot_at(r, head)->sequence, memory_order_acquire) != head) return 0;
+    if (!pshm_take(r, head)) return 0;
+    atomic_fetch_add_explicit(&r->header->counters.abandoned_by_producers, 1, memory_order_relaxed);
+    pshm_release_slot(r, head);
+    return 1;
+}
+
+/*
+ * Takes the next message of at most `capacity` bytes (a longer one stays in the ring: -EMSGSIZE).
+ * Returns 0 with *slot_out and *position_out set, -EAGAIN (timeout 0 and empty), -ETIMEDOUT,
+ * or -EPIPE (closed for writing and drained: end of stream).
+ */
+static inline int pshm_take_next(pshm_ring *r, uint32_t capacity, int64_t timeout_ns, pshm_slot **slot_out,
+                                 uint64_t *position_out) {
+    if (r->role != PSHM_ROLE_CONSUMER || r->has_claim) return -EINVAL;
+    pshm_header *h = r->header;
+    int64_t deadline = pshm_deadline(timeout_ns);
+    int spins = 0;
+    for (;;) {
+        uint64_t head = atomic_load_explicit(&h->head, memory_order_relaxed);
+        pshm_slot *slot = pshm_slot_at(r, head);
+        uint64_t sequence = atomic_load_explicit(&slot->sequence, memory_order_acquire);
+        if (sequence == head + 1) {
+            if (!(slot->flags & PSHM_SLOT_SKIP) && slot->length > capacity) return -EMSGSIZE;
+            if (!pshm_take(r, head)) continue;
+            if (slot->flags & PSHM_SLOT_SKIP) { pshm_release_slot(r, head); continue; }
+            *slot_out = slot;
+            *position_out = head;
+            return 0;
+        }
+        if ((int64_t)(sequence - (head + 1)) > 0) continue;  /* another consumer took it: reload head */
+        /* empty, or claimed and not yet published */
+        uint64_t tail = atomic_load_explicit(&h->tail, memory_order_seq_cst);
+        if (tail == head && atomic_load_explicit(&h->identity.state, memory_order_seq_cst) == PSHM_STATE_CLOSED
+            && atomic_load_explicit(&h->tail, memory_order_seq_cst) == head) {
+            return -EPIPE;
+        }
+        if (tail > head && pshm_stuck_long_enough(r, head) && pshm_skip_if_producer_dead(r, head)) continue;
+        if (timeout_ns == 0) return -EAGAIN;
+        if (spins < PSHM_SPIN_TRIES) { spins++; pshm_cpu_relax(); continue; }
+        if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) return -ETIMEDOUT;
+        int rc = pshm_sleep(r, &h->consumers_waiting, r->data_bell, pshm_data_ready, deadline);
+        if (rc) return rc;
+    }
+}
+
+/* Takes the next message without copying: it stays in the ring, at *payload, until pshm_release. */
+static inline int pshm_receive_zc(pshm_ring *r, const void **payload, uint32_t *length, int64_t timeout_ns) {
+    pshm_slot *slot = NULL;
+    int rc = pshm_take_next(r, UINT32_MAX, timeout_ns, &slot, &r->claimed);
+    if (rc) return rc;
+    r->has_claim = 1;
+    *payload = pshm_payload(slot);
+    *length = slot->length <= r->max_payload ? slot->length : r->max_payload;
+    return 0;
+}
+
+/* Gives the slot of the message from pshm_receive_zc back to producers. */
+static inline int pshm_release(pshm_ring *r) {
+    if (!r->has_claim) return -EINVAL;
+    r->has_claim = 0;
+    atomic_store_explicit(&r->peer->messages, ++r->messages, memory_order_relaxed);
+    pshm_release_slot(r, r->claimed);
+    return 0;
+}
+
+/* Copies the next message into buffer; returns its length or a negative code (see pshm_take_next). */
+static inline int pshm_receive(pshm_ring *r, void *buffer, uint32_t capacity, int64_t timeout_ns) {
+    pshm_slot *slot = NULL;
+    uint64_t position = 0;
+    int rc = pshm_take_next(r, capacity, timeout_ns, &slot, &position);
+    if (rc) return rc;
+    uint32_t length = slot->length;
+    memcpy(buffer, pshm_payload(slot), length);
+    atomic_store_explicit(&r->peer->messages, ++r->messages, memory_order_relaxed);
+    pshm_release_slot(r, position);
+    return (int)length;
+}
+
+#endif /* PANAMA_SHM_H */

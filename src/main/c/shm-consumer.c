@@ -1,0 +1,209 @@
+/*
+ * shm-consumer — receives messages from a panama-shm ring and, with --verify, checks them against
+ * the verifiable traffic pattern (panama_shm_traffic.h). See usage() for the flags; prints one
+ * summary line on stdout when done.
+ *
+ * Exit status: 0 when nothing was lost, duplicated, out of order or corrupt, 1 otherwise (or after
+ * a receive error), 2 on bad flags or when the ring cannot be opened.
+ */
+#include "panama_shm.h"
+#include "panama_shm_traffic.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define WAIT_SLICE_NS INT64_C(250000000)  /* blocking calls wait in slices so a signal stops them */
+
+typedef struct options {
+    const char *ring;
+    uint64_t count;
+    int have_count;
+    uint32_t size_min, size_max;
+    int have_size;
+    int64_t timeout_ns;   /* for the next message; < 0: for ever */
+    int64_t wait_ns;      /* for the ring to exist */
+    int unlink_on_exit, verify, shared;
+} options;
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int signal_number) {
+    (void)signal_number;
+    stop_requested = 1;
+}
+
+static void usage(FILE *out) {
+    fputs("usage: shm-consumer --ring NAME [options]\n"
+          "  --ring NAME          the ring, e.g. /demo (required)\n"
+          "  --count N            stop after N messages (default: no limit)\n"
+          "  --verify             check the verifiable pattern (alias --pattern)\n"
+          "  --size N|MIN-MAX     with --verify: also check each length against this range\n"
+          "  --shared             other consumers share the ring: gaps in a sequence are not lost\n"
+          "  --timeout-ms MS      stop when nothing arrives for MS (default: wait for ever)\n"
+          "  --wait-ms MS         wait up to MS for the ring to exist (default 0)\n"
+          "  --unlink-on-exit     remove the ring when done\n"
+          "  --help               this text\n"
+          "stops at --count, at end of stream, or on timeout; prints:\n"
+          "received=N lost=N duplicated=N out_of_order=N corrupt=N seconds=S msgs_per_s=R checksum=HEX\n",
+          out);
+}
+
+static void bad_usage(const char *what, const char *value) {
+    if (value != NULL) fprintf(stderr, "shm-consumer: %s: '%s' (try --help)\n", what, value);
+    else fprintf(stderr, "shm-consumer: %s (try --help)\n", what);
+    exit(2);
+}
+
+static const char *value_of(int argc, char **argv, int *i) {
+    if (*i + 1 >= argc) bad_usage("missing value for", argv[*i]);
+    return argv[++*i];
+}
+
+static uint64_t number_of(int argc, char **argv, int *i) {
+    const char *flag = argv[*i];
+    uint64_t value;
+    if (pshm_traffic_parse_u64(value_of(argc, argv, i), 10, &value) != 0) {
+        fprintf(stderr, "shm-consumer: bad value for %s: '%s' (try --help)\n", flag, argv[*i]);
+        exit(2);
+    }
+    return value;
+}
+
+/* A value in milliseconds, returned in nanoseconds. */
+static int64_t millis_of(int argc, char **argv, int *i) {
+    uint64_t ms = number_of(argc, argv, i);
+    if (ms > INT64_MAX / 2000000) bad_usage("too many milliseconds", argv[*i]);
+    return (int64_t)ms * 1000000;
+}
+
+static void parse(int argc, char **argv, options *o) {
+    *o = (options){.size_min = 64, .size_max = 64, .timeout_ns = -1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); exit(0); }
+        else if (!strcmp(a, "--ring")) o->ring = value_of(argc, argv, &i);
+        else if (!strcmp(a, "--count")) { o->count = number_of(argc, argv, &i); o->have_count = 1; }
+        else if (!strcmp(a, "--size")) {
+            const char *v = value_of(argc, argv, &i);
+            if (pshm_traffic_parse_size(v, &o->size_min, &o->size_max) != 0) bad_usage("bad value for --size", v);
+            o->have_size = 1;
+        }
+        else if (!strcmp(a, "--verify") || !strcmp(a, "--pattern")) o->verify = 1;
+        else if (!strcmp(a, "--shared")) o->shared = 1;
+        else if (!strcmp(a, "--timeout-ms")) o->timeout_ns = millis_of(argc, argv, &i);
+        else if (!strcmp(a, "--wait-ms")) o->wait_ns = millis_of(argc, argv, &i);
+        else if (!strcmp(a, "--unlink-on-exit")) o->unlink_on_exit = 1;
+        else bad_usage("unknown option", a);
+    }
+    if (o->ring == NULL) bad_usage("--ring NAME is required", NULL);
+    if (pshm_check_name(o->ring) != 0) bad_usage("a ring name is /NAME: up to 245 characters, no other '/'", o->ring);
+    if (o->verify && o->size_min < PSHM_TRAFFIC_HEADER_SIZE) bad_usage("--verify needs --size of at least 16", NULL);
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+/* pshm_open, retried every 10 ms while the ring does not exist or is not ready, for up to wait_ns. */
+static int open_ring(pshm_ring *r, const char *name, uint32_t role, int64_t wait_ns) {
+    int64_t deadline = pshm_now_ns(CLOCK_MONOTONIC) + wait_ns;
+    for (;;) {
+        int64_t left = deadline - pshm_now_ns(CLOCK_MONOTONIC);
+        int rc = pshm_open(r, name, role, left > 0 ? left : 0);
+        if ((rc != -ENOENT && rc != -EAGAIN) || stop_requested || pshm_now_ns(CLOCK_MONOTONIC) >= deadline) return rc;
+        sleep_ms(10);
+    }
+}
+
+/*
+ * pshm_receive_zc that waits at most timeout_ns (< 0: for ever) and stops waiting on a signal
+ * (-EINTR). Sets *wait_start to when it began to wait, if it had to.
+ */
+static int receive(pshm_ring *r, const void **message, uint32_t *length, int64_t timeout_ns, int64_t *wait_start) {
+    int rc = pshm_receive_zc(r, message, length, 0);
+    if (rc != -EAGAIN) return rc;
+    int64_t start = *wait_start = pshm_now_ns(CLOCK_MONOTONIC);
+    for (;;) {
+        if (stop_requested) return -EINTR;
+        int64_t slice = WAIT_SLICE_NS;
+        if (timeout_ns >= 0) {
+            int64_t left = start + timeout_ns - pshm_now_ns(CLOCK_MONOTONIC);
+            if (left <= 0) return -ETIMEDOUT;
+            if (left < slice) slice = left;
+        }
+        rc = pshm_receive_zc(r, message, length, slice);
+        if (rc != -ETIMEDOUT) return rc;
+    }
+}
+
+int main(int argc, char **argv) {
+    options o;
+    parse(argc, argv, &o);
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    pshm_ring r;
+    int rc = open_ring(&r, o.ring, PSHM_ROLE_CONSUMER, o.wait_ns);
+    if (rc) {
+        fprintf(stderr, "shm-consumer: cannot open ring %s: %s\n", o.ring, pshm_traffic_error_text(rc));
+        return 2;
+    }
+
+    pshm_traffic_verifier v;
+    pshm_traffic_verifier_init(&v);
+    uint64_t received = 0;
+    int64_t first = 0, wait_start = 0;
+    rc = 0;
+    while (!o.have_count || received < o.count) {
+        if (stop_requested) { rc = -EINTR; break; }
+        const void *message = NULL;
+        uint32_t length = 0;
+        wait_start = 0;
+        if ((rc = receive(&r, &message, &length, o.timeout_ns, &wait_start)) != 0) break;
+        if (received++ == 0) first = pshm_now_ns(CLOCK_MONOTONIC);
+        if (o.verify) {
+            uint32_t id;
+            uint64_t seq;
+            int good = pshm_traffic_verify(message, length, &id, &seq);
+            if (good && o.have_size && length != pshm_traffic_length(id, seq, o.size_min, o.size_max)) good = 0;
+            if (pshm_traffic_verifier_note(&v, good, id, seq) < 0) rc = -ENOMEM;
+        }
+        pshm_release(&r);
+        if (rc) break;
+    }
+    int64_t last = rc != 0 && wait_start != 0 ? wait_start : pshm_now_ns(CLOCK_MONOTONIC);
+
+    int failed = rc != 0 && rc != -ETIMEDOUT && rc != -EPIPE && rc != -EINTR;
+    if (failed) fprintf(stderr, "shm-consumer: ring %s: receive failed: %s\n", o.ring, pshm_traffic_error_text(rc));
+    else if (rc == -EINTR) fprintf(stderr, "shm-consumer: ring %s: interrupted, stopping\n", o.ring);
+
+    uint64_t expected = o.have_count ? o.count : 0;
+    uint64_t lost, duplicated = 0, out_of_order = 0, corrupt = 0, checksum = 0;
+    if (o.verify) {
+        received = v.received;
+        lost = pshm_traffic_verifier_lost(&v, o.shared, expected);
+        duplicated = v.duplicated;
+        out_of_order = v.out_of_order;
+        corrupt = v.corrupt;
+        checksum = v.checksum;
+    } else {
+        lost = expected > received ? expected - received : 0;
+    }
+    double seconds = received > 0 ? (double)(last - first) / 1e9 : 0.0;
+    printf("received=%llu lost=%llu duplicated=%llu out_of_order=%llu corrupt=%llu seconds=%.3f msgs_per_s=%.0f "
+           "checksum=%016llx\n",
+           (unsigned long long)received, (unsigned long long)lost, (unsigned long long)duplicated,
+           (unsigned long long)out_of_order, (unsigned long long)corrupt, seconds,
+           seconds > 0 ? (double)received / seconds : 0.0, (unsigned long long)checksum);
+    fflush(stdout);
+
+    pshm_traffic_verifier_free(&v);
+    pshm_detach(&r);
+    if (o.unlink_on_exit) pshm_unlink(o.ring);
+    return failed || lost || duplicated || out_of_order || corrupt ? 1 : 0;
+}

@@ -1,0 +1,248 @@
+/*
+ * shm-producer — sends messages into a panama-shm ring, optionally creating it first.
+ * See usage() for the flags; prints one summary line on stdout when done.
+ *
+ * Exit status: 0 when all --count messages were sent, 1 when it stopped early (timeout, ring
+ * closed, signal, send error), 2 on bad flags or when the ring cannot be created or opened.
+ */
+#include "panama_shm.h"
+#include "panama_shm_traffic.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define WAIT_SLICE_NS INT64_C(250000000)  /* blocking calls wait in slices so a signal stops them */
+
+typedef struct options {
+    const char *ring;
+    uint64_t count;
+    uint32_t size_min, size_max;
+    int64_t timeout_ns;   /* per send; < 0: for ever */
+    int64_t wait_ns;      /* for the ring to exist */
+    int unlink_on_exit, pattern, close_when_done;
+    uint32_t id;
+    int create;
+    uint32_t slots, max_size, flags, mode;
+    int have_max_size, create_only_flag;
+} options;
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int signal_number) {
+    (void)signal_number;
+    stop_requested = 1;
+}
+
+static void usage(FILE *out) {
+    fputs("usage: shm-producer --ring NAME [options]\n"
+          "  --ring NAME          the ring, e.g. /demo (required)\n"
+          "  --count N            messages to send (default 1000000)\n"
+          "  --size N|MIN-MAX     message length in bytes, or a range (default 64)\n"
+          "  --pattern            send the verifiable pattern (needs sizes >= 16); else zero-filled\n"
+          "  --id N               producer id in the pattern (default: the pid)\n"
+          "  --timeout-ms MS      give up when a send waits longer than MS (default: wait for ever)\n"
+          "  --wait-ms MS         wait up to MS for the ring to exist (default 0)\n"
+          "  --close              close the ring for writing when done (consumers see end of stream)\n"
+          "  --unlink-on-exit     remove the ring when done\n"
+          "  --create             create the ring first, with:\n"
+          "    --slots N            slot count, a power of two (default 1024)\n"
+          "    --max-size BYTES     largest message (default: the upper end of --size)\n"
+          "    --single-producer    at most one producer may attach\n"
+          "    --single-consumer    at most one consumer may attach\n"
+          "    --mode OCTAL         permissions (default 0600)\n"
+          "  --help               this text\n"
+          "prints: sent=N seconds=S msgs_per_s=R checksum=HEX\n",
+          out);
+}
+
+static void bad_usage(const char *what, const char *value) {
+    if (value != NULL) fprintf(stderr, "shm-producer: %s: '%s' (try --help)\n", what, value);
+    else fprintf(stderr, "shm-producer: %s (try --help)\n", what);
+    exit(2);
+}
+
+static const char *value_of(int argc, char **argv, int *i) {
+    if (*i + 1 >= argc) bad_usage("missing value for", argv[*i]);
+    return argv[++*i];
+}
+
+static uint64_t number_of(int argc, char **argv, int *i) {
+    const char *flag = argv[*i];
+    uint64_t value;
+    if (pshm_traffic_parse_u64(value_of(argc, argv, i), 10, &value) != 0) {
+        fprintf(stderr, "shm-producer: bad value for %s: '%s' (try --help)\n", flag, argv[*i]);
+        exit(2);
+    }
+    return value;
+}
+
+/* A value in milliseconds, returned in nanoseconds. */
+static int64_t millis_of(int argc, char **argv, int *i) {
+    uint64_t ms = number_of(argc, argv, i);
+    if (ms > INT64_MAX / 2000000) bad_usage("too many milliseconds", argv[*i]);
+    return (int64_t)ms * 1000000;
+}
+
+static uint32_t number32_of(int argc, char **argv, int *i, int base) {
+    const char *flag = argv[*i];
+    uint32_t value;
+    if (pshm_traffic_parse_u32(value_of(argc, argv, i), base, &value) != 0) {
+        fprintf(stderr, "shm-producer: bad value for %s: '%s' (try --help)\n", flag, argv[*i]);
+        exit(2);
+    }
+    return value;
+}
+
+static void parse(int argc, char **argv, options *o) {
+    *o = (options){.count = 1000000, .size_min = 64, .size_max = 64, .timeout_ns = -1,
+                   .id = (uint32_t)getpid(), .slots = 1024};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); exit(0); }
+        else if (!strcmp(a, "--ring")) o->ring = value_of(argc, argv, &i);
+        else if (!strcmp(a, "--count")) o->count = number_of(argc, argv, &i);
+        else if (!strcmp(a, "--size")) {
+            const char *v = value_of(argc, argv, &i);
+            if (pshm_traffic_parse_size(v, &o->size_min, &o->size_max) != 0) bad_usage("bad value for --size", v);
+        }
+        else if (!strcmp(a, "--pattern")) o->pattern = 1;
+        else if (!strcmp(a, "--id")) o->id = number32_of(argc, argv, &i, 10);
+        else if (!strcmp(a, "--timeout-ms")) o->timeout_ns = millis_of(argc, argv, &i);
+        else if (!strcmp(a, "--wait-ms")) o->wait_ns = millis_of(argc, argv, &i);
+        else if (!strcmp(a, "--close")) o->close_when_done = 1;
+        else if (!strcmp(a, "--unlink-on-exit")) o->unlink_on_exit = 1;
+        else if (!strcmp(a, "--create")) o->create = 1;
+        else if (!strcmp(a, "--slots")) { o->slots = number32_of(argc, argv, &i, 10); o->create_only_flag = 1; }
+        else if (!strcmp(a, "--max-size")) {
+            o->max_size = number32_of(argc, argv, &i, 10);
+            o->have_max_size = o->create_only_flag = 1;
+        }
+        else if (!strcmp(a, "--single-producer")) { o->flags |= PSHM_FLAG_SINGLE_PRODUCER; o->create_only_flag = 1; }
+        else if (!strcmp(a, "--single-consumer")) { o->flags |= PSHM_FLAG_SINGLE_CONSUMER; o->create_only_flag = 1; }
+        else if (!strcmp(a, "--mode")) { o->mode = number32_of(argc, argv, &i, 8); o->create_only_flag = 1; }
+        else bad_usage("unknown option", a);
+    }
+    if (o->ring == NULL) bad_usage("--ring NAME is required", NULL);
+    if (pshm_check_name(o->ring) != 0) bad_usage("a ring name is /NAME: up to 245 characters, no other '/'", o->ring);
+    if (o->create_only_flag && !o->create) bad_usage("--slots, --max-size, --single-*, --mode need --create", NULL);
+    if (o->size_max > PSHM_MAX_PAYLOAD) bad_usage("--size above the largest message a ring can take", NULL);
+    if (o->pattern && o->size_min < PSHM_TRAFFIC_HEADER_SIZE) bad_usage("--pattern needs --size of at least 16", NULL);
+    if (!o->have_max_size) o->max_size = o->size_max > 0 ? o->size_max : 1;
+    if (o->create && o->max_size < o->size_max) bad_usage("--max-size below the upper end of --size", NULL);
+    if (o->create && (o->slots < 2 || (o->slots & (o->slots - 1)) != 0 || o->slots > PSHM_MAX_SLOTS)) {
+        bad_usage("--slots must be a power of two from 2 to 2^30", NULL);
+    }
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+/* pshm_open, retried every 10 ms while the ring does not exist or is not ready, for up to wait_ns. */
+static int open_ring(pshm_ring *r, const char *name, uint32_t role, int64_t wait_ns) {
+    int64_t deadline = pshm_now_ns(CLOCK_MONOTONIC) + wait_ns;
+    for (;;) {
+        int64_t left = deadline - pshm_now_ns(CLOCK_MONOTONIC);
+        int rc = pshm_open(r, name, role, left > 0 ? left : 0);
+        if ((rc != -ENOENT && rc != -EAGAIN) || stop_requested || pshm_now_ns(CLOCK_MONOTONIC) >= deadline) return rc;
+        sleep_ms(10);
+    }
+}
+
+static int create_ring(pshm_ring *r, const options *o) {
+    pshm_spec spec = {.slot_count = o->slots, .max_payload = o->max_size, .flags = o->flags, .mode = o->mode};
+    int rc = pshm_create(r, o->ring, &spec);
+    if (rc) return rc;
+    rc = pshm_attach(r, PSHM_ROLE_PRODUCER, PSHM_LANGUAGE_C);
+    if (rc) {
+        pshm_detach(r);
+        pshm_unlink(o->ring);
+    }
+    return rc;
+}
+
+/*
+ * pshm_claim that waits at most timeout_ns (< 0: for ever) and stops waiting on a signal (-EINTR).
+ * Sets *wait_start to when it began to wait, if it had to.
+ */
+static int claim(pshm_ring *r, uint32_t length, void **payload, int64_t timeout_ns, int64_t *wait_start) {
+    int rc = pshm_claim(r, length, payload, 0);
+    if (rc != -EAGAIN) return rc;
+    int64_t start = *wait_start = pshm_now_ns(CLOCK_MONOTONIC);
+    for (;;) {
+        if (stop_requested) return -EINTR;
+        int64_t slice = WAIT_SLICE_NS;
+        if (timeout_ns >= 0) {
+            int64_t left = start + timeout_ns - pshm_now_ns(CLOCK_MONOTONIC);
+            if (left <= 0) return -ETIMEDOUT;
+            if (left < slice) slice = left;
+        }
+        rc = pshm_claim(r, length, payload, slice);
+        if (rc != -ETIMEDOUT) return rc;
+    }
+}
+
+int main(int argc, char **argv) {
+    options o;
+    parse(argc, argv, &o);
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    pshm_ring r;
+    int rc = o.create ? create_ring(&r, &o) : open_ring(&r, o.ring, PSHM_ROLE_PRODUCER, o.wait_ns);
+    if (rc) {
+        fprintf(stderr, "shm-producer: cannot %s ring %s: %s\n", o.create ? "create" : "open", o.ring,
+                pshm_traffic_error_text(rc));
+        return 2;
+    }
+    if (o.size_max > r.max_payload) {
+        fprintf(stderr, "shm-producer: ring %s takes messages of up to %u bytes, --size asks for %u\n", o.ring,
+                r.max_payload, o.size_max);
+        pshm_detach(&r);
+        if (o.unlink_on_exit) pshm_unlink(o.ring);
+        return 2;
+    }
+
+    uint64_t sent = 0, checksum = 0;
+    int64_t first = pshm_now_ns(CLOCK_MONOTONIC), wait_start = 0;
+    rc = 0;
+    for (uint64_t seq = 0; seq < o.count; seq++) {
+        if (stop_requested) { rc = -EINTR; break; }
+        uint32_t length = pshm_traffic_length(o.id, seq, o.size_min, o.size_max);
+        void *payload = NULL;
+        wait_start = 0;
+        if ((rc = claim(&r, length, &payload, o.timeout_ns, &wait_start)) != 0) break;
+        if (o.pattern) pshm_traffic_fill(payload, o.id, seq, length);
+        else memset(payload, 0, length);
+        pshm_commit(&r, length);
+        sent++;
+        if (o.pattern) checksum += pshm_traffic_checksum(o.id, seq);
+    }
+    int64_t last = rc != 0 && wait_start != 0 ? wait_start : pshm_now_ns(CLOCK_MONOTONIC);
+
+    if (rc == -ETIMEDOUT) {
+        fprintf(stderr, "shm-producer: ring %s: no space for %lld ms, stopping\n", o.ring,
+                (long long)(o.timeout_ns / 1000000));
+    } else if (rc == -EPIPE) {
+        fprintf(stderr, "shm-producer: ring %s: closed for writing, stopping\n", o.ring);
+    } else if (rc == -EINTR) {
+        fprintf(stderr, "shm-producer: ring %s: interrupted, stopping\n", o.ring);
+    } else if (rc != 0) {
+        fprintf(stderr, "shm-producer: ring %s: send failed: %s\n", o.ring, pshm_traffic_error_text(rc));
+    }
+    if (o.close_when_done) pshm_close_for_writing(&r);
+
+    double seconds = sent > 0 ? (double)(last - first) / 1e9 : 0.0;
+    printf("sent=%llu seconds=%.3f msgs_per_s=%.0f checksum=%016llx\n", (unsigned long long)sent, seconds,
+           seconds > 0 ? (double)sent / seconds : 0.0, (unsigned long long)checksum);
+    fflush(stdout);
+
+    pshm_detach(&r);
+    if (o.unlink_on_exit) pshm_unlink(o.ring);
+    return sent == o.count ? 0 : 1;
+}

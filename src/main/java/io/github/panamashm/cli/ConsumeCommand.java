@@ -1,0 +1,60 @@
+package io.github.panamashm.cli;
+
+import io.github.panamashm.ring.Consumer;
+import io.github.panamashm.ring.Ring;
+import io.github.panamashm.traffic.TrafficVerifier;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/** {@code consume}: takes messages from a ring, with the same flags and summary as the C shm-consumer. */
+final class ConsumeCommand {
+
+    static final String USAGE = """
+            consume --ring NAME [--count N] [--verify] [--shared] [--timeout-ms MS] [--wait-ms MS] [--unlink-on-exit]""";
+
+    private static final Set<String> VALUED = Set.of("--ring", "--count", "--size", "--timeout-ms", "--wait-ms");
+    private static final Set<String> SWITCHES = Set.of("--verify", "--pattern", "--shared", "--unlink-on-exit");
+    /** Longest single wait, so that Ctrl-C and --timeout-ms are noticed promptly. */
+    private static final Duration POLL_SLICE = Duration.ofMillis(200);
+    private static final int BATCH = 256;
+
+    private ConsumeCommand() {
+    }
+
+    static int run(List<String> args, Main.StopSignal stop, PrintStream out) throws InterruptedException {
+        Options options = Options.parse(args, VALUED, SWITCHES);
+        String name = options.required("--ring");
+        long count = options.number("--count", -1);
+        boolean verify = options.has("--verify") || options.has("--pattern");
+        long timeoutNanos = Duration.ofMillis(options.number("--timeout-ms", -1)).toNanos();
+        TrafficVerifier verifier = new TrafficVerifier(options.has("--shared"), count);
+        try (Ring ring = Ring.open(name, Duration.ofMillis(options.number("--wait-ms", 0)));
+             Consumer consumer = ring.consumer()) {
+            long idleSince = System.nanoTime();
+            while (!stop.requested() && (count < 0 || verifier.received() < count)) {
+                int limit = (int) (count < 0 ? BATCH : Math.min(BATCH, count - verifier.received()));
+                int handled = consumer.poll(message -> verifier.accept(message, verify), limit, POLL_SLICE);
+                if (handled == Consumer.END_OF_STREAM) {
+                    break;
+                }
+                long now = System.nanoTime();
+                if (handled > 0) {
+                    idleSince = now;
+                } else if (timeoutNanos >= 0 && now - idleSince >= timeoutNanos) {
+                    System.err.println("consume: nothing arrived in ring " + name + " for "
+                            + Duration.ofNanos(timeoutNanos).toMillis() + " ms; stopping");
+                    break;
+                }
+            }
+        } finally {
+            out.println(verifier.summary());
+            if (options.has("--unlink-on-exit")) {
+                Ring.unlink(name);
+            }
+        }
+        return verifier.isClean() ? 0 : 1;
+    }
+}

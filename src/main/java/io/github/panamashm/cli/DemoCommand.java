@@ -1,0 +1,149 @@
+package io.github.panamashm.cli;
+
+import io.github.panamashm.ring.Producer;
+import io.github.panamashm.ring.Ring;
+import io.github.panamashm.ring.RingSpec;
+import io.github.panamashm.traffic.SizeRange;
+import io.github.panamashm.traffic.TrafficPattern;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code demo}: creates a ring, starts the C consumer and a Java consumer as separate processes,
+ * sends verified traffic from this (Java) process, prints each side's summary and the totals, and
+ * removes everything it created, also on Ctrl-C or failure.
+ */
+final class DemoCommand {
+
+    private static final Set<String> VALUED = Set.of("--count", "--size", "--slots");
+    private static final Pattern RECEIVED = Pattern.compile("received=(\\d+) lost=(\\d+) duplicated=(\\d+) "
+            + "out_of_order=(\\d+) corrupt=(\\d+) .* checksum=([0-9a-f]{16})");
+    private static final int PRODUCER_ID = 1;
+    private static final long CONSUMER_IDLE_TIMEOUT_MS = 30_000;
+
+    private DemoCommand() {
+    }
+
+    static int run(List<String> args, Main.StopSignal stop, PrintStream out) throws InterruptedException {
+        Options options = Options.parse(args, VALUED, Set.of());
+        long count = options.number("--count", 1_000_000);
+        SizeRange sizes = SizeRange.parse(options.string("--size", "16-256"));
+        if (sizes.min() < TrafficPattern.HEADER_SIZE) {
+            throw new Options.UsageException("--size must be at least " + TrafficPattern.HEADER_SIZE);
+        }
+        int slots = (int) options.number("--slots", 1024);
+        Path cConsumer = Main.nativeDirectory().resolve("shm-consumer");
+        if (!Files.isExecutable(cConsumer)) {
+            throw new IllegalStateException("the C consumer " + cConsumer + " is not built; run bin/panama-shm (it builds)"
+                    + " or mvn package");
+        }
+        String name = "/panama-shm-demo-" + ProcessHandle.current().pid();
+        List<Process> children = new ArrayList<>();
+        try (Ring ring = Ring.create(name, RingSpec.of(slots, sizes.max()))) {
+            out.printf("panama-shm demo: ring %s, %d slots of up to %d bytes, %,d verified messages of %s bytes%n",
+                    name, slots, sizes.max(), count, sizes);
+            String timeout = Long.toString(CONSUMER_IDLE_TIMEOUT_MS);
+            CompletableFuture<String> cOutput = start(children, List.of(cConsumer.toString(), "--ring", name, "--verify",
+                    "--shared", "--timeout-ms", timeout));
+            CompletableFuture<String> javaOutput = start(children, Main.javaCommand("consume", "--ring", name, "--verify",
+                    "--shared", "--timeout-ms", timeout));
+
+            long checksum = 0;
+            long sent = 0;
+            long start = System.nanoTime();
+            try (Producer producer = ring.producer()) {
+                for (long seq = 0; seq < count && !stop.requested(); seq++) {
+                    MemorySegment slot = producer.claim(sizes.lengthOf(PRODUCER_ID, seq));
+                    TrafficPattern.fill(slot, PRODUCER_ID, seq);
+                    producer.commit();
+                    checksum += TrafficPattern.checksum(PRODUCER_ID, seq);
+                    sent++;
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            ring.closeForWriting();
+            String cSummary = lastLine(cOutput);
+            String javaSummary = lastLine(javaOutput);
+            out.println("  Java producer : " + ProduceCommand.summary(sent, seconds, checksum));
+            out.println("  C consumer    : " + cSummary);
+            out.println("  Java consumer : " + javaSummary);
+            return report(out, sent, checksum, seconds, cSummary, javaSummary, children) ? 0 : 1;
+        } finally {
+            for (Process child : children) {
+                child.destroyForcibly();
+            }
+            Ring.unlink(name);
+        }
+    }
+
+    private static CompletableFuture<String> start(List<Process> children, List<String> command) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            children.add(process);
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    return "(output lost: " + e.getMessage() + ")";
+                }
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String lastLine(CompletableFuture<String> output) throws InterruptedException {
+        try {
+            String text = output.get(CONSUMER_IDLE_TIMEOUT_MS + 30_000, TimeUnit.MILLISECONDS).strip();
+            return text.substring(text.lastIndexOf('\n') + 1);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return "(no summary: " + e + ")";
+        }
+    }
+
+    /** Prints the totals; true if every message arrived exactly once, intact. */
+    private static boolean report(PrintStream out, long sent, long checksum, double seconds, String cSummary,
+                                  String javaSummary, List<Process> children) throws InterruptedException {
+        long received = 0;
+        long receivedChecksum = 0;
+        long faults = 0;
+        List<Long> perConsumer = new ArrayList<>();
+        for (String summary : List.of(cSummary, javaSummary)) {
+            Matcher m = RECEIVED.matcher(summary);
+            if (!m.find()) {
+                out.println("  a consumer printed no summary: " + summary);
+                return false;
+            }
+            perConsumer.add(Long.parseLong(m.group(1)));
+            received += Long.parseLong(m.group(1));
+            for (int group = 2; group <= 5; group++) {
+                faults += Long.parseLong(m.group(group));
+            }
+            receivedChecksum += Long.parseUnsignedLong(m.group(6), 16);
+        }
+        for (Process child : children) {
+            if (!child.waitFor(10, TimeUnit.SECONDS) || child.exitValue() != 0) {
+                faults++;
+            }
+        }
+        boolean clean = received == sent && receivedChecksum == checksum && faults == 0;
+        out.printf(Locale.ROOT, "  total         : %,d sent, %,d received (C %,d + Java %,d), %s; %.2f M msgs/s%n",
+                sent, received, perConsumer.get(0), perConsumer.get(1),
+                clean ? "each exactly once and intact" : "MISMATCH: messages lost, duplicated or corrupted",
+                seconds > 0 ? sent / seconds / 1e6 : 0.0);
+        return clean;
+    }
+}

@@ -1,0 +1,153 @@
+package io.github.panamashm.cli;
+
+import io.github.panamashm.posix.PosixException;
+import io.github.panamashm.ring.NoSuchRingException;
+import io.github.panamashm.ring.Ring;
+import io.github.panamashm.ring.RingFormatException;
+
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** The {@code panama-shm} command line. */
+public final class Main {
+
+    private static final String USAGE = """
+            usage: panama-shm COMMAND [OPTIONS]
+              demo [--count N] [--size BYTES|MIN-MAX] [--slots N]
+                   a Java producer feeds a C consumer and a Java consumer, each in its own process, verified
+              %s
+              %s
+              rm NAME...   remove rings (their shared-memory object and doorbell semaphores)
+            """.formatted(ProduceCommand.USAGE.replace("\n", "\n  "), ConsumeCommand.USAGE);
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(Arrays.asList(args), System.out));
+    }
+
+    static int run(List<String> args, PrintStream out) {
+        if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("help")) {
+            out.print(USAGE);
+            return args.isEmpty() ? 2 : 0;
+        }
+        StopSignal stop = StopSignal.onShutdown();
+        try {
+            List<String> rest = args.subList(1, args.size());
+            return switch (args.get(0)) {
+                case "demo" -> DemoCommand.run(rest, stop, out);
+                case "produce" -> ProduceCommand.run(rest, stop, out);
+                case "consume" -> ConsumeCommand.run(rest, stop, out);
+                case "rm" -> remove(rest, out);
+                default -> throw new Options.UsageException("unknown command " + args.get(0));
+            };
+        } catch (Options.UsageException e) {
+            System.err.println("panama-shm: " + e.getMessage());
+            System.err.print(USAGE);
+            return 2;
+        } catch (NoSuchRingException | RingFormatException | PosixException | IllegalArgumentException
+                 | IllegalStateException e) {
+            System.err.println("panama-shm " + args.get(0) + ": " + e.getMessage());
+            return 2;
+        } catch (InterruptedException e) {
+            System.err.println("panama-shm " + args.get(0) + ": interrupted");
+            return 1;
+        } finally {
+            stop.finished();
+        }
+    }
+
+    private static int remove(List<String> names, PrintStream out) {
+        if (names.isEmpty()) {
+            throw new Options.UsageException("rm needs at least one ring name");
+        }
+        int status = 0;
+        for (String name : names) {
+            if (Ring.unlink(name)) {
+                out.println("removed " + name);
+            } else {
+                System.err.println("panama-shm rm: no ring named " + name);
+                status = 1;
+            }
+        }
+        return status;
+    }
+
+    /** The command line that runs this CLI in a new JVM, the way this one runs. */
+    static List<String> javaCommand(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        Path code = codeLocation();
+        Module module = Main.class.getModule();
+        if (module.isNamed()) {
+            command.add("--enable-native-access=" + module.getName());
+            command.add("--module-path");
+            command.add(code.toString());
+            command.add("--module");
+            command.add(module.getName() + "/" + Main.class.getName());
+        } else {
+            command.add("--enable-native-access=ALL-UNNAMED");
+            command.add("-cp");
+            command.add(System.getProperty("java.class.path", code.toString()));
+            command.add(Main.class.getName());
+        }
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /** Where the compiled C programs are: -Dpanamashm.native.dir, else target/native beside the jar. */
+    static Path nativeDirectory() {
+        String configured = System.getProperty("panamashm.native.dir");
+        if (configured != null) {
+            return Path.of(configured);
+        }
+        Path code = codeLocation();
+        return code.getParent().resolve("native");
+    }
+
+    private static Path codeLocation() {
+        try {
+            return Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("cannot locate panama-shm's code", e);
+        }
+    }
+
+
+    /**
+     * Ctrl-C (or SIGTERM) asks the running command to stop; the JVM waits up to five seconds for it
+     * to print its summary and clean up before it exits.
+     */
+    static final class StopSignal {
+        private volatile boolean requested;
+        private final CountDownLatch finished = new CountDownLatch(1);
+
+        static StopSignal onShutdown() {
+            StopSignal signal = new StopSignal();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                signal.requested = true;
+                try {
+                    signal.finished.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException ignored) {
+                    // exiting anyway
+                }
+            }, "panama-shm-stop"));
+            return signal;
+        }
+
+        boolean requested() {
+            return requested;
+        }
+
+        void finished() {
+            finished.countDown();
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.github.panamashm.cli;
+
+import io.github.panamashm.ring.Producer;
+import io.github.panamashm.ring.Ring;
+import io.github.panamashm.ring.RingClosedException;
+import io.github.panamashm.ring.RingSpec;
+import io.github.panamashm.traffic.SizeRange;
+import io.github.panamashm.traffic.TrafficPattern;
+
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** {@code produce}: sends messages into a ring, with the same flags and summary as the C shm-producer. */
+final class ProduceCommand {
+
+    static final String USAGE = """
+            produce --ring NAME [--count N] [--size BYTES|MIN-MAX] [--pattern] [--id N] [--timeout-ms MS]
+                    [--wait-ms MS] [--create --slots N [--max-size BYTES] [--single-producer] [--single-consumer]
+                    [--mode OCTAL]] [--close] [--unlink-on-exit]""";
+
+    private static final Set<String> VALUED = Set.of("--ring", "--count", "--size", "--id", "--timeout-ms", "--wait-ms",
+            "--slots", "--max-size", "--mode");
+    private static final Set<String> SWITCHES = Set.of("--pattern", "--create", "--single-producer", "--single-consumer",
+            "--close", "--unlink-on-exit");
+
+    private ProduceCommand() {
+    }
+
+    static int run(List<String> args, Main.StopSignal stop, PrintStream out) throws InterruptedException {
+        Options options = Options.parse(args, VALUED, SWITCHES);
+        String name = options.required("--ring");
+        long count = options.number("--count", 1_000_000);
+        SizeRange sizes = SizeRange.parse(options.string("--size", "64"));
+        boolean pattern = options.has("--pattern");
+        if (pattern && sizes.min() < TrafficPattern.HEADER_SIZE) {
+            throw new Options.UsageException("--pattern needs --size of at least " + TrafficPattern.HEADER_SIZE);
+        }
+        int id = (int) options.number("--id", ProcessHandle.current().pid());
+        long timeoutMs = options.number("--timeout-ms", -1);
+        Ring ring = options.has("--create")
+                ? Ring.create(name, new RingSpec((int) options.number("--slots", 1024),
+                        (int) options.number("--max-size", sizes.max()), options.has("--single-producer"),
+                        options.has("--single-consumer"), 64, options.octal("--mode", 0600)))
+                : Ring.open(name, Duration.ofMillis(options.number("--wait-ms", 0)));
+        try (ring; Producer producer = ring.producer()) {
+            long checksum = 0;
+            long sent = 0;
+            long first = 0;
+            long last = 0;
+            boolean complete = true;
+            try {
+                for (long seq = 0; seq < count && !stop.requested(); seq++) {
+                    int length = sizes.lengthOf(id, seq);
+                    MemorySegment slot = timeoutMs < 0 ? producer.claim(length) : producer.claim(length, Duration.ofMillis(timeoutMs));
+                    if (slot == null) {
+                        System.err.println("produce: no space in ring " + name + " for " + timeoutMs + " ms; stopping");
+                        complete = false;
+                        break;
+                    }
+                    if (pattern) {
+                        TrafficPattern.fill(slot, id, seq);
+                        checksum += TrafficPattern.checksum(id, seq);
+                    } else {
+                        slot.fill((byte) 0);
+                    }
+                    producer.commit();
+                    last = System.nanoTime();
+                    if (sent++ == 0) {
+                        first = last;
+                    }
+                }
+            } catch (RingClosedException e) {
+                System.err.println("produce: " + e.getMessage() + "; stopping");
+                complete = false;
+            }
+            if (options.has("--close")) {
+                ring.closeForWriting();
+            }
+            out.println(summary(sent, (last - first) / 1e9, checksum));
+            return complete && !stop.requested() ? 0 : 1;
+        } finally {
+            if (options.has("--unlink-on-exit")) {
+                Ring.unlink(name);
+            }
+        }
+    }
+
+    /** The producer's summary line, as the C shm-producer prints it. */
+    static String summary(long sent, double seconds, long checksum) {
+        return String.format(Locale.ROOT, "sent=%d seconds=%.3f msgs_per_s=%.0f checksum=%016x",
+                sent, seconds, seconds > 0 ? sent / seconds : 0.0, checksum);
+    }
+}

@@ -1,0 +1,250 @@
+package io.github.panamashm.ring;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.VarHandle;
+import java.util.List;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * The byte layout of a ring, version 1: the Java mirror of {@code native-headers/panama_shm.h},
+ * which is the specification. Every offset and constant of the layout is named here and nowhere
+ * else; a test compares each of them with what the C compiler makes of the header.
+ *
+ * <pre>
+ *     0  identity    magic, versions, geometry, flags, layout hash, creator, state, role locks
+ *   128  tail        producer position (alone on its 128-byte line)
+ *   256  head        consumer position (alone on its line)
+ *   384  waiters     consumers_waiting, producers_waiting (doorbell announcements)
+ *   512  counters    abandoned_by_producers, lost_in_consumers, data_posts, space_posts, peers_reclaimed
+ *   640  peers       max_peers entries of 64 bytes; byte 0 of each is OFD-locked by its holder
+ *   header_size      slots: slot_count x slot_size = 32-byte slot header + payload
+ * </pre>
+ *
+ * Slot header: {@code sequence} (8), {@code length} (4), {@code flags} (4), {@code producer_pid} (4),
+ * reserved (12). Position {@code p} lives in slot {@code p & (slot_count - 1)}; its sequence is
+ * {@code p} when free for the producer of {@code p}, {@code p + 1} when published, and
+ * {@code p + slot_count} when released by the consumer.
+ */
+public final class RingLayout {
+
+    public static final long MAGIC = 0x474E49524D485350L;
+    public static final int VERSION_MAJOR = 1;
+    public static final int VERSION_MINOR = 0;
+
+    public static final int LINE = 128;
+    public static final int SLOT_HEADER_SIZE = 32;
+    public static final int SLOT_ALIGN = 64;
+    public static final int PEER_SIZE = 64;
+    public static final int PEERS_OFFSET = 640;
+    public static final int DEFAULT_MAX_PEERS = 64;
+    public static final int MAX_PEERS = 4096;
+    public static final int MAX_SLOTS = 1 << 30;
+    public static final int MAX_PAYLOAD = 1 << 30;
+    /** Longest ring name after the '/', leaving room for ".space" in the doorbell names. */
+    public static final int MAX_NAME = 245;
+
+    public static final int FLAG_SINGLE_PRODUCER = 1;
+    public static final int FLAG_SINGLE_CONSUMER = 2;
+    public static final int KNOWN_FLAGS = FLAG_SINGLE_PRODUCER | FLAG_SINGLE_CONSUMER;
+
+    public static final int STATE_INITIALISING = 0;
+    public static final int STATE_READY = 1;
+    public static final int STATE_CLOSED = 2;
+
+    public static final int ROLE_NONE = 0;
+    public static final int ROLE_PRODUCER = 1;
+    public static final int ROLE_CONSUMER = 2;
+
+    public static final int PEER_FREE = 0;
+    public static final int PEER_ACTIVE = 1;
+
+    public static final int LANGUAGE_C = 1;
+    public static final int LANGUAGE_JAVA = 2;
+
+    public static final int SLOT_SKIP = 1;
+
+    public static final StructLayout IDENTITY = MemoryLayout.structLayout(
+            JAVA_LONG.withName("magic"),
+            JAVA_SHORT.withName("version_major"),
+            JAVA_SHORT.withName("version_minor"),
+            JAVA_INT.withName("header_size"),
+            JAVA_INT.withName("slot_count"),
+            JAVA_INT.withName("slot_size"),
+            JAVA_INT.withName("max_payload"),
+            JAVA_INT.withName("flags"),
+            JAVA_LONG.withName("total_size"),
+            JAVA_LONG.withName("layout_hash"),
+            JAVA_LONG.withName("creation_time_ns"),
+            JAVA_INT.withName("creator_pid"),
+            JAVA_INT.withName("max_peers"),
+            JAVA_INT.withName("state"),
+            MemoryLayout.sequenceLayout(4, JAVA_BYTE).withName("role_locks"),
+            MemoryLayout.sequenceLayout(56, JAVA_BYTE).withName("reserved")).withName("pshm_identity");
+
+    public static final StructLayout COUNTERS = MemoryLayout.structLayout(
+            JAVA_LONG.withName("abandoned_by_producers"),
+            JAVA_LONG.withName("lost_in_consumers"),
+            JAVA_LONG.withName("data_posts"),
+            JAVA_LONG.withName("space_posts"),
+            JAVA_LONG.withName("peers_reclaimed"),
+            MemoryLayout.sequenceLayout(LINE - 5 * 8, JAVA_BYTE).withName("reserved")).withName("pshm_counters");
+
+    public static final StructLayout HEADER = MemoryLayout.structLayout(
+            IDENTITY.withName("identity"),
+            JAVA_LONG.withName("tail"),
+            MemoryLayout.paddingLayout(LINE - 8),
+            JAVA_LONG.withName("head"),
+            MemoryLayout.paddingLayout(LINE - 8),
+            JAVA_INT.withName("consumers_waiting"),
+            JAVA_INT.withName("producers_waiting"),
+            MemoryLayout.paddingLayout(LINE - 8),
+            COUNTERS.withName("counters")).withName("pshm_header");
+
+    public static final StructLayout PEER = MemoryLayout.structLayout(
+            JAVA_INT.withName("state"),
+            JAVA_INT.withName("role"),
+            JAVA_INT.withName("pid"),
+            JAVA_INT.withName("language"),
+            JAVA_LONG.withName("attach_time_ns"),
+            JAVA_LONG.withName("claim_start"),
+            JAVA_LONG.withName("claim_end"),
+            JAVA_LONG.withName("messages"),
+            MemoryLayout.sequenceLayout(16, JAVA_BYTE).withName("reserved")).withName("pshm_peer");
+
+    public static final StructLayout SLOT = MemoryLayout.structLayout(
+            JAVA_LONG.withName("sequence"),
+            JAVA_INT.withName("length"),
+            JAVA_INT.withName("flags"),
+            JAVA_INT.withName("producer_pid"),
+            MemoryLayout.sequenceLayout(3, JAVA_INT).withName("reserved")).withName("pshm_slot");
+
+    // identity, relative to the object
+    public static final long MAGIC_OFFSET = offset(IDENTITY, "magic");
+    public static final long VERSION_MAJOR_OFFSET = offset(IDENTITY, "version_major");
+    public static final long VERSION_MINOR_OFFSET = offset(IDENTITY, "version_minor");
+    public static final long HEADER_SIZE_OFFSET = offset(IDENTITY, "header_size");
+    public static final long SLOT_COUNT_OFFSET = offset(IDENTITY, "slot_count");
+    public static final long SLOT_SIZE_OFFSET = offset(IDENTITY, "slot_size");
+    public static final long MAX_PAYLOAD_OFFSET = offset(IDENTITY, "max_payload");
+    public static final long FLAGS_OFFSET = offset(IDENTITY, "flags");
+    public static final long TOTAL_SIZE_OFFSET = offset(IDENTITY, "total_size");
+    public static final long LAYOUT_HASH_OFFSET = offset(IDENTITY, "layout_hash");
+    public static final long CREATION_TIME_OFFSET = offset(IDENTITY, "creation_time_ns");
+    public static final long CREATOR_PID_OFFSET = offset(IDENTITY, "creator_pid");
+    public static final long MAX_PEERS_OFFSET = offset(IDENTITY, "max_peers");
+    public static final long STATE_OFFSET = offset(IDENTITY, "state");
+    public static final long ROLE_LOCKS_OFFSET = offset(IDENTITY, "role_locks");
+
+    // cursors, waiters and counters, relative to the object
+    public static final long TAIL_OFFSET = offset(HEADER, "tail");
+    public static final long HEAD_OFFSET = offset(HEADER, "head");
+    public static final long CONSUMERS_WAITING_OFFSET = offset(HEADER, "consumers_waiting");
+    public static final long PRODUCERS_WAITING_OFFSET = offset(HEADER, "producers_waiting");
+    public static final long COUNTERS_OFFSET = offset(HEADER, "counters");
+    public static final long ABANDONED_BY_PRODUCERS_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "abandoned_by_producers");
+    public static final long LOST_IN_CONSUMERS_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "lost_in_consumers");
+    public static final long DATA_POSTS_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "data_posts");
+    public static final long SPACE_POSTS_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "space_posts");
+    public static final long PEERS_RECLAIMED_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "peers_reclaimed");
+
+    // a peer entry, relative to the entry
+    public static final long PEER_STATE_OFFSET = offset(PEER, "state");
+    public static final long PEER_ROLE_OFFSET = offset(PEER, "role");
+    public static final long PEER_PID_OFFSET = offset(PEER, "pid");
+    public static final long PEER_LANGUAGE_OFFSET = offset(PEER, "language");
+    public static final long PEER_ATTACH_TIME_OFFSET = offset(PEER, "attach_time_ns");
+    public static final long PEER_CLAIM_START_OFFSET = offset(PEER, "claim_start");
+    public static final long PEER_CLAIM_END_OFFSET = offset(PEER, "claim_end");
+    public static final long PEER_MESSAGES_OFFSET = offset(PEER, "messages");
+
+    // a slot, relative to the slot
+    public static final long SLOT_SEQUENCE_OFFSET = offset(SLOT, "sequence");
+    public static final long SLOT_LENGTH_OFFSET = offset(SLOT, "length");
+    public static final long SLOT_FLAGS_OFFSET = offset(SLOT, "flags");
+    public static final long SLOT_PRODUCER_PID_OFFSET = offset(SLOT, "producer_pid");
+
+    /** Access modes on (segment, offset): plain, acquire/release, volatile and CAS all work on aligned offsets. */
+    static final VarHandle LONG = JAVA_LONG.varHandle();
+    static final VarHandle INT = JAVA_INT.varHandle();
+
+    /** The fields the layout hash covers, in the order of the C header's pshm_layout_hash(). */
+    private static final List<HashedStruct> HASHED = List.of(
+            new HashedStruct(IDENTITY, List.of("magic", "version_major", "version_minor", "header_size", "slot_count",
+                    "slot_size", "max_payload", "flags", "total_size", "layout_hash", "creation_time_ns", "creator_pid",
+                    "max_peers", "state", "role_locks", "reserved")),
+            new HashedStruct(HEADER, List.of("tail", "head", "consumers_waiting", "producers_waiting", "counters")),
+            new HashedStruct(COUNTERS, List.of("abandoned_by_producers", "lost_in_consumers", "data_posts",
+                    "space_posts", "peers_reclaimed")),
+            new HashedStruct(PEER, List.of("state", "role", "pid", "language", "attach_time_ns", "claim_start",
+                    "claim_end", "messages")),
+            new HashedStruct(SLOT, List.of("sequence", "length", "flags", "producer_pid")));
+
+    /** FNV-1a over (offset, size) of every field, as 8 little-endian bytes each: equal to C's pshm_layout_hash(). */
+    public static final long LAYOUT_HASH = layoutHash();
+
+    private RingLayout() {
+    }
+
+    private record HashedStruct(StructLayout struct, List<String> fields) {
+    }
+
+    private static long offset(StructLayout struct, String field) {
+        return struct.byteOffset(groupElement(field));
+    }
+
+    private static long layoutHash() {
+        long hash = 0xcbf29ce484222325L;
+        for (HashedStruct hashed : HASHED) {
+            for (String field : hashed.fields()) {
+                hash = hashStep(hash, offset(hashed.struct(), field));
+                hash = hashStep(hash, hashed.struct().select(groupElement(field)).byteSize());
+            }
+        }
+        return hash;
+    }
+
+    private static long hashStep(long hash, long value) {
+        for (int i = 0; i < 8; i++) {
+            hash ^= (value >>> (8 * i)) & 0xff;
+            hash *= 0x100000001b3L;
+        }
+        return hash;
+    }
+
+    /** Bytes per slot for messages of up to {@code maxPayload} bytes. */
+    public static int slotSizeFor(int maxPayload) {
+        return (int) align(SLOT_HEADER_SIZE + (long) maxPayload, SLOT_ALIGN);
+    }
+
+    /** Offset of slot 0 for a peer table of {@code maxPeers} entries. */
+    public static int headerSizeFor(int maxPeers) {
+        return (int) align(PEERS_OFFSET + (long) maxPeers * PEER_SIZE, LINE);
+    }
+
+    public static long peerOffset(int index) {
+        return PEERS_OFFSET + (long) index * PEER_SIZE;
+    }
+
+    public static long roleLockOffset(int role) {
+        return ROLE_LOCKS_OFFSET + role;
+    }
+
+    static long align(long value, long alignment) {
+        return (value + alignment - 1) / alignment * alignment;
+    }
+
+    /** The doorbell semaphore names of ring {@code name}: consumers sleep on data, producers on space. */
+    public static String dataBellName(String name) {
+        return name + ".data";
+    }
+
+    public static String spaceBellName(String name) {
+        return name + ".space";
+    }
+}

@@ -1,0 +1,161 @@
+package io.github.panamashm.traffic;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Counts what a consumer received against the {@link TrafficPattern}: received, lost, duplicated,
+ * out of order and corrupt messages, and the checksum of the intact ones. With {@code shared},
+ * other consumers take part of each producer's stream, so gaps are not losses (a harness that sees
+ * every consumer's totals and checksums decides); order within one producer is still checked.
+ */
+public final class TrafficVerifier {
+
+    private final boolean shared;
+    private final long expectedCount;
+    private Track[] tracks = new Track[4];
+    private int trackCount;
+    private Track lastTrack;
+    private long received;
+    private long duplicated;
+    private long outOfOrder;
+    private long corrupt;
+    private long checksum;
+    private long uniqueGood;
+    private long firstNanos;
+    private long lastNanos;
+
+    /**
+     * @param shared        other consumers share the ring
+     * @param expectedCount messages this consumer should get, or -1 if unknown
+     */
+    public TrafficVerifier(boolean shared, long expectedCount) {
+        this.shared = shared;
+        this.expectedCount = expectedCount;
+    }
+
+    /** Records one received message; {@code verify} false only counts it. */
+    public void accept(MemorySegment message, boolean verify) {
+        long now = System.nanoTime();
+        if (received++ == 0) {
+            firstNanos = now;
+        }
+        lastNanos = now;
+        if (!verify) {
+            return;
+        }
+        if (!TrafficPattern.isIntact(message) || TrafficPattern.sequence(message) < 0) {
+            corrupt++;
+            return;
+        }
+        int id = TrafficPattern.producerId(message);
+        long seq = TrafficPattern.sequence(message);
+        Track track = track(id);
+        if (track.seen(seq)) {
+            duplicated++;
+            return;
+        }
+        track.mark(seq);
+        if (seq < track.highest) {
+            outOfOrder++;
+        } else {
+            track.highest = seq;
+        }
+        uniqueGood++;
+        checksum += TrafficPattern.checksum(id, seq);
+    }
+
+    private Track track(int id) {
+        if (lastTrack != null && lastTrack.id == id) {
+            return lastTrack;
+        }
+        for (int i = 0; i < trackCount; i++) {
+            if (tracks[i].id == id) {
+                return lastTrack = tracks[i];
+            }
+        }
+        if (trackCount == tracks.length) {
+            tracks = Arrays.copyOf(tracks, trackCount * 2);
+        }
+        return lastTrack = tracks[trackCount++] = new Track(id);
+    }
+
+    public long received() {
+        return received;
+    }
+
+    /** Gaps in each producer's sequence (unless shared), or the shortfall against the expected count. */
+    public long lost() {
+        long holes = 0;
+        if (!shared) {
+            for (int i = 0; i < trackCount; i++) {
+                holes += tracks[i].highest + 1 - tracks[i].unique;
+            }
+        }
+        long counted = (uniqueGood + corrupt == 0) ? received : uniqueGood; // not verifying: count everything
+        return expectedCount < 0 ? holes : Math.max(holes, expectedCount - counted);
+    }
+
+    public long duplicated() {
+        return duplicated;
+    }
+
+    public long outOfOrder() {
+        return outOfOrder;
+    }
+
+    public long corrupt() {
+        return corrupt;
+    }
+
+    public long checksum() {
+        return checksum;
+    }
+
+    public double seconds() {
+        return received == 0 ? 0 : (lastNanos - firstNanos) / 1e9;
+    }
+
+    public boolean isClean() {
+        return lost() == 0 && duplicated == 0 && outOfOrder == 0 && corrupt == 0;
+    }
+
+    /** The summary line the C consumer prints too. */
+    public String summary() {
+        double seconds = seconds();
+        return String.format(Locale.ROOT,
+                "received=%d lost=%d duplicated=%d out_of_order=%d corrupt=%d seconds=%.3f msgs_per_s=%.0f checksum=%016x",
+                received, lost(), duplicated, outOfOrder, corrupt, seconds, seconds > 0 ? received / seconds : 0.0,
+                checksum);
+    }
+
+    /** One producer's sequences seen, as a growable bitmap. */
+    private static final class Track {
+        final int id;
+        long[] bits = new long[1024];
+        long highest = -1;
+        long unique;
+
+        Track(int id) {
+            this.id = id;
+        }
+
+        boolean seen(long seq) {
+            long word = seq >>> 6;
+            return word < bits.length && (bits[(int) word] & (1L << seq)) != 0;
+        }
+
+        void mark(long seq) {
+            long word = seq >>> 6;
+            if (word >= bits.length) {
+                if (word >= Integer.MAX_VALUE - 8) {
+                    throw new IllegalStateException("sequence " + seq + " is beyond what the verifier tracks");
+                }
+                bits = Arrays.copyOf(bits, (int) Math.max(word + 1, Math.min(Integer.MAX_VALUE - 8L, bits.length * 2L)));
+            }
+            bits[(int) word] |= 1L << seq;
+            unique++;
+        }
+    }
+}

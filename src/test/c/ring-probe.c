@@ -1,0 +1,54 @@
+/*
+ * Prints what the C compiler makes of panama_shm.h: every constant, struct size and field offset,
+ * and the layout hash, one "kind name value" line each, for RingLayoutTest to compare with
+ * io.github.panamashm.ring.RingLayout.
+ */
+#include "panama_shm.h"
+
+#include <stdio.h>
+
+#define CONSTANT(name) printf("const %s %lld\n", #name, (long long)(name))
+#define STRUCT(type) printf("sizeof %s %zu\n", #type, sizeof(type))
+#define FIELD(type, field) printf("offsetof %s.%s %zu\nsizeof %s.%s %zu\n", #type, #field, offsetof(type, field), \
+                                  #type, #field, sizeof(((type *)0)->field))
+
+int main(void) {
+    CONSTANT(PSHM_MAGIC); CONSTANT(PSHM_VERSION_MAJOR); CONSTANT(PSHM_VERSION_MINOR);
+    CONSTANT(PSHM_LINE); CONSTANT(PSHM_SLOT_HEADER_SIZE); CONSTANT(PSHM_SLOT_ALIGN); CONSTANT(PSHM_PEER_SIZE);
+    CONSTANT(PSHM_PEERS_OFFSET); CONSTANT(PSHM_DEFAULT_MAX_PEERS); CONSTANT(PSHM_MAX_PEERS);
+    CONSTANT(PSHM_MAX_SLOTS); CONSTANT(PSHM_MAX_PAYLOAD); CONSTANT(PSHM_MAX_NAME);
+    CONSTANT(PSHM_FLAG_SINGLE_PRODUCER); CONSTANT(PSHM_FLAG_SINGLE_CONSUMER); CONSTANT(PSHM_KNOWN_FLAGS);
+    CONSTANT(PSHM_STATE_INITIALISING); CONSTANT(PSHM_STATE_READY); CONSTANT(PSHM_STATE_CLOSED);
+    CONSTANT(PSHM_ROLE_NONE); CONSTANT(PSHM_ROLE_PRODUCER); CONSTANT(PSHM_ROLE_CONSUMER);
+    CONSTANT(PSHM_PEER_FREE); CONSTANT(PSHM_PEER_ACTIVE);
+    CONSTANT(PSHM_LANGUAGE_C); CONSTANT(PSHM_LANGUAGE_JAVA);
+    CONSTANT(PSHM_SLOT_SKIP);
+    printf("const PSHM_LAYOUT_HASH %lld\n", (long long)pshm_layout_hash());
+
+    STRUCT(pshm_identity);
+    FIELD(pshm_identity, magic); FIELD(pshm_identity, version_major); FIELD(pshm_identity, version_minor);
+    FIELD(pshm_identity, header_size); FIELD(pshm_identity, slot_count); FIELD(pshm_identity, slot_size);
+    FIELD(pshm_identity, max_payload); FIELD(pshm_identity, flags); FIELD(pshm_identity, total_size);
+    FIELD(pshm_identity, layout_hash); FIELD(pshm_identity, creation_time_ns); FIELD(pshm_identity, creator_pid);
+    FIELD(pshm_identity, max_peers); FIELD(pshm_identity, state); FIELD(pshm_identity, role_locks);
+    FIELD(pshm_identity, reserved);
+
+    STRUCT(pshm_counters);
+    FIELD(pshm_counters, abandoned_by_producers); FIELD(pshm_counters, lost_in_consumers);
+    FIELD(pshm_counters, data_posts); FIELD(pshm_counters, space_posts); FIELD(pshm_counters, peers_reclaimed);
+    FIELD(pshm_counters, reserved);
+
+    STRUCT(pshm_header);
+    FIELD(pshm_header, identity); FIELD(pshm_header, tail); FIELD(pshm_header, head);
+    FIELD(pshm_header, consumers_waiting); FIELD(pshm_header, producers_waiting); FIELD(pshm_header, counters);
+
+    STRUCT(pshm_peer);
+    FIELD(pshm_peer, state); FIELD(pshm_peer, role); FIELD(pshm_peer, pid); FIELD(pshm_peer, language);
+    FIELD(pshm_peer, attach_time_ns); FIELD(pshm_peer, claim_start); FIELD(pshm_peer, claim_end);
+    FIELD(pshm_peer, messages); FIELD(pshm_peer, reserved);
+
+    STRUCT(pshm_slot);
+    FIELD(pshm_slot, sequence); FIELD(pshm_slot, length); FIELD(pshm_slot, flags); FIELD(pshm_slot, producer_pid);
+    FIELD(pshm_slot, reserved);
+    return 0;
+}

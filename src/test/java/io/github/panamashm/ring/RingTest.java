@@ -1,0 +1,394 @@
+package io.github.panamashm.ring;
+
+import io.github.panamashm.NamedSemaphore;
+import io.github.panamashm.SharedMemory;
+import io.github.panamashm.testing.ShmNames;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The ring's semantics within one process; RingInteropTest covers separate processes and C. */
+class RingTest {
+
+    @RegisterExtension
+    final ShmNames names = new ShmNames();
+
+    private String ringName(String label) {
+        String name = names.shm(label);
+        names.track(null, RingLayout.dataBellName(name), RingLayout.spaceBellName(name));
+        return name;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void messagesArriveInOrderIntactInEveryInputForm() throws InterruptedException {
+        String name = ringName("forms");
+        try (Ring ring = Ring.create(name, RingSpec.of(8, 64));
+             Producer producer = ring.producer();
+             Consumer consumer = ring.consumer();
+             Arena arena = Arena.ofConfined()) {
+            assertThat(producer.offer(bytes("one"))).isTrue();
+            producer.send(arena.allocateFrom("two")); // includes the terminating NUL
+            producer.send(ByteBuffer.wrap(bytes("three")));
+            ByteBuffer direct = ByteBuffer.allocateDirect(8).put(bytes("four")).flip();
+            assertThat(producer.offer(direct)).isTrue();
+            assertThat(direct.remaining()).isZero();
+            assertThat(producer.send(bytes(""), Duration.ofSeconds(1))).isTrue();
+
+            byte[] buffer = new byte[64];
+            assertThat(consumer.receive(buffer)).isEqualTo(3);
+            assertThat(new String(buffer, 0, 3, StandardCharsets.UTF_8)).isEqualTo("one");
+            MemorySegment segment = arena.allocate(64);
+            assertThat(consumer.receive(segment, Duration.ofSeconds(1))).isEqualTo(4);
+            assertThat(segment.getString(0)).isEqualTo("two");
+            ByteBuffer heap = ByteBuffer.allocate(64);
+            assertThat(consumer.receive(heap)).isEqualTo(5);
+            assertThat(new String(heap.array(), 0, heap.position(), StandardCharsets.UTF_8)).isEqualTo("three");
+            ByteBuffer directOut = ByteBuffer.allocateDirect(64);
+            assertThat(consumer.tryReceive(directOut)).isEqualTo(4);
+            assertThat(directOut.flip().get(0)).isEqualTo((byte) 'f');
+            assertThat(consumer.tryReceive(buffer)).isZero();
+            assertThat(consumer.tryReceive(buffer)).isEqualTo(Consumer.NO_MESSAGE);
+            assertThat(producer.messagesSent()).isEqualTo(5);
+            assertThat(consumer.messagesReceived()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void fullRingRefusesOffersAndTimesOutSends() throws InterruptedException {
+        String name = ringName("full");
+        try (Ring ring = Ring.create(name, RingSpec.of(2, 8));
+             Producer producer = ring.producer();
+             Consumer consumer = ring.consumer()) {
+            assertThat(producer.offer(bytes("a"))).isTrue();
+            assertThat(producer.offer(bytes("b"))).isTrue();
+            assertThat(producer.offer(bytes("c"))).isFalse();
+            assertThat(producer.tryClaim(1)).isNull();
+            long start = System.nanoTime();
+            assertThat(producer.send(bytes("c"), Duration.ofMillis(300))).isFalse();
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
+            assertThat(ring.depth()).isEqualTo(2);
+            assertThat(consumer.receive(new byte[8])).isEqualTo(1);
+            assertThat(producer.offer(bytes("c"))).isTrue();
+        }
+    }
+
+    @Test
+    void emptyRingTimesOutReceives() throws InterruptedException {
+        String name = ringName("empty");
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 8)); Consumer consumer = ring.consumer()) {
+            long start = System.nanoTime();
+            assertThat(consumer.receive(new byte[8], Duration.ofMillis(300))).isEqualTo(Consumer.NO_MESSAGE);
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
+            assertThat(consumer.poll(m -> { }, 10)).isZero();
+        }
+    }
+
+    @Test
+    void oversizedMessagesAndSmallBuffersLoseNothing() throws InterruptedException {
+        String name = ringName("sizes");
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 16));
+             Producer producer = ring.producer();
+             Consumer consumer = ring.consumer()) {
+            assertThatThrownBy(() -> producer.offer(new byte[17]))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("17 bytes exceeds the maximum of ring " + name + " (16 bytes)");
+            assertThatThrownBy(() -> producer.claim(17)).isInstanceOf(IllegalArgumentException.class);
+            producer.send(bytes("0123456789"));
+            assertThatThrownBy(() -> consumer.receive(new byte[4]))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("stays in the ring");
+            byte[] buffer = new byte[16];
+            assertThat(consumer.receive(buffer)).isEqualTo(10);
+            assertThat(new String(buffer, 0, 10, StandardCharsets.UTF_8)).isEqualTo("0123456789");
+        }
+    }
+
+    @Test
+    void closedRingRefusesProducersAndEndsTheStreamAfterTheDrain() throws InterruptedException {
+        String name = ringName("closed");
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 8));
+             Producer producer = ring.producer();
+             Consumer consumer = ring.consumer()) {
+            producer.send(bytes("last"));
+            ring.closeForWriting();
+            assertThat(ring.isClosedForWriting()).isTrue();
+            assertThatThrownBy(() -> producer.offer(bytes("more"))).isInstanceOf(RingClosedException.class)
+                    .hasMessage("ring " + name + " is closed for writing");
+            assertThat(consumer.receive(new byte[8])).isEqualTo(4);
+            assertThat(consumer.isEndOfStream()).isFalse();
+            assertThat(consumer.receive(new byte[8])).isEqualTo(Consumer.END_OF_STREAM);
+            assertThat(consumer.poll(m -> { }, 5)).isEqualTo(Consumer.END_OF_STREAM);
+            assertThat(consumer.isEndOfStream()).isTrue();
+        }
+    }
+
+    @Test
+    void closingWakesASleepingConsumerWithEndOfStream() throws Exception {
+        String name = ringName("wake-eos");
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 8)); Consumer consumer = ring.consumer()) {
+            CompletableFuture<Integer> result = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return consumer.receive(new byte[8]);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(200);
+            ring.closeForWriting();
+            assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo(Consumer.END_OF_STREAM);
+        }
+    }
+
+    @Test
+    void zeroCopyClaimCommitAbortAndPoll() throws InterruptedException {
+        String name = ringName("zero-copy");
+        try (Ring ring = Ring.create(name, RingSpec.of(8, 32));
+             Producer producer = ring.producer();
+             Consumer consumer = ring.consumer()) {
+            for (int i = 0; i < 5; i++) {
+                MemorySegment slot = producer.claim(8);
+                slot.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, i * 100L);
+                producer.commit();
+            }
+            MemorySegment shrunk = producer.claim(32);
+            shrunk.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 7);
+            producer.commit(4);
+            producer.claim(8);
+            producer.abort();
+            assertThatThrownBy(producer::commit).isInstanceOf(IllegalStateException.class);
+
+            List<Long> values = new ArrayList<>();
+            assertThat(consumer.poll(message -> {
+                assertThat(message.isReadOnly()).isTrue();
+                values.add(message.byteSize() == 8 ? message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0)
+                        : message.byteSize() * 1000 + message.get(ValueLayout.JAVA_INT_UNALIGNED, 0));
+            }, 3)).isEqualTo(3);
+            assertThat(values).containsExactly(0L, 100L, 200L);
+            assertThat(consumer.poll(message -> values.add(message.byteSize() == 8
+                    ? message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0)
+                    : message.byteSize() * 1000 + message.get(ValueLayout.JAVA_INT_UNALIGNED, 0)), 100)).isEqualTo(3);
+            assertThat(values).containsExactly(0L, 100L, 200L, 300L, 400L, 4007L); // the aborted claim is skipped
+        }
+    }
+
+    @Test
+    void aSecondProducerOfASingleProducerRingIsRefused() {
+        String name = ringName("single");
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 8).singleProducer(true));
+             Ring other = Ring.open(name);
+             Producer first = ring.producer()) {
+            assertThatThrownBy(ring::producer).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("single-producer and already has a producer attached");
+            assertThatThrownBy(other::producer).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("pid " + ProcessHandle.current().pid());
+            try (Consumer a = other.consumer(); Consumer b = ring.consumer()) {
+                assertThat(a).isNotNull();
+                assertThat(b).isNotNull();
+            }
+            first.close();
+            try (Producer second = other.producer()) {
+                assertThat(second.offer(bytes("ok"))).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aRingOutlivesItsCreatorAndIsRemovedOnlyOnPurpose() throws InterruptedException {
+        String name = ringName("outlive");
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 8)); Producer producer = ring.producer()) {
+            producer.send(bytes("kept"));
+        }
+        try (Ring ring = Ring.open(name); Consumer consumer = ring.consumer()) {
+            byte[] buffer = new byte[8];
+            assertThat(consumer.receive(buffer, Duration.ofSeconds(1))).isEqualTo(4);
+        }
+        assertThat(Ring.unlink(name)).isTrue();
+        assertThat(Ring.unlink(name)).isFalse();
+        assertThatThrownBy(() -> Ring.open(name)).isInstanceOf(NoSuchRingException.class)
+                .hasMessage("no ring named " + name);
+    }
+
+    @Test
+    void openWaitsForARingThatIsCreatedLater() throws Exception {
+        String name = ringName("later");
+        CompletableFuture<Ring> opened = CompletableFuture.supplyAsync(() -> Ring.open(name, Duration.ofSeconds(20)));
+        Thread.sleep(300);
+        assertThat(opened).isNotDone();
+        try (Ring created = Ring.create(name, RingSpec.of(4, 8)); Ring ring = opened.get(20, TimeUnit.SECONDS)) {
+            assertThat(ring.slotCount()).isEqualTo(4);
+        }
+        assertThatThrownBy(() -> Ring.open(ringName("never"), Duration.ofMillis(200)))
+                .isInstanceOf(NoSuchRingException.class).hasMessageContaining("within 200 ms");
+    }
+
+    @Test
+    void foreignAndDamagedObjectsAreRefusedWithTheReason() {
+        String foreign = names.shm("foreign");
+        try (SharedMemory shm = SharedMemory.create(foreign, 8192)) {
+            shm.segment().set(ValueLayout.JAVA_LONG, 0, 0x1234L);
+            assertThatThrownBy(() -> Ring.open(foreign)).isInstanceOf(RingFormatException.class)
+                    .hasMessageContaining("magic is 0x0000000000001234");
+        }
+        String tiny = names.shm("tiny");
+        try (SharedMemory ignored = SharedMemory.create(tiny, 100)) {
+            assertThatThrownBy(() -> Ring.open(tiny)).isInstanceOf(RingFormatException.class)
+                    .hasMessageContaining("smaller than a ring header");
+        }
+        String name = ringName("damaged");
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 8))) {
+            MemorySegment header = ring.segment();
+            header.set(ValueLayout.JAVA_SHORT, RingLayout.VERSION_MAJOR_OFFSET, (short) 2);
+            assertThatThrownBy(() -> Ring.open(name)).isInstanceOf(RingFormatException.class)
+                    .hasMessageContaining("layout version is 2.0");
+            header.set(ValueLayout.JAVA_SHORT, RingLayout.VERSION_MAJOR_OFFSET, (short) 1);
+            header.set(ValueLayout.JAVA_INT, RingLayout.SLOT_COUNT_OFFSET, 3);
+            assertThatThrownBy(() -> Ring.open(name)).isInstanceOf(RingFormatException.class)
+                    .hasMessageContaining("slot_count 3 is not a power of two");
+            header.set(ValueLayout.JAVA_INT, RingLayout.SLOT_COUNT_OFFSET, 1 << 20);
+            assertThatThrownBy(() -> Ring.open(name)).isInstanceOf(RingFormatException.class)
+                    .hasMessageContaining("total_size");
+            header.set(ValueLayout.JAVA_INT, RingLayout.SLOT_COUNT_OFFSET, 4);
+            header.set(ValueLayout.JAVA_LONG, RingLayout.LAYOUT_HASH_OFFSET, 42L);
+            assertThatThrownBy(() -> Ring.open(name)).isInstanceOf(RingFormatException.class)
+                    .hasMessageContaining("layout hash");
+        }
+    }
+
+    @Test
+    void badSpecsAndNamesAreRejected() {
+        assertThatThrownBy(() -> RingSpec.of(3, 8)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("power of two");
+        assertThatThrownBy(() -> RingSpec.of(4, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RingSpec.of(4, 8).maxPeers(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Ring.create("/" + "r".repeat(246), RingSpec.of(4, 8)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 245");
+        assertThatThrownBy(() -> Ring.open("relative")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void createIsExclusiveAndCleansUpAfterItself() {
+        String name = ringName("exclusive");
+        try (Ring ignored = Ring.create(name, RingSpec.of(4, 8))) {
+            assertThatThrownBy(() -> Ring.create(name, RingSpec.of(4, 8)))
+                    .hasMessageContaining("EEXIST");
+        }
+        Ring.unlink(name);
+        assertThatThrownBy(() -> NamedSemaphore.open(RingLayout.dataBellName(name))).hasMessageContaining("ENOENT");
+    }
+
+    @Test
+    void theFullPeerTableIsReported() {
+        String name = ringName("peers");
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 8).maxPeers(2))) {
+            ring.consumer();
+            ring.producer();
+            assertThatThrownBy(ring::consumer).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("peer table of ring " + name + " is full");
+        }
+    }
+
+    @Test
+    void aWaitingConsumerSleepsInsteadOfSpinningAndWakesForData() throws Exception {
+        String name = ringName("sleep");
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 8));
+             Consumer consumer = ring.consumer();
+             Producer producer = ring.producer()) {
+            CompletableFuture<long[]> result = new CompletableFuture<>();
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                try {
+                    long cpuBefore = threads.getCurrentThreadCpuTime();
+                    int length = consumer.receive(new byte[8]);
+                    result.complete(new long[] {length, threads.getCurrentThreadCpuTime() - cpuBefore});
+                } catch (Throwable t) {
+                    result.completeExceptionally(t);
+                }
+            });
+            Thread.sleep(1500);
+            assertThat(result).isNotDone();
+            producer.send(bytes("wake"));
+            long[] outcome = result.get(10, TimeUnit.SECONDS);
+            waiter.join();
+            assertThat(outcome[0]).isEqualTo(4);
+            // 1.5 s of waiting costs a spin phase and ~15 wake-ups of the wait slices: far below 1.5 s of CPU
+            assertThat(TimeUnit.NANOSECONDS.toMillis(outcome[1])).isLessThan(300);
+        }
+    }
+
+    @Test
+    void producersAndConsumersOnThreadsDeliverEachMessageOnce() throws Exception {
+        String name = ringName("threads");
+        int producers = 3;
+        int perProducer = 50_000;
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 16))) {
+            List<CompletableFuture<long[]>> consumers = new ArrayList<>();
+            for (int c = 0; c < 2; c++) {
+                Consumer consumer = ring.consumer();
+                consumers.add(CompletableFuture.supplyAsync(() -> {
+                    long[] sums = new long[2];
+                    byte[] buffer = new byte[16];
+                    try {
+                        while (consumer.receive(buffer) != Consumer.END_OF_STREAM) {
+                            sums[0]++;
+                            sums[1] += java.nio.ByteBuffer.wrap(buffer).getLong(0);
+                        }
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return sums;
+                }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()));
+            }
+            List<Thread> threads = new ArrayList<>();
+            for (int p = 0; p < producers; p++) {
+                int id = p;
+                Producer producer = ring.producer();
+                threads.add(Thread.ofPlatform().start(() -> {
+                    byte[] message = new byte[8];
+                    for (long i = 0; i < perProducer; i++) {
+                        java.nio.ByteBuffer.wrap(message).putLong(0, id * 1_000_000L + i);
+                        try {
+                            producer.send(message);
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }));
+            }
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            ring.closeForWriting();
+            long count = 0;
+            long sum = 0;
+            for (var consumer : consumers) {
+                long[] sums = consumer.get(60, TimeUnit.SECONDS);
+                count += sums[0];
+                sum += sums[1];
+            }
+            long expectedSum = 0;
+            for (int p = 0; p < producers; p++) {
+                expectedSum += p * 1_000_000L * perProducer + (long) perProducer * (perProducer - 1) / 2;
+            }
+            assertThat(count).isEqualTo((long) producers * perProducer);
+            assertThat(sum).isEqualTo(expectedSum);
+        }
+    }
+}
