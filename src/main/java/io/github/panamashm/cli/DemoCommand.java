@@ -80,7 +80,12 @@ final class DemoCommand {
             out.println("  Java producer : " + ProduceCommand.summary(sent, seconds, checksum));
             out.println("  C consumer    : " + cSummary);
             out.println("  Java consumer : " + javaSummary);
-            return report(out, sent, checksum, seconds, cSummary, javaSummary, children) ? 0 : 1;
+            boolean clean = report(out, sent, checksum, seconds, cSummary, javaSummary, children);
+            if (stop.requested()) {
+                out.println("  stopped early: " + sent + " of " + count + " messages sent");
+                return 1;
+            }
+            return clean ? 0 : 1;
         } finally {
             for (Process child : children) {
                 child.destroyForcibly();

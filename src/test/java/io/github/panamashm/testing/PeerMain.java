@@ -3,6 +3,9 @@ package io.github.panamashm.testing;
 import io.github.panamashm.NamedSemaphore;
 import io.github.panamashm.SharedMemory;
 import io.github.panamashm.posix.PosixException;
+import io.github.panamashm.ring.Consumer;
+import io.github.panamashm.ring.Producer;
+import io.github.panamashm.ring.Ring;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -61,6 +64,29 @@ public final class PeerMain {
                 try (NamedSemaphore semaphore = NamedSemaphore.open(args[1])) {
                     semaphore.release();
                     System.out.println("released");
+                }
+            }
+            case "ring-claim-and-hang" -> {
+                // dies (when killed) between claiming a position and publishing it
+                try (Ring ring = Ring.open(args[1]); Producer producer = ring.producer()) {
+                    producer.claim(Integer.parseInt(args[2])).fill((byte) 0x5a);
+                    System.out.println("claimed");
+                    System.out.flush();
+                    Thread.sleep(Long.MAX_VALUE);
+                }
+            }
+            case "ring-take-and-hang" -> {
+                // dies (when killed) between taking a message and releasing its slot
+                try (Ring ring = Ring.open(args[1]); Consumer consumer = ring.consumer()) {
+                    consumer.poll(message -> {
+                        System.out.println("taken " + message.byteSize());
+                        System.out.flush();
+                        try {
+                            Thread.sleep(Long.MAX_VALUE);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }, 1, Duration.ofSeconds(30));
                 }
             }
             default -> throw new IllegalArgumentException("unknown action " + args[0]);

@@ -1,0 +1,225 @@
+package io.github.panamashm.ring;
+
+import io.github.panamashm.cli.Main;
+import io.github.panamashm.testing.PeerMain;
+import io.github.panamashm.testing.Processes;
+import io.github.panamashm.testing.ShmNames;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Producers and consumers as separate processes — the compiled C programs and second JVMs running
+ * the CLI — exchanging the verified traffic pattern through one ring. Every scenario moves at least
+ * 1,000,000 messages of mixed sizes, once through a roomy ring and once through a 2-slot ring that
+ * forces wrap-around and blocking on both sides.
+ */
+class RingInteropTest {
+
+    private static final int MESSAGES = 1_000_000;
+    private static final String SIZES = "16-300";
+    private static final long TIMEOUT_SECONDS = 240;
+    private static final Pattern CONSUMER = Pattern.compile(
+            "received=(\\d+) lost=(\\d+) duplicated=(\\d+) out_of_order=(\\d+) corrupt=(\\d+) seconds=\\S+ "
+                    + "msgs_per_s=\\S+ checksum=([0-9a-f]{16})");
+    private static final Pattern PRODUCER = Pattern.compile("sent=(\\d+) seconds=\\S+ msgs_per_s=\\S+ checksum=([0-9a-f]{16})");
+
+    @RegisterExtension
+    final ShmNames names = new ShmNames();
+
+    private String ringName(String label) {
+        String name = names.shm(label);
+        names.track(null, RingLayout.dataBellName(name), RingLayout.spaceBellName(name));
+        return name;
+    }
+
+    private static List<String> c(String program, String... args) {
+        List<String> command = new ArrayList<>(List.of(Processes.nativeProgram(program).toString()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static String[] withRing(String ring, String... rest) {
+        List<String> all = new ArrayList<>(List.of("--ring", ring));
+        all.addAll(List.of(rest));
+        return all.toArray(String[]::new);
+    }
+
+    private static List<String> cProducer(String ring, String... rest) {
+        return c("shm-producer", withRing(ring, rest));
+    }
+
+    private static List<String> cConsumer(String ring, String... rest) {
+        return c("shm-consumer", withRing(ring, rest));
+    }
+
+    private static List<String> javaProducer(String ring, String... rest) {
+        List<String> command = Processes.javaCommand(Main.class, "produce");
+        command.addAll(List.of(withRing(ring, rest)));
+        return command;
+    }
+
+    private static List<String> javaConsumer(String ring, String... rest) {
+        List<String> command = Processes.javaCommand(Main.class, "consume");
+        command.addAll(List.of(withRing(ring, rest)));
+        return command;
+    }
+
+    /** Creates the ring, runs one producer and one consumer process, and checks every message arrived once, intact. */
+    private void oneToOne(String label, int slots, boolean producerInC, boolean consumerInC) {
+        String ring = ringName(label);
+        try (Ring ignored = Ring.create(ring, RingSpec.of(slots, 300))) {
+            String count = Integer.toString(MESSAGES);
+            List<String> producer = producerInC
+                    ? cProducer(ring, "--pattern", "--size", SIZES, "--count", count, "--id", "7", "--close")
+                    : javaProducer(ring, "--pattern", "--size", SIZES, "--count", count, "--id", "7", "--close");
+            List<String> consumer = consumerInC
+                    ? cConsumer(ring, "--verify", "--count", count, "--timeout-ms", "60000")
+                    : javaConsumer(ring, "--verify", "--count", count, "--timeout-ms", "60000");
+            try (var consuming = Processes.start(consumer); var producing = Processes.start(producer)) {
+                var sent = producing.await(TIMEOUT_SECONDS).requireSuccess();
+                var received = consuming.await(TIMEOUT_SECONDS).requireSuccess();
+                Matcher p = find(PRODUCER, sent.output());
+                Matcher r = find(CONSUMER, received.output());
+                assertThat(p.group(1)).isEqualTo(count);
+                assertThat(r.group(1)).as(received.output()).isEqualTo(count);
+                assertThat(List.of(r.group(2), r.group(3), r.group(4), r.group(5))).containsOnly("0");
+                assertThat(r.group(6)).isEqualTo(p.group(2));
+            }
+        }
+    }
+
+    private static Matcher find(Pattern pattern, String output) {
+        Matcher m = pattern.matcher(output);
+        assertThat(m.find()).as("summary line in:\n%s", output).isTrue();
+        return m;
+    }
+
+    @ParameterizedTest(name = "{0} slots")
+    @ValueSource(ints = {2, 256})
+    void javaProducerToCConsumer(int slots) {
+        oneToOne("j2c", slots, false, true);
+    }
+
+    @ParameterizedTest(name = "{0} slots")
+    @ValueSource(ints = {2, 256})
+    void cProducerToJavaConsumer(int slots) {
+        oneToOne("c2j", slots, true, false);
+    }
+
+    @ParameterizedTest(name = "{0} slots")
+    @ValueSource(ints = {2, 256})
+    void javaToJavaAcrossTwoJvms(int slots) {
+        oneToOne("j2j", slots, false, false);
+    }
+
+    @ParameterizedTest(name = "{0} slots")
+    @ValueSource(ints = {2, 256})
+    void twoProducersAndTwoConsumersMixingJavaAndC(int slots) throws Exception {
+        String ring = ringName("2x2");
+        String half = Integer.toString(MESSAGES / 2);
+        try (Ring handle = Ring.create(ring, RingSpec.of(slots, 300));
+             var cConsuming = Processes.start(cConsumer(ring, "--verify", "--shared", "--timeout-ms", "60000"));
+             var javaConsuming = Processes.start(javaConsumer(ring, "--verify", "--shared", "--timeout-ms", "60000"));
+             var javaProducing = Processes.start(javaProducer(ring, "--pattern", "--size", SIZES, "--count", half, "--id", "1"));
+             var cProducing = Processes.start(cProducer(ring, "--pattern", "--size", SIZES, "--count", half, "--id", "2"))) {
+            long sentChecksum = 0;
+            for (var producing : List.of(javaProducing, cProducing)) {
+                Matcher p = find(PRODUCER, producing.await(TIMEOUT_SECONDS).requireSuccess().output());
+                assertThat(p.group(1)).isEqualTo(half);
+                sentChecksum += Long.parseUnsignedLong(p.group(2), 16);
+            }
+            handle.closeForWriting();
+            long received = 0;
+            long receivedChecksum = 0;
+            for (var consuming : List.of(cConsuming, javaConsuming)) {
+                var finished = consuming.await(TIMEOUT_SECONDS).requireSuccess();
+                Matcher r = find(CONSUMER, finished.output());
+                assertThat(List.of(r.group(2), r.group(3), r.group(4), r.group(5))).as(finished.output()).containsOnly("0");
+                assertThat(Long.parseLong(r.group(1))).as("each consumer gets a share").isPositive();
+                received += Long.parseLong(r.group(1));
+                receivedChecksum += Long.parseUnsignedLong(r.group(6), 16);
+            }
+            assertThat(received).isEqualTo(MESSAGES);
+            assertThat(receivedChecksum).as("every message exactly once").isEqualTo(sentChecksum);
+        }
+    }
+
+    @Test
+    void aConsumerThatStartsLaterDrainsWhatWasSentAndEndsAtTheClose() {
+        String ring = ringName("later");
+        cProducerRun(ring, "--create", "--slots", "1024", "--max-size", "64", "--pattern", "--size", "16-64",
+                "--count", "1000", "--id", "3", "--close");
+        var consumed = Processes.run(javaConsumer(ring, "--verify", "--count", "1000", "--timeout-ms", "10000"),
+                TIMEOUT_SECONDS).requireSuccess();
+        assertThat(find(CONSUMER, consumed.output()).group(1)).isEqualTo("1000");
+    }
+
+    private static void cProducerRun(String ring, String... args) {
+        Processes.run(cProducer(ring, args), TIMEOUT_SECONDS).requireSuccess();
+    }
+
+    @Test
+    void attachingToAMissingRingFailsClearlyOrWaitsForIt() throws Exception {
+        String ring = ringName("missing");
+        var java = Processes.run(javaConsumer(ring), 60);
+        assertThat(java.exitCode()).isEqualTo(2);
+        assertThat(java.output()).contains("no ring named " + ring);
+        var c = Processes.run(cConsumer(ring), 60);
+        assertThat(c.exitCode()).isEqualTo(2);
+        assertThat(c.output()).contains(ring).contains("no such ring");
+
+        try (var waitingJava = Processes.start(javaConsumer(ring, "--verify", "--shared", "--count", "10", "--wait-ms", "60000"));
+             var waitingC = Processes.start(cConsumer(ring, "--verify", "--shared", "--count", "10", "--wait-ms", "60000"))) {
+            Thread.sleep(500);
+            assertThat(waitingJava.process().isAlive()).isTrue();
+            assertThat(waitingC.process().isAlive()).isTrue();
+            Processes.run(javaProducer(ring, "--create", "--slots", "64", "--pattern", "--size", "16-64", "--count", "20"),
+                    60).requireSuccess();
+            assertThat(find(CONSUMER, waitingJava.await(60).requireSuccess().output()).group(1)).isEqualTo("10");
+            assertThat(find(CONSUMER, waitingC.await(60).requireSuccess().output()).group(1)).isEqualTo("10");
+        }
+    }
+
+    @Test
+    void aProducerKilledBetweenClaimAndCommitDoesNotStallTheRing() throws Exception {
+        String ring = ringName("dead-producer");
+        try (Ring handle = Ring.create(ring, RingSpec.of(8, 64));
+             var dying = Processes.start(Processes.javaCommand(PeerMain.class, "ring-claim-and-hang", ring, "32"))) {
+            assertThat(dying.awaitOutput("claimed", 60)).as(dying.output()).isTrue();
+            dying.process().destroyForcibly().waitFor();
+            var consuming = Processes.start(cConsumer(ring, "--verify", "--count", "100", "--timeout-ms", "10000"));
+            var produced = Processes.run(cProducer(ring, "--pattern", "--size", "16-64", "--count", "100", "--id", "5",
+                    "--close"), 60).requireSuccess();
+            assertThat(produced.output()).contains("sent=100");
+            assertThat(find(CONSUMER, consuming.await(60).requireSuccess().output()).group(1)).isEqualTo("100");
+            assertThat(handle.abandonedByProducers()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aConsumerKilledWhileHoldingAMessageDoesNotStallTheProducers() throws Exception {
+        String ring = ringName("dead-consumer");
+        try (Ring handle = Ring.create(ring, RingSpec.of(2, 64));
+             var dying = Processes.start(Processes.javaCommand(PeerMain.class, "ring-take-and-hang", ring))) {
+            Processes.run(cProducer(ring, "--pattern", "--size", "32", "--count", "1", "--id", "6"), 60).requireSuccess();
+            assertThat(dying.awaitOutput("taken 32", 60)).as(dying.output()).isTrue();
+            dying.process().destroyForcibly().waitFor();
+            // the held slot is the one the producer needs after one more wrap of the 2-slot ring
+            var consuming = Processes.start(javaConsumer(ring, "--verify", "--shared", "--timeout-ms", "20000"));
+            var produced = Processes.run(javaProducer(ring, "--pattern", "--size", "32", "--count", "50", "--id", "8",
+                    "--timeout-ms", "20000", "--close"), 60).requireSuccess();
+            assertThat(produced.output()).contains("sent=50");
+            assertThat(find(CONSUMER, consuming.await(60).requireSuccess().output()).group(1)).isEqualTo("50");
+            assertThat(handle.lostInConsumers()).isEqualTo(1);
+        }
+    }
+}
