@@ -44,4 +44,16 @@ for s in "${structs[@]}"; do args+=(--include-struct "$s"); done
 for t in "${typedefs[@]}"; do args+=(--include-typedef "$t"); done
 
 "$jextract" "${args[@]}" native-headers/panama_shm_posix.h
+
+# The ring's own header: its structs and constants (the functions are static inline, not symbols).
+ring_structs=(pshm_identity pshm_counters pshm_header pshm_peer pshm_slot)
+ring_constants=(PSHM_VERSION_MAJOR PSHM_VERSION_MINOR PSHM_LINE PSHM_SLOT_HEADER_SIZE PSHM_SLOT_ALIGN
+                PSHM_PEER_SIZE PSHM_PEERS_OFFSET PSHM_DEFAULT_MAX_PEERS PSHM_MAX_PEERS PSHM_MAX_NAME
+                PSHM_STATE_INITIALISING PSHM_STATE_READY PSHM_STATE_CLOSED PSHM_ROLE_NONE PSHM_ROLE_PRODUCER
+                PSHM_ROLE_CONSUMER PSHM_PEER_FREE PSHM_PEER_ACTIVE PSHM_LANGUAGE_C PSHM_LANGUAGE_JAVA)
+args=(--output "$out" --target-package io.github.panamashm.jextract.ring --header-class-name panama_shm_h
+      -D _GNU_SOURCE)
+for s in "${ring_structs[@]}"; do args+=(--include-struct "$s"); done
+for c in "${ring_constants[@]}"; do args+=(--include-constant "$c"); done
+"$jextract" "${args[@]}" native-headers/panama_shm.h
 echo "jextract.sh: bindings written to $out"

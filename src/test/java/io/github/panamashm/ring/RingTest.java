@@ -334,6 +334,35 @@ class RingTest {
     }
 
     @Test
+    void theUncontendedCopyPathNeitherAllocatesNorRingsADoorbell() throws InterruptedException {
+        String name = ringName("alloc");
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (Ring ring = Ring.create(name, RingSpec.of(64, 64));
+             Producer producer = ring.producer();
+             Consumer consumer = ring.consumer();
+             Arena arena = Arena.ofConfined()) {
+            byte[] in = new byte[48];
+            MemorySegment out = arena.allocate(64);
+            for (int warmUp = 0; warmUp < 200_000; warmUp++) { // let the JIT compile the path
+                producer.offer(in);
+                consumer.tryReceive(out);
+            }
+            long before = threads.getCurrentThreadAllocatedBytes();
+            long received = 0;
+            for (int i = 0; i < 100_000; i++) {
+                producer.offer(in);
+                received += consumer.tryReceive(out);
+            }
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertThat(received).isEqualTo(100_000L * in.length);
+            assertThat(allocated).as("bytes allocated for 100,000 messages").isLessThan(10_000);
+            long dataPosts = (long) RingLayout.LONG.getVolatile(ring.segment(), RingLayout.DATA_POSTS_OFFSET);
+            long spacePosts = (long) RingLayout.LONG.getVolatile(ring.segment(), RingLayout.SPACE_POSTS_OFFSET);
+            assertThat(dataPosts + spacePosts).as("semaphore posts without sleepers").isZero();
+        }
+    }
+
+    @Test
     void producersAndConsumersOnThreadsDeliverEachMessageOnce() throws Exception {
         String name = ringName("threads");
         int producers = 3;

@@ -1,0 +1,77 @@
+package io.github.panamashm.ring;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.GroupLayout;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.PaddingLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * RingLayout against jextract's reading of native-headers/panama_shm.h. Runs with
+ * {@code mvn -Pjextract verify}; skipped where jextract did not generate the bindings.
+ */
+class RingJextractConformanceTest {
+
+    private static final String PACKAGE = "io.github.panamashm.jextract.ring.";
+    private static Class<?> header;
+
+    @BeforeAll
+    static void findGeneratedBindings() {
+        try {
+            header = Class.forName(PACKAGE + "panama_shm_h");
+        } catch (ClassNotFoundException e) {
+            if (Boolean.getBoolean("panamashm.jextract.required")) {
+                throw new AssertionError("the jextract profile is active but " + PACKAGE + "panama_shm_h is missing", e);
+            }
+            assumeTrue(false, "jextract bindings not generated (run ./jextract.sh or mvn -Pjextract verify)");
+        }
+    }
+
+    @Test
+    void structsEqualJextracts() throws ReflectiveOperationException {
+        for (StructLayout ours : List.of(RingLayout.IDENTITY, RingLayout.COUNTERS, RingLayout.HEADER, RingLayout.PEER,
+                RingLayout.SLOT)) {
+            String name = ours.name().orElseThrow();
+            GroupLayout theirs = (GroupLayout) Class.forName(PACKAGE + name).getMethod("layout").invoke(null);
+            assertThat(ours.byteSize()).as("sizeof(%s)", name).isEqualTo(theirs.byteSize());
+            for (MemoryLayout member : ours.memberLayouts()) {
+                if (member instanceof PaddingLayout) {
+                    continue;
+                }
+                var path = MemoryLayout.PathElement.groupElement(member.name().orElseThrow());
+                assertThat(ours.byteOffset(path)).as("offset of %s.%s", name, member.name().get())
+                        .isEqualTo(theirs.byteOffset(path));
+                assertThat(member.byteSize()).isEqualTo(theirs.select(path).byteSize());
+            }
+        }
+    }
+
+    @Test
+    void constantsEqualJextracts() throws ReflectiveOperationException {
+        int compared = 0;
+        for (Field field : RingLayout.class.getFields()) {
+            if (!Modifier.isStatic(field.getModifiers()) || field.getName().endsWith("_OFFSET")) {
+                continue;
+            }
+            Method generated;
+            try {
+                generated = header.getMethod("PSHM_" + field.getName());
+            } catch (NoSuchMethodException notIncluded) {
+                continue; // jextract.sh includes the plain integer macros only
+            }
+            assertThat(((Number) generated.invoke(null)).longValue()).as(field.getName())
+                    .isEqualTo(((Number) field.get(null)).longValue());
+            compared++;
+        }
+        assertThat(compared).isGreaterThanOrEqualTo(18);
+    }
+}
