@@ -28,8 +28,11 @@
  * Functions return 0 or a non-negative result on success and a negative errno value on failure:
  * -EAGAIN (would block), -ETIMEDOUT, -EPIPE (ring closed for writing, or end of stream),
  * -EMSGSIZE (message larger than the ring's maximum, or than the caller's buffer), -EBUSY (a
- * single-producer/consumer ring already has one), -EPROTO (not a valid ring of this version),
- * or the errno of a failed system call.
+ * single-producer/consumer ring already has one), -EPROTO (not a valid ring of this version, a
+ * doorbell missing, or a corrupted slot), -EBADF (a handle used by a process other than the one
+ * that opened it: after fork, open a new handle), or the errno of a failed system call.
+ *
+ * Include this header before any system header (or compile with -D_GNU_SOURCE).
  */
 #ifndef PANAMA_SHM_H
 #define PANAMA_SHM_H
@@ -51,11 +54,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#if !defined(F_OFD_SETLK)
+#error "panama_shm.h needs _GNU_SOURCE: include it before any system header, or compile with -D_GNU_SOURCE"
+#endif
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
+               "atomics shared between processes must be lock-free");
+
 /* ---- constants ------------------------------------------------------------------------------ */
 
 #define PSHM_MAGIC UINT64_C(0x474E49524D485350)  /* the bytes "PSHMRING" on a little-endian host */
 #define PSHM_VERSION_MAJOR 1                     /* incompatible layout or protocol changes */
-#define PSHM_VERSION_MINOR 0                     /* compatible additions (reserved bytes put to use) */
+#define PSHM_VERSION_MINOR 0                     /* compatible additions: reserved bytes, optional flags */
 
 #define PSHM_LINE 128                /* padding unit: two 64-byte lines, beats adjacent-line prefetch */
 #define PSHM_SLOT_HEADER_SIZE 32
@@ -72,6 +81,8 @@
 #define PSHM_FLAG_SINGLE_PRODUCER UINT32_C(1)  /* at most one producer attached: no CAS on tail */
 #define PSHM_FLAG_SINGLE_CONSUMER UINT32_C(2)  /* at most one consumer attached: no CAS on head */
 #define PSHM_KNOWN_FLAGS (PSHM_FLAG_SINGLE_PRODUCER | PSHM_FLAG_SINGLE_CONSUMER)
+/* A reader refuses a ring with an unknown flag in the low 16 bits; unknown high bits are optional. */
+#define PSHM_REQUIRED_FLAGS_MASK UINT32_C(0xFFFF)
 
 /* identity.state */
 #define PSHM_STATE_INITIALISING 0u
@@ -86,6 +97,11 @@
 /* peer.state */
 #define PSHM_PEER_FREE 0u
 #define PSHM_PEER_ACTIVE 1u
+
+/* peer.waiting_on: the doorbell a peer sleeps on */
+#define PSHM_BELL_NONE 0u
+#define PSHM_BELL_DATA 1u
+#define PSHM_BELL_SPACE 2u
 
 /* peer.language */
 #define PSHM_LANGUAGE_C 1u
@@ -152,7 +168,9 @@ typedef struct pshm_peer {
     _Atomic uint64_t claim_start;      /* 24 */
     _Atomic uint64_t claim_end;        /* 32 */
     _Atomic uint64_t messages;         /* 40: messages sent or received by this peer */
-    uint8_t reserved[16];              /* 48 */
+    _Atomic uint32_t waiting_on;       /* 48: PSHM_BELL_* while asleep, so a dead sleeper's count can be undone */
+    uint32_t reserved0;                /* 52 */
+    uint8_t reserved[8];               /* 56 */
 } pshm_peer;
 
 typedef struct pshm_slot {
@@ -175,8 +193,9 @@ _Static_assert(sizeof(pshm_slot) == PSHM_SLOT_HEADER_SIZE, "slot header size");
 _Static_assert(sizeof(_Atomic uint64_t) == 8 && sizeof(_Atomic uint32_t) == 4, "plain-sized atomics");
 
 /*
- * FNV-1a over (offset, size) of every field above, in declaration order. Any field that moves or
- * changes size changes the hash; the creator stores it and every opener compares.
+ * FNV-1a over (offset, size) of every field of layout 1.0 below, in this order. Any such field that
+ * moves or changes size changes the hash; the creator stores it and every opener compares. Reserved
+ * bytes are not hashed: a minor version may put them to use without changing the hash.
  */
 static inline uint64_t pshm_hash_step(uint64_t hash, uint64_t value) {
     for (int i = 0; i < 8; i++) {
@@ -198,7 +217,7 @@ static inline uint64_t pshm_layout_hash(void) {
     PSHM_FIELD(h, pshm_identity, total_size);       PSHM_FIELD(h, pshm_identity, layout_hash);
     PSHM_FIELD(h, pshm_identity, creation_time_ns); PSHM_FIELD(h, pshm_identity, creator_pid);
     PSHM_FIELD(h, pshm_identity, max_peers);        PSHM_FIELD(h, pshm_identity, state);
-    PSHM_FIELD(h, pshm_identity, role_locks);       PSHM_FIELD(h, pshm_identity, reserved);
+    PSHM_FIELD(h, pshm_identity, role_locks);
     PSHM_FIELD(h, pshm_header, tail);               PSHM_FIELD(h, pshm_header, head);
     PSHM_FIELD(h, pshm_header, consumers_waiting);  PSHM_FIELD(h, pshm_header, producers_waiting);
     PSHM_FIELD(h, pshm_header, counters);
@@ -209,6 +228,7 @@ static inline uint64_t pshm_layout_hash(void) {
     PSHM_FIELD(h, pshm_peer, pid);                  PSHM_FIELD(h, pshm_peer, language);
     PSHM_FIELD(h, pshm_peer, attach_time_ns);       PSHM_FIELD(h, pshm_peer, claim_start);
     PSHM_FIELD(h, pshm_peer, claim_end);            PSHM_FIELD(h, pshm_peer, messages);
+    PSHM_FIELD(h, pshm_peer, waiting_on);
     PSHM_FIELD(h, pshm_slot, sequence);             PSHM_FIELD(h, pshm_slot, length);
     PSHM_FIELD(h, pshm_slot, flags);                PSHM_FIELD(h, pshm_slot, producer_pid);
     return h;
@@ -235,11 +255,13 @@ typedef struct pshm_ring {
     uint32_t slot_size;
     uint32_t max_payload;
     uint32_t flags;
+    uint32_t max_peers;    /* validated copy: a header changed later cannot widen our scans */
+    pid_t pid;             /* the process that opened this handle; it is not usable after fork */
     uint32_t role;         /* PSHM_ROLE_* this handle attached as */
     int peer_index;        /* our entry in the peer table, -1 if none */
     pshm_peer *peer;
     uint64_t claimed;      /* position claimed by pshm_claim / pshm_receive_zc, not yet committed */
-    int has_claim;
+    int has_claim;         /* 0, or the role of the pending claim */
     uint64_t messages;     /* mirror of peer->messages */
     uint64_t stuck_position;  /* the position this handle last found held by another peer ... */
     int64_t stuck_since;      /* ... and since when (CLOCK_MONOTONIC), across calls */
@@ -300,7 +322,8 @@ static inline int pshm_bell_name(char *out, size_t size, const char *ring_name, 
 
 static inline int pshm_check_name(const char *name) {
     size_t length = strlen(name);
-    if (name[0] != '/' || length < 2 || length - 1 > PSHM_MAX_NAME || strchr(name + 1, '/') != NULL) {
+    if (name[0] != '/' || length < 2 || length - 1 > PSHM_MAX_NAME || strchr(name + 1, '/') != NULL
+        || strcmp(name, "/.") == 0 || strcmp(name, "/..") == 0) {
         return -EINVAL;
     }
     return 0;
@@ -333,6 +356,12 @@ static inline void pshm_unmap(pshm_ring *r) {
     r->fd = -1;
 }
 
+/* sem_open applies the umask and gives no descriptor; on Linux the semaphore is /dev/shm/sem.NAME. */
+static inline void pshm_chmod_bell(const char *bell_name, mode_t mode) {
+    char path[PSHM_MAX_NAME + 32];
+    if (snprintf(path, sizeof path, "/dev/shm/sem.%s", bell_name + 1) < (int)sizeof path) chmod(path, mode);
+}
+
 static inline int pshm_open_bells(pshm_ring *r, int create, mode_t mode) {
     char data[PSHM_MAX_NAME + 16], space[PSHM_MAX_NAME + 16];
     if (pshm_bell_name(data, sizeof data, r->name, "data") || pshm_bell_name(space, sizeof space, r->name, "space")) {
@@ -344,11 +373,22 @@ static inline int pshm_open_bells(pshm_ring *r, int create, mode_t mode) {
         sem_unlink(space);
         r->data_bell = sem_open(data, O_CREAT | O_EXCL, mode, 0);
         r->space_bell = r->data_bell == SEM_FAILED ? SEM_FAILED : sem_open(space, O_CREAT | O_EXCL, mode, 0);
-    } else {
-        r->data_bell = sem_open(data, 0);
-        r->space_bell = r->data_bell == SEM_FAILED ? SEM_FAILED : sem_open(space, 0);
+        if (r->data_bell == SEM_FAILED || r->space_bell == SEM_FAILED) {
+            int rc = -errno;
+            sem_unlink(data);
+            sem_unlink(space);
+            return rc;
+        }
+        pshm_chmod_bell(data, mode);
+        pshm_chmod_bell(space, mode);
+        return 0;
     }
-    return r->data_bell == SEM_FAILED || r->space_bell == SEM_FAILED ? -errno : 0;
+    r->data_bell = sem_open(data, 0);
+    r->space_bell = r->data_bell == SEM_FAILED ? SEM_FAILED : sem_open(space, 0);
+    if (r->data_bell == SEM_FAILED || r->space_bell == SEM_FAILED) {
+        return errno == ENOENT ? -EPROTO : -errno;   /* the object exists but a doorbell does not */
+    }
+    return 0;
 }
 
 /* Checks everything an opener relies on before it touches a slot; -EPROTO if anything is off. */
@@ -360,7 +400,7 @@ static inline int pshm_validate(const pshm_header *h, uint64_t object_size) {
     if (id->max_peers < 1 || id->max_peers > PSHM_MAX_PEERS || id->header_size != pshm_header_size_for(id->max_peers)) return -EPROTO;
     if (id->max_payload < 1 || id->max_payload > PSHM_MAX_PAYLOAD) return -EPROTO;
     if (id->slot_size != pshm_slot_size_for(id->max_payload)) return -EPROTO;
-    if (id->flags & ~PSHM_KNOWN_FLAGS) return -EPROTO;
+    if (id->flags & PSHM_REQUIRED_FLAGS_MASK & ~PSHM_KNOWN_FLAGS) return -EPROTO;
     if (id->total_size != id->header_size + (uint64_t)id->slot_count * id->slot_size) return -EPROTO;
     if (id->total_size != object_size) return -EPROTO;
     uint32_t state = atomic_load_explicit(&id->state, memory_order_acquire);
@@ -372,6 +412,7 @@ static inline void pshm_init_handle(pshm_ring *r, const char *name) {
     memset(r, 0, sizeof *r);
     r->fd = -1;
     r->peer_index = -1;
+    r->pid = getpid();
     r->stuck_position = UINT64_MAX;
     snprintf(r->name, sizeof r->name, "%s", name);
 }
@@ -383,6 +424,7 @@ static inline void pshm_bind_geometry(pshm_ring *r) {
     r->slot_size = id->slot_size;
     r->max_payload = id->max_payload;
     r->flags = id->flags;
+    r->max_peers = id->max_peers;
 }
 
 /*
@@ -397,7 +439,7 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
     mode_t mode = spec->mode ? spec->mode : 0600;
     if (spec->slot_count < 2 || spec->slot_count > PSHM_MAX_SLOTS || (spec->slot_count & (spec->slot_count - 1))
         || spec->max_payload < 1 || spec->max_payload > PSHM_MAX_PAYLOAD || max_peers > PSHM_MAX_PEERS
-        || (spec->flags & ~PSHM_KNOWN_FLAGS)) {
+        || (spec->flags & PSHM_REQUIRED_FLAGS_MASK & ~PSHM_KNOWN_FLAGS)) {
         return -EINVAL;
     }
     pshm_init_handle(r, name);
@@ -447,16 +489,25 @@ fail:
 /* Takes a free (or dead peer's) entry of the peer table and, for single-role rings, the role lock. */
 static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
     if (role != PSHM_ROLE_PRODUCER && role != PSHM_ROLE_CONSUMER) return -EINVAL;
+    if (r->pid != getpid()) return -EBADF;   /* inherited across fork: its locks are the parent's */
     if (r->peer_index >= 0) return -EBUSY;
     uint32_t single = role == PSHM_ROLE_PRODUCER ? PSHM_FLAG_SINGLE_PRODUCER : PSHM_FLAG_SINGLE_CONSUMER;
     if ((r->flags & single) && pshm_ofd_lock(r->fd, pshm_role_lock_offset(role), F_WRLCK) != 0) {
         return -EBUSY;
     }
     pshm_header *h = r->header;
-    for (uint32_t i = 0; i < h->identity.max_peers; i++) {
+    for (uint32_t i = 0; i < r->max_peers; i++) {
         if (pshm_ofd_lock(r->fd, pshm_peer_lock_offset(i), F_WRLCK) != 0) continue;
         pshm_peer *peer = pshm_peer_at(h, i);
         if (atomic_load_explicit(&peer->state, memory_order_acquire) != PSHM_PEER_FREE) {
+            /* the holder died: undo its announcement if it died asleep, so posts stop going to nobody */
+            uint32_t bell = atomic_exchange_explicit(&peer->waiting_on, PSHM_BELL_NONE, memory_order_seq_cst);
+            _Atomic uint32_t *waiting = bell == PSHM_BELL_DATA ? &h->consumers_waiting
+                                      : bell == PSHM_BELL_SPACE ? &h->producers_waiting : NULL;
+            uint32_t n = waiting ? atomic_load_explicit(waiting, memory_order_relaxed) : 0;
+            while (n > 0 && !atomic_compare_exchange_weak_explicit(waiting, &n, n - 1, memory_order_seq_cst,
+                                                                   memory_order_relaxed)) {
+            }
             atomic_fetch_add_explicit(&h->counters.peers_reclaimed, 1, memory_order_relaxed);
         }
         atomic_store_explicit(&peer->claim_start, 0, memory_order_relaxed);
@@ -490,7 +541,7 @@ static inline int pshm_open(pshm_ring *r, const char *name, uint32_t role, int64
     if (r->fd < 0) return -errno;
     struct stat st;
     if (fstat(r->fd, &st) != 0) { rc = -errno; goto fail; }
-    int64_t deadline = pshm_now_ns(CLOCK_MONOTONIC) + ready_timeout_ns;
+    int64_t deadline = pshm_deadline(ready_timeout_ns);
     while ((uint64_t)st.st_size < sizeof(pshm_header)) {        /* the creator has not sized it yet */
         if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) { rc = st.st_size == 0 ? -EAGAIN : -EPROTO; goto fail; }
         usleep(1000);
@@ -516,29 +567,20 @@ fail:
     return rc;
 }
 
-/* Leaves the peer table and unmaps. The ring stays (see pshm_unlink). */
-static inline void pshm_detach(pshm_ring *r) {
-    if (r->peer != NULL) {
-        atomic_store_explicit(&r->peer->messages, r->messages, memory_order_relaxed);
-        atomic_store_explicit(&r->peer->state, PSHM_PEER_FREE, memory_order_release);
-        pshm_ofd_lock(r->fd, pshm_peer_lock_offset((uint32_t)r->peer_index), F_UNLCK);
-        r->peer = NULL;
-        r->peer_index = -1;
-    }
-    pshm_unmap(r);
-}
-
-/* Removes the ring's object and doorbells from the system. Attached processes keep working. */
+/*
+ * Removes the ring's doorbells and object from the system; attached processes keep working. The
+ * object goes last, so a ring created under the same name meanwhile (which needs the object name
+ * free) never loses its new doorbells.
+ */
 static inline int pshm_unlink(const char *name) {
     char data[PSHM_MAX_NAME + 16], space[PSHM_MAX_NAME + 16];
     int rc = pshm_check_name(name);
     if (rc) return rc;
     pshm_bell_name(data, sizeof data, name, "data");
     pshm_bell_name(space, sizeof space, name, "space");
-    rc = shm_unlink(name) == 0 ? 0 : -errno;
     sem_unlink(data);
     sem_unlink(space);
-    return rc;
+    return shm_unlink(name) == 0 ? 0 : -errno;
 }
 
 /* ---- waiting ------------------------------------------------------------------------------------ */
@@ -555,24 +597,43 @@ static inline void pshm_cpu_relax(void) {
 #endif
 }
 
-/* Posts a doorbell if the other side announced that it sleeps. Call after a seq_cst fence. */
+/*
+ * Posts a doorbell if the other side announced that it sleeps and the doorbell does not already hold
+ * a token for each sleeper. Call after a seq_cst fence. The cap keeps the semaphore's value bounded
+ * even when a sleeper died without taking its announcement back.
+ */
 static inline void pshm_ring_bell(_Atomic uint32_t *waiting, sem_t *bell, _Atomic uint64_t *posts) {
-    if (atomic_load_explicit(waiting, memory_order_relaxed) != 0) {
-        atomic_fetch_add_explicit(posts, 1, memory_order_relaxed);
-        sem_post(bell);
-    }
+    uint32_t sleepers = atomic_load_explicit(waiting, memory_order_relaxed);
+    if (sleepers == 0) return;
+    int tokens = 0;
+    if (sem_getvalue(bell, &tokens) == 0 && tokens >= (int64_t)sleepers) return;
+    atomic_fetch_add_explicit(posts, 1, memory_order_relaxed);
+    sem_post(bell);
+}
+
+static inline void pshm_ring_data_bell(pshm_ring *r) {
+    atomic_thread_fence(memory_order_seq_cst);
+    pshm_ring_bell(&r->header->consumers_waiting, r->data_bell, &r->header->counters.data_posts);
+}
+
+static inline void pshm_ring_space_bell(pshm_ring *r) {
+    atomic_thread_fence(memory_order_seq_cst);
+    pshm_ring_bell(&r->header->producers_waiting, r->space_bell, &r->header->counters.space_posts);
 }
 
 /*
- * Sleeps on `bell` until posted, the slice ends or the deadline passes, after announcing the sleep
- * in `waiting` and re-checking `ready`: either the other side sees the announcement and posts, or
- * this side sees its work (both orders are seq_cst), so no wake-up is lost.
+ * Sleeps on a doorbell until posted, the slice ends or the deadline passes, after announcing the
+ * sleep (in the waiter counter, and in this peer's entry so that a death can be undone) and
+ * re-checking `ready`: either the other side sees the announcement and posts, or this side sees its
+ * work (both orders are seq_cst), so no wake-up is lost.
  */
 typedef int (*pshm_ready_fn)(const pshm_ring *r);
 
-static inline int pshm_sleep(pshm_ring *r, _Atomic uint32_t *waiting, sem_t *bell, pshm_ready_fn ready,
-                             int64_t deadline_ns) {
+static inline int pshm_sleep(pshm_ring *r, uint32_t which, pshm_ready_fn ready, int64_t deadline_ns) {
+    _Atomic uint32_t *waiting = which == PSHM_BELL_DATA ? &r->header->consumers_waiting : &r->header->producers_waiting;
+    sem_t *bell = which == PSHM_BELL_DATA ? r->data_bell : r->space_bell;
     atomic_fetch_add_explicit(waiting, 1, memory_order_seq_cst);
+    atomic_store_explicit(&r->peer->waiting_on, which, memory_order_seq_cst);
     atomic_thread_fence(memory_order_seq_cst);
     int rc = 0;
     if (!ready(r)) {
@@ -581,6 +642,7 @@ static inline int pshm_sleep(pshm_ring *r, _Atomic uint32_t *waiting, sem_t *bel
         struct timespec ts = {.tv_sec = until / 1000000000, .tv_nsec = until % 1000000000};
         if (sem_clockwait(bell, CLOCK_MONOTONIC, &ts) != 0) rc = -errno;
     }
+    atomic_store_explicit(&r->peer->waiting_on, PSHM_BELL_NONE, memory_order_seq_cst);
     atomic_fetch_sub_explicit(waiting, 1, memory_order_seq_cst);
     return rc == -ETIMEDOUT || rc == -EINTR ? 0 : rc;
 }
@@ -590,12 +652,13 @@ static inline int pshm_sleep(pshm_ring *r, _Atomic uint32_t *waiting, sem_t *bel
 /* 1 if a live peer of `role` owns or is claiming `position`, 0 if none does. */
 static inline int pshm_owner_alive(const pshm_ring *r, uint32_t role, uint64_t position) {
     const pshm_header *h = r->header;
-    for (uint32_t i = 0; i < h->identity.max_peers; i++) {
+    for (uint32_t i = 0; i < r->max_peers; i++) {
         pshm_peer *peer = pshm_peer_at(h, i);
         if (atomic_load_explicit(&peer->state, memory_order_acquire) != PSHM_PEER_ACTIVE || peer->role != role) continue;
         uint64_t start = atomic_load_explicit(&peer->claim_start, memory_order_acquire);
         uint64_t end = atomic_load_explicit(&peer->claim_end, memory_order_acquire);
         if (position < start || position >= end) continue;
+        /* a failed F_OFD_GETLK (negative) counts as alive: never skip a message on doubt */
         if ((int)i == r->peer_index || pshm_ofd_locked_by_others(r->fd, pshm_peer_lock_offset(i)) != 0) return 1;
     }
     return 0;
@@ -635,29 +698,42 @@ static inline int pshm_space_ready(const pshm_ring *r) {
 }
 
 /*
- * The slot a producer waits for is held by a consumer that took position q = tail - slot_count
- * and has not released it. If no live consumer owns q, that consumer died: release the slot for it.
+ * The slot a producer waits for holds position q = tail - slot_count, which a consumer took (head > q)
+ * and never released: its sequence is q + 1 (taken after publication) or q (taken to skip a dead
+ * producer's position). If no live consumer owns q, that consumer died: release the slot for it.
+ * The owner scan precedes the CAS, and a live owner releases before it moves its intent on, so the
+ * CAS fails on a slot its owner released meanwhile.
  */
 static inline int pshm_recover_from_dead_consumer(pshm_ring *r, uint64_t tail) {
-    if (tail < r->mask + 1) return 0;
+    if (tail <= r->mask) return 0;
     uint64_t q = tail - (r->mask + 1);
     pshm_slot *slot = pshm_slot_at(r, q);
-    uint64_t expected = q + 1;
     if (atomic_load_explicit(&r->header->head, memory_order_acquire) <= q) return 0;  /* not taken: just full */
-    if (atomic_load_explicit(&slot->sequence, memory_order_acquire) != expected) return 0;
-    /* the scan precedes the CAS: a live owner releases before it moves its intent on */
+    uint64_t sequence = atomic_load_explicit(&slot->sequence, memory_order_acquire);
+    if (sequence != q + 1 && sequence != q) return 0;
     if (pshm_owner_alive(r, PSHM_ROLE_CONSUMER, q)) return 0;
-    if (!atomic_compare_exchange_strong_explicit(&slot->sequence, &expected, q + r->mask + 1,
+    if (!atomic_compare_exchange_strong_explicit(&slot->sequence, &sequence, q + r->mask + 1,
                                                  memory_order_acq_rel, memory_order_relaxed)) {
         return 0;
     }
-    atomic_fetch_add_explicit(&r->header->counters.lost_in_consumers, 1, memory_order_relaxed);
+    if (sequence == q + 1) atomic_fetch_add_explicit(&r->header->counters.lost_in_consumers, 1, memory_order_relaxed);
+    pshm_ring_space_bell(r);  /* other producers sleep behind the same slot */
     return 1;
+}
+
+/* Publishes the slot of `position` with a SKIP flag: consumers pass over it. */
+static inline void pshm_publish_skip(pshm_ring *r, uint64_t position) {
+    pshm_slot *slot = pshm_slot_at(r, position);
+    slot->length = 0;
+    slot->flags = PSHM_SLOT_SKIP;
+    atomic_store_explicit(&slot->sequence, position + 1, memory_order_release);
+    pshm_ring_data_bell(r);
 }
 
 /*
  * Claims the next position for a message of `length` bytes and points *payload at its slot's
- * payload. timeout_ns < 0 waits for ever, 0 does not wait. Commit with pshm_commit.
+ * payload. timeout_ns < 0 waits for ever, 0 does not wait. Publish with pshm_commit, or give the
+ * position up with pshm_abort.
  */
 static inline int pshm_claim(pshm_ring *r, uint32_t length, void **payload, int64_t timeout_ns) {
     if (r->role != PSHM_ROLE_PRODUCER || r->has_claim) return -EINVAL;
@@ -681,19 +757,17 @@ static inline int pshm_claim(pshm_ring *r, uint32_t length, void **payload, int6
                                                             memory_order_relaxed);
             }
             if (won) {
-                slot->producer_pid = r->peer->pid;
+                slot->producer_pid = (uint32_t)r->pid;
                 if (atomic_load_explicit(&h->identity.state, memory_order_seq_cst) == PSHM_STATE_CLOSED) {
                     /* closed while claiming: consumers may already have seen the end of the stream,
                      * so give the position up rather than publish a message nobody would read */
-                    slot->length = 0;
-                    slot->flags = PSHM_SLOT_SKIP;
-                    atomic_store_explicit(&slot->sequence, tail + 1, memory_order_release);
+                    pshm_publish_skip(r, tail);
                     return -EPIPE;
                 }
                 slot->length = length;
                 slot->flags = 0;
                 r->claimed = tail;
-                r->has_claim = 1;
+                r->has_claim = PSHM_ROLE_PRODUCER;
                 *payload = pshm_payload(slot);
                 return 0;
             }
@@ -709,22 +783,29 @@ static inline int pshm_claim(pshm_ring *r, uint32_t length, void **payload, int6
         if (timeout_ns == 0) return -EAGAIN;
         if (spins < PSHM_SPIN_TRIES) { spins++; pshm_cpu_relax(); continue; }
         if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) return -ETIMEDOUT;
-        int rc = pshm_sleep(r, &h->producers_waiting, r->space_bell, pshm_space_ready, deadline);
+        int rc = pshm_sleep(r, PSHM_BELL_SPACE, pshm_space_ready, deadline);
         if (rc) return rc;
     }
 }
 
 /* Publishes the claimed message with `length` bytes (<= the claimed length). */
 static inline int pshm_commit(pshm_ring *r, uint32_t length) {
-    if (!r->has_claim) return -EINVAL;
+    if (r->has_claim != PSHM_ROLE_PRODUCER) return -EINVAL;
     pshm_slot *slot = pshm_slot_at(r, r->claimed);
     if (length > slot->length) return -EMSGSIZE;
     slot->length = length;
     atomic_store_explicit(&slot->sequence, r->claimed + 1, memory_order_release);
     r->has_claim = 0;
     atomic_store_explicit(&r->peer->messages, ++r->messages, memory_order_relaxed);
-    atomic_thread_fence(memory_order_seq_cst);
-    pshm_ring_bell(&r->header->consumers_waiting, r->data_bell, &r->header->counters.data_posts);
+    pshm_ring_data_bell(r);
+    return 0;
+}
+
+/* Gives up the claimed position: consumers skip it. */
+static inline int pshm_abort(pshm_ring *r) {
+    if (r->has_claim != PSHM_ROLE_PRODUCER) return -EINVAL;
+    r->has_claim = 0;
+    pshm_publish_skip(r, r->claimed);
     return 0;
 }
 
@@ -747,10 +828,13 @@ static inline void pshm_close_for_writing(pshm_ring *r) {
 
 /* ---- consuming ---------------------------------------------------------------------------------- */
 
+/* Work for a consumer: a published slot at the head, or the end of the stream. */
 static inline int pshm_data_ready(const pshm_ring *r) {
-    uint64_t head = atomic_load_explicit(&r->header->head, memory_order_seq_cst);
-    return atomic_load_explicit(&pshm_slot_at(r, head)->sequence, memory_order_seq_cst) >= head + 1
-        || atomic_load_explicit(&r->header->identity.state, memory_order_relaxed) == PSHM_STATE_CLOSED;
+    const pshm_header *h = r->header;
+    uint64_t head = atomic_load_explicit(&h->head, memory_order_seq_cst);
+    if (atomic_load_explicit(&pshm_slot_at(r, head)->sequence, memory_order_seq_cst) >= head + 1) return 1;
+    return atomic_load_explicit(&h->identity.state, memory_order_seq_cst) == PSHM_STATE_CLOSED
+        && atomic_load_explicit(&h->tail, memory_order_seq_cst) == head;
 }
 
 /* Takes a position for consumption; returns 1 if this consumer won it. */
@@ -771,30 +855,31 @@ static inline int pshm_take(pshm_ring *r, uint64_t head) {
 /* Gives the slot of `position` back to producers. */
 static inline void pshm_release_slot(pshm_ring *r, uint64_t position) {
     atomic_store_explicit(&pshm_slot_at(r, position)->sequence, position + r->mask + 1, memory_order_release);
-    atomic_thread_fence(memory_order_seq_cst);
-    pshm_ring_bell(&r->header->producers_waiting, r->space_bell, &r->header->counters.space_posts);
+    pshm_ring_space_bell(r);
 }
 
 /*
  * The slot at `head` is claimed (tail > head) but unpublished. If no live producer owns it, its
- * producer died: take the position and skip it. Returns 1 if it did.
+ * producer died: take the position and skip it. Returns 1 if it did. Order matters: the owner scan
+ * comes before the last look at the slot, because a live owner changes its intent only after
+ * publishing, so if the scan missed it, the sequence shows the publication.
  */
 static inline int pshm_skip_if_producer_dead(pshm_ring *r, uint64_t head) {
     if (atomic_load_explicit(&r->header->tail, memory_order_acquire) <= head) return 0;
-    /* Order matters: scan the owners first, then look at the slot once more. A live owner changes
-     * its intent only after publishing, so if the scan missed it, the sequence shows the publication. */
     if (pshm_owner_alive(r, PSHM_ROLE_PRODUCER, head)) return 0;
     if (atomic_load_explicit(&pshm_slot_at(r, head)->sequence, memory_order_acquire) != head) return 0;
     if (!pshm_take(r, head)) return 0;
     atomic_fetch_add_explicit(&r->header->counters.abandoned_by_producers, 1, memory_order_relaxed);
     pshm_release_slot(r, head);
+    pshm_ring_data_bell(r);  /* other consumers sleep behind the same position */
     return 1;
 }
 
 /*
  * Takes the next message of at most `capacity` bytes (a longer one stays in the ring: -EMSGSIZE).
  * Returns 0 with *slot_out and *position_out set, -EAGAIN (timeout 0 and empty), -ETIMEDOUT,
- * or -EPIPE (closed for writing and drained: end of stream).
+ * -EPIPE (closed for writing and drained: end of stream), or -EPROTO (a slot claims more than the
+ * ring's maximum: it is taken and dropped).
  */
 static inline int pshm_take_next(pshm_ring *r, uint32_t capacity, int64_t timeout_ns, pshm_slot **slot_out,
                                  uint64_t *position_out) {
@@ -807,9 +892,16 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t capacity, int64_t timeou
         pshm_slot *slot = pshm_slot_at(r, head);
         uint64_t sequence = atomic_load_explicit(&slot->sequence, memory_order_acquire);
         if (sequence == head + 1) {
-            if (!(slot->flags & PSHM_SLOT_SKIP) && slot->length > capacity) return -EMSGSIZE;
+            uint32_t length = slot->length;
+            int skip = (slot->flags & PSHM_SLOT_SKIP) != 0;
+            if (!skip && length > capacity && length <= r->max_payload) {
+                /* the length is ours only if nobody took the position meanwhile */
+                if (atomic_load_explicit(&h->head, memory_order_acquire) != head) continue;
+                return -EMSGSIZE;
+            }
             if (!pshm_take(r, head)) continue;
-            if (slot->flags & PSHM_SLOT_SKIP) { pshm_release_slot(r, head); continue; }
+            if (skip) { pshm_release_slot(r, head); continue; }
+            if (length > r->max_payload) { pshm_release_slot(r, head); return -EPROTO; }
             *slot_out = slot;
             *position_out = head;
             return 0;
@@ -825,7 +917,7 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t capacity, int64_t timeou
         if (timeout_ns == 0) return -EAGAIN;
         if (spins < PSHM_SPIN_TRIES) { spins++; pshm_cpu_relax(); continue; }
         if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) return -ETIMEDOUT;
-        int rc = pshm_sleep(r, &h->consumers_waiting, r->data_bell, pshm_data_ready, deadline);
+        int rc = pshm_sleep(r, PSHM_BELL_DATA, pshm_data_ready, deadline);
         if (rc) return rc;
     }
 }
@@ -835,15 +927,15 @@ static inline int pshm_receive_zc(pshm_ring *r, const void **payload, uint32_t *
     pshm_slot *slot = NULL;
     int rc = pshm_take_next(r, UINT32_MAX, timeout_ns, &slot, &r->claimed);
     if (rc) return rc;
-    r->has_claim = 1;
+    r->has_claim = PSHM_ROLE_CONSUMER;
     *payload = pshm_payload(slot);
-    *length = slot->length <= r->max_payload ? slot->length : r->max_payload;
+    *length = slot->length;
     return 0;
 }
 
 /* Gives the slot of the message from pshm_receive_zc back to producers. */
 static inline int pshm_release(pshm_ring *r) {
-    if (!r->has_claim) return -EINVAL;
+    if (r->has_claim != PSHM_ROLE_CONSUMER) return -EINVAL;
     r->has_claim = 0;
     atomic_store_explicit(&r->peer->messages, ++r->messages, memory_order_relaxed);
     pshm_release_slot(r, r->claimed);
@@ -861,6 +953,25 @@ static inline int pshm_receive(pshm_ring *r, void *buffer, uint32_t capacity, in
     atomic_store_explicit(&r->peer->messages, ++r->messages, memory_order_relaxed);
     pshm_release_slot(r, position);
     return (int)length;
+}
+
+/* ---- leaving ------------------------------------------------------------------------------------ */
+
+/*
+ * Gives up a pending claim or releases a pending zero-copy message, leaves the peer table and
+ * unmaps. The ring stays (see pshm_unlink).
+ */
+static inline void pshm_detach(pshm_ring *r) {
+    if (r->peer != NULL && r->pid == getpid()) {
+        if (r->has_claim == PSHM_ROLE_PRODUCER) pshm_abort(r);
+        if (r->has_claim == PSHM_ROLE_CONSUMER) pshm_release(r);
+        atomic_store_explicit(&r->peer->messages, r->messages, memory_order_relaxed);
+        atomic_store_explicit(&r->peer->state, PSHM_PEER_FREE, memory_order_release);
+        pshm_ofd_lock(r->fd, pshm_peer_lock_offset((uint32_t)r->peer_index), F_UNLCK);
+    }
+    r->peer = NULL;
+    r->peer_index = -1;
+    pshm_unmap(r);
 }
 
 #endif /* PANAMA_SHM_H */

@@ -18,6 +18,7 @@ int main(void) {
     CONSTANT(PSHM_PEERS_OFFSET); CONSTANT(PSHM_DEFAULT_MAX_PEERS); CONSTANT(PSHM_MAX_PEERS);
     CONSTANT(PSHM_MAX_SLOTS); CONSTANT(PSHM_MAX_PAYLOAD); CONSTANT(PSHM_MAX_NAME);
     CONSTANT(PSHM_FLAG_SINGLE_PRODUCER); CONSTANT(PSHM_FLAG_SINGLE_CONSUMER); CONSTANT(PSHM_KNOWN_FLAGS);
+    CONSTANT(PSHM_REQUIRED_FLAGS_MASK); CONSTANT(PSHM_BELL_NONE); CONSTANT(PSHM_BELL_DATA); CONSTANT(PSHM_BELL_SPACE);
     CONSTANT(PSHM_STATE_INITIALISING); CONSTANT(PSHM_STATE_READY); CONSTANT(PSHM_STATE_CLOSED);
     CONSTANT(PSHM_ROLE_NONE); CONSTANT(PSHM_ROLE_PRODUCER); CONSTANT(PSHM_ROLE_CONSUMER);
     CONSTANT(PSHM_PEER_FREE); CONSTANT(PSHM_PEER_ACTIVE);
@@ -45,7 +46,7 @@ int main(void) {
     STRUCT(pshm_peer);
     FIELD(pshm_peer, state); FIELD(pshm_peer, role); FIELD(pshm_peer, pid); FIELD(pshm_peer, language);
     FIELD(pshm_peer, attach_time_ns); FIELD(pshm_peer, claim_start); FIELD(pshm_peer, claim_end);
-    FIELD(pshm_peer, messages); FIELD(pshm_peer, reserved);
+    FIELD(pshm_peer, messages); FIELD(pshm_peer, waiting_on); FIELD(pshm_peer, reserved0); FIELD(pshm_peer, reserved);
 
     STRUCT(pshm_slot);
     FIELD(pshm_slot, sequence); FIELD(pshm_slot, length); FIELD(pshm_slot, flags); FIELD(pshm_slot, producer_pid);

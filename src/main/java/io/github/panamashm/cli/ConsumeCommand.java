@@ -2,6 +2,7 @@ package io.github.panamashm.cli;
 
 import io.github.panamashm.ring.Consumer;
 import io.github.panamashm.ring.Ring;
+import io.github.panamashm.traffic.SizeRange;
 import io.github.panamashm.traffic.TrafficVerifier;
 
 import java.io.PrintStream;
@@ -13,7 +14,8 @@ import java.util.Set;
 final class ConsumeCommand {
 
     static final String USAGE = """
-            consume --ring NAME [--count N] [--verify] [--shared] [--timeout-ms MS] [--wait-ms MS] [--unlink-on-exit]""";
+            consume --ring NAME [--count N] [--verify] [--shared] [--size BYTES|MIN-MAX] [--timeout-ms MS] [--wait-ms MS]
+                    [--unlink-on-exit]""";
 
     private static final Set<String> VALUED = Set.of("--ring", "--count", "--size", "--timeout-ms", "--wait-ms");
     private static final Set<String> SWITCHES = Set.of("--verify", "--pattern", "--shared", "--unlink-on-exit");
@@ -30,7 +32,8 @@ final class ConsumeCommand {
         long count = options.number("--count", -1);
         boolean verify = options.has("--verify") || options.has("--pattern");
         long timeoutNanos = Duration.ofMillis(options.number("--timeout-ms", -1)).toNanos();
-        TrafficVerifier verifier = new TrafficVerifier(options.has("--shared"), count);
+        SizeRange sizes = options.has("--size") ? SizeRange.parse(options.string("--size", "")) : null;
+        TrafficVerifier verifier = new TrafficVerifier(options.has("--shared"), count, sizes);
         try (Ring ring = Ring.open(name, Duration.ofMillis(options.number("--wait-ms", 0)));
              Consumer consumer = ring.consumer()) {
             long idleSince = System.nanoTime();

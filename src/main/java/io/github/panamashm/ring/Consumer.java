@@ -23,7 +23,7 @@ import static io.github.panamashm.ring.RingLayout.LONG;
  * {@link IllegalArgumentException}: nothing is lost. The uncontended path neither allocates nor
  * makes a system call. A consumer is for one thread at a time.
  */
-public final class Consumer implements AutoCloseable {
+public final class Consumer implements AutoCloseable, Ring.Peer {
 
     /** The ring is closed for writing and every message has been taken. */
     public static final int END_OF_STREAM = -1;
@@ -40,7 +40,9 @@ public final class Consumer implements AutoCloseable {
     private boolean endOfStream;
     private long stuckHead = -1;
     private long stuckSince;
-    private boolean closed;
+    /** Set while a message is taken and not yet released: guards against re-entry from a handler. */
+    private boolean holding;
+    private volatile boolean closed;
 
     Consumer(Ring ring, int peerIndex) {
         this.ring = ring;
@@ -106,13 +108,19 @@ public final class Consumer implements AutoCloseable {
     }
 
     private int receiveNanos(MemorySegment destination, long timeoutNanos) throws InterruptedException {
+        if (destination.isReadOnly()) {
+            throw new IllegalArgumentException("destination segment is read-only");
+        }
         long position = takeNext(destination.byteSize(), timeoutNanos);
         if (position < 0) {
             return (int) position;
         }
         int length = messageLength(position);
-        MemorySegment.copy(segment, payloadOffset(position), destination, 0, length);
-        release(position);
+        try {
+            MemorySegment.copy(segment, payloadOffset(position), destination, 0, length);
+        } finally {
+            release(position); // even if the copy failed (e.g. the destination's arena closed)
+        }
         return length;
     }
 
@@ -122,8 +130,11 @@ public final class Consumer implements AutoCloseable {
             return (int) position;
         }
         int length = messageLength(position);
-        MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination, 0, length);
-        release(position);
+        try {
+            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination, 0, length);
+        } finally {
+            release(position);
+        }
         return length;
     }
 
@@ -136,14 +147,17 @@ public final class Consumer implements AutoCloseable {
             return (int) position;
         }
         int length = messageLength(position);
-        if (destination.hasArray()) {
-            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination.array(),
-                    destination.arrayOffset() + destination.position(), length);
-        } else {
-            MemorySegment.copy(segment, payloadOffset(position), MemorySegment.ofBuffer(destination), 0, length);
+        try {
+            if (destination.hasArray()) {
+                MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination.array(),
+                        destination.arrayOffset() + destination.position(), length);
+            } else {
+                MemorySegment.copy(segment, payloadOffset(position), MemorySegment.ofBuffer(destination), 0, length);
+            }
+        } finally {
+            release(position);
         }
         destination.position(destination.position() + length);
-        release(position);
         return length;
     }
 
@@ -204,6 +218,11 @@ public final class Consumer implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("consumer is closed");
         }
+        if (holding) {
+            // e.g. a poll handler calling receive: a second take would overwrite the intent record
+            // that keeps the held message's slot from being recovered as a dead consumer's
+            throw new IllegalStateException("this consumer is inside a poll handler; use another consumer");
+        }
         long deadline = Ring.deadline(timeoutNanos);
         int spins = 0;
         while (true) {
@@ -212,18 +231,27 @@ public final class Consumer implements AutoCloseable {
             long sequence = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET);
             if (sequence == head + 1) {
                 boolean skip = ((int) INT.get(segment, slot + RingLayout.SLOT_FLAGS_OFFSET) & RingLayout.SLOT_SKIP) != 0;
-                int length = (int) INT.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET);
-                if (!skip && Integer.toUnsignedLong(length) > capacity) {
-                    throw new IllegalArgumentException("the next message is " + Integer.toUnsignedLong(length)
-                            + " bytes and does not fit in " + capacity + "; it stays in the ring");
+                long length = Integer.toUnsignedLong((int) INT.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET));
+                if (!skip && length > capacity && length <= ring.maxPayload) {
+                    if ((long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) != head) {
+                        continue; // another consumer took it meanwhile: the length read was not ours
+                    }
+                    throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
+                            + capacity + "; it stays in the ring");
                 }
                 if (!take(head)) {
                     continue;
                 }
                 if (skip) {
-                    release(head);
+                    releaseSlot(head);
                     continue;
                 }
+                if (length > ring.maxPayload) {
+                    releaseSlot(head); // drop it: it cannot be read without leaving the slot
+                    throw new RingFormatException(ring.name(), "slot of position " + head + " claims " + length
+                            + " bytes, more than the maximum " + ring.maxPayload);
+                }
+                holding = true;
                 return head;
             }
             if (sequence - (head + 1) > 0) {
@@ -250,7 +278,7 @@ public final class Consumer implements AutoCloseable {
             if (System.nanoTime() - deadline >= 0) {
                 return NO_MESSAGE;
             }
-            ring.sleepForData(deadline);
+            ring.sleepForData(peerEntry, deadline);
         }
     }
 
@@ -294,10 +322,12 @@ public final class Consumer implements AutoCloseable {
         }
         LONG.getAndAdd(segment, RingLayout.ABANDONED_BY_PRODUCERS_OFFSET, 1L);
         releaseSlot(head);
+        ring.ringDataBell(); // other consumers sleep behind the same position
         return true;
     }
 
     private void release(long position) {
+        holding = false;
         LONG.setOpaque(segment, peerEntry + RingLayout.PEER_MESSAGES_OFFSET, ++messages);
         releaseSlot(position);
     }
@@ -317,15 +347,9 @@ public final class Consumer implements AutoCloseable {
                 (long) LONG.getOpaque(segment, peerEntry + RingLayout.PEER_CLAIM_START_OFFSET));
     }
 
-    /** The length of the taken message at {@code position}; a length beyond the slot means a corrupted ring. */
+    /** The length of the message taken at {@code position} (checked against the maximum when taken). */
     private int messageLength(long position) {
-        int length = (int) INT.get(segment, ring.slotOffset(position) + RingLayout.SLOT_LENGTH_OFFSET);
-        if (length < 0 || length > ring.maxPayload) {
-            releaseSlot(position);
-            throw new RingFormatException(ring.name(), "slot of position " + position + " claims "
-                    + Integer.toUnsignedLong(length) + " bytes, more than the maximum " + ring.maxPayload);
-        }
-        return length;
+        return (int) INT.get(segment, ring.slotOffset(position) + RingLayout.SLOT_LENGTH_OFFSET);
     }
 
     private long payloadOffset(long position) {
@@ -341,7 +365,7 @@ public final class Consumer implements AutoCloseable {
         return ring;
     }
 
-    /** Detaches from the ring. Idempotent. */
+    /** Detaches from the ring. Call it from the thread that uses this consumer. Idempotent. */
     @Override
     public void close() {
         if (closed) {
@@ -350,5 +374,10 @@ public final class Consumer implements AutoCloseable {
         closed = true;
         ring.detach(peerIndex, RingLayout.ROLE_CONSUMER);
         ring.forget(this);
+    }
+
+    @Override
+    public void ringClosed() {
+        closed = true;
     }
 }

@@ -22,7 +22,7 @@ import static io.github.panamashm.ring.RingLayout.LONG;
  * The uncontended path neither allocates nor makes a system call: the doorbell is rung only when a
  * consumer announced that it sleeps. A producer is for one thread at a time.
  */
-public final class Producer implements AutoCloseable {
+public final class Producer implements AutoCloseable, Ring.Peer {
 
     private final Ring ring;
     private final MemorySegment segment;
@@ -34,7 +34,7 @@ public final class Producer implements AutoCloseable {
     private long claimedPosition = -1;
     private long stuckTail = -1;
     private long stuckSince;
-    private boolean closed;
+    private volatile boolean closed;
 
     Producer(Ring ring, int peerIndex) {
         this.ring = ring;
@@ -109,7 +109,12 @@ public final class Producer implements AutoCloseable {
         if (position < 0) {
             return false;
         }
-        MemorySegment.copy(message, 0, segment, payloadOffset(position), length);
+        try {
+            MemorySegment.copy(message, 0, segment, payloadOffset(position), length);
+        } catch (RuntimeException e) {
+            publishSkip(position); // e.g. the source's arena closed: never leave a position claimed
+            throw e;
+        }
         publish(position);
         return true;
     }
@@ -132,11 +137,16 @@ public final class Producer implements AutoCloseable {
         if (position < 0) {
             return false;
         }
-        if (message.hasArray()) {
-            MemorySegment.copy(message.array(), message.arrayOffset() + message.position(), segment,
-                    ValueLayout.JAVA_BYTE, payloadOffset(position), length);
-        } else {
-            MemorySegment.copy(MemorySegment.ofBuffer(message), 0, segment, payloadOffset(position), length);
+        try {
+            if (message.hasArray()) {
+                MemorySegment.copy(message.array(), message.arrayOffset() + message.position(), segment,
+                        ValueLayout.JAVA_BYTE, payloadOffset(position), length);
+            } else {
+                MemorySegment.copy(MemorySegment.ofBuffer(message), 0, segment, payloadOffset(position), length);
+            }
+        } catch (RuntimeException e) {
+            publishSkip(position);
+            throw e;
         }
         message.position(message.position() + length);
         publish(position);
@@ -169,9 +179,6 @@ public final class Producer implements AutoCloseable {
     }
 
     private MemorySegment claimNanos(int length, long timeoutNanos) throws InterruptedException {
-        if (claimedPosition >= 0) {
-            throw new IllegalStateException("the previous claim is not committed yet");
-        }
         checkedLength(length);
         long position = claimPosition(length, timeoutNanos);
         if (position < 0) {
@@ -204,10 +211,9 @@ public final class Producer implements AutoCloseable {
     /** Gives up the claimed message: consumers skip its position. */
     public void abort() {
         requireClaim();
-        long slot = ring.slotOffset(claimedPosition);
-        INT.set(segment, slot + RingLayout.SLOT_FLAGS_OFFSET, RingLayout.SLOT_SKIP);
-        INT.set(segment, slot + RingLayout.SLOT_LENGTH_OFFSET, 0);
-        commit();
+        long position = claimedPosition;
+        claimedPosition = -1;
+        publishSkip(position);
     }
 
     private void requireClaim() {
@@ -226,6 +232,10 @@ public final class Producer implements AutoCloseable {
     private long claimPosition(int length, long timeoutNanos) throws InterruptedException {
         if (closed) {
             throw new IllegalStateException("producer is closed");
+        }
+        if (claimedPosition >= 0) {
+            // a second claim would overwrite the intent record that keeps the first one alive
+            throw new IllegalStateException("a claimed message is not committed or aborted yet");
         }
         long deadline = Ring.deadline(timeoutNanos);
         int spins = 0;
@@ -249,9 +259,7 @@ public final class Producer implements AutoCloseable {
                     if ((int) INT.getVolatile(segment, RingLayout.STATE_OFFSET) == RingLayout.STATE_CLOSED) {
                         // closed while claiming: consumers may already have seen the end of the stream,
                         // so give the position up rather than publish a message nobody would read
-                        INT.set(segment, slot + RingLayout.SLOT_LENGTH_OFFSET, 0);
-                        INT.set(segment, slot + RingLayout.SLOT_FLAGS_OFFSET, RingLayout.SLOT_SKIP);
-                        LONG.setRelease(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET, tail + 1);
+                        publishSkip(tail);
                         throw new RingClosedException(ring.name());
                     }
                     INT.set(segment, slot + RingLayout.SLOT_LENGTH_OFFSET, length);
@@ -281,7 +289,7 @@ public final class Producer implements AutoCloseable {
             if (System.nanoTime() - deadline >= 0) {
                 return -1;
             }
-            ring.sleepForSpace(deadline);
+            ring.sleepForSpace(peerEntry, deadline);
         }
     }
 
@@ -297,9 +305,12 @@ public final class Producer implements AutoCloseable {
     }
 
     /**
-     * The slot this producer waits for was taken by the consumer of {@code tail - slotCount} and
-     * never released. If no live consumer owns that position, the consumer died: release the slot
-     * (its message is counted as lost). A compare-and-set makes this safe against other producers.
+     * The slot this producer waits for holds position {@code tail - slotCount}, which a consumer took
+     * and never released: its sequence is that position + 1 (taken after publication) or the
+     * position itself (taken to skip a dead producer's position). If no live consumer owns it, the
+     * consumer died: release the slot for it. The owner scan precedes the compare-and-set, and a live
+     * owner releases before it moves its intent on, so the compare-and-set fails on a slot its owner
+     * released meanwhile.
      */
     private boolean recoverFromDeadConsumer(long tail) {
         long stuck = tail - ring.slotCount;
@@ -307,18 +318,30 @@ public final class Producer implements AutoCloseable {
             return false;
         }
         long slot = ring.slotOffset(stuck);
-        // The owner scan precedes the compare-and-set: a live owner releases before it moves its
-        // intent on, so if the scan missed it, the compare-and-set fails on the released sequence.
-        if ((long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) <= stuck
-                || (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET) != stuck + 1
-                || ring.ownerAlive(RingLayout.ROLE_CONSUMER, stuck)) {
+        if ((long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) <= stuck) {
             return false;
         }
-        if (!LONG.compareAndSet(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET, stuck + 1, stuck + ring.slotCount)) {
+        long sequence = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET);
+        if ((sequence != stuck + 1 && sequence != stuck) || ring.ownerAlive(RingLayout.ROLE_CONSUMER, stuck)) {
             return false;
         }
-        LONG.getAndAdd(segment, RingLayout.LOST_IN_CONSUMERS_OFFSET, 1L);
+        if (!LONG.compareAndSet(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET, sequence, stuck + ring.slotCount)) {
+            return false;
+        }
+        if (sequence == stuck + 1) {
+            LONG.getAndAdd(segment, RingLayout.LOST_IN_CONSUMERS_OFFSET, 1L);
+        }
+        ring.ringSpaceBell(); // other producers sleep behind the same slot
         return true;
+    }
+
+    /** Publishes {@code position} as a slot consumers pass over. */
+    private void publishSkip(long position) {
+        long slot = ring.slotOffset(position);
+        INT.set(segment, slot + RingLayout.SLOT_LENGTH_OFFSET, 0);
+        INT.set(segment, slot + RingLayout.SLOT_FLAGS_OFFSET, RingLayout.SLOT_SKIP);
+        LONG.setRelease(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET, position + 1);
+        ring.ringDataBell();
     }
 
     private void publish(long position) {
@@ -342,6 +365,9 @@ public final class Producer implements AutoCloseable {
     }
 
     private int checkedLength(long length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("message length must not be negative: " + length);
+        }
         if (length > ring.maxPayload) {
             throw new IllegalArgumentException("message of " + length + " bytes exceeds the maximum of ring "
                     + ring.name() + " (" + ring.maxPayload + " bytes)");
@@ -360,7 +386,7 @@ public final class Producer implements AutoCloseable {
 
     /**
      * Detaches from the ring. A claim not yet committed is aborted first, so consumers do not wait
-     * for it. Idempotent.
+     * for it. Call it from the thread that uses this producer. Idempotent.
      */
     @Override
     public void close() {
@@ -373,5 +399,10 @@ public final class Producer implements AutoCloseable {
         closed = true;
         ring.detach(peerIndex, RingLayout.ROLE_PRODUCER);
         ring.forget(this);
+    }
+
+    @Override
+    public void ringClosed() {
+        closed = true;
     }
 }

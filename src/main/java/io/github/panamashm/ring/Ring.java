@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.github.panamashm.ring.RingLayout.INT;
 import static io.github.panamashm.ring.RingLayout.LONG;
@@ -61,7 +62,10 @@ public final class Ring implements AutoCloseable {
     final int maxPeers;
     private final BitSet localPeers = new BitSet();
     private final int[] localRoleCount = new int[3];
-    private final List<AutoCloseable> attached = new ArrayList<>();
+    private final List<Peer> attached = new ArrayList<>();
+    /** Threads between announcing a sleep and taking the announcement back; close waits for them. */
+    private final AtomicInteger sleepers = new AtomicInteger();
+    private volatile boolean closing;
     private boolean closed;
 
     private Ring(String name, SharedMemory shm, NamedSemaphore dataBell, NamedSemaphore spaceBell) {
@@ -227,8 +231,9 @@ public final class Ring implements AutoCloseable {
 
     static String requireRingName(String name) {
         Names.requireShmName(name);
-        if (name.length() - 1 > RingLayout.MAX_NAME) {
-            throw new IllegalArgumentException("ring name is " + (name.length() - 1) + " characters after the '/', at most "
+        int bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length - 1;
+        if (bytes > RingLayout.MAX_NAME) {
+            throw new IllegalArgumentException("ring name is " + bytes + " bytes after the '/', at most "
                     + RingLayout.MAX_NAME + " allowed (its doorbell semaphores need the rest)");
         }
         return name;
@@ -240,10 +245,11 @@ public final class Ring implements AutoCloseable {
      */
     public static boolean unlink(String name) {
         requireRingName(name);
-        boolean existed = SharedMemory.unlinkIfExists(name);
+        // doorbells first: a ring created under this name meanwhile needs the object name free,
+        // so it cannot lose its new doorbells to this call
         NamedSemaphore.unlinkIfExists(RingLayout.dataBellName(name));
         NamedSemaphore.unlinkIfExists(RingLayout.spaceBellName(name));
-        return existed;
+        return SharedMemory.unlinkIfExists(name);
     }
 
     /** Removes this ring from the system (see {@link #unlink(String)}). */
@@ -252,51 +258,56 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
-     * Detaches every producer and consumer made from this object and unmaps the ring. The ring
-     * itself stays until unlinked. Idempotent.
+     * Unmaps the ring; producers and consumers made from this object that are still open stop
+     * working (their calls throw {@link IllegalStateException}). Close them first to detach cleanly
+     * (try-with-resources does): a peer left open looks to the other processes like a peer that
+     * died, and they recover what it held. The ring itself stays until unlinked. Idempotent.
      */
     @Override
     public void close() {
-        List<AutoCloseable> peers;
         synchronized (this) {
             if (closed) {
                 return;
             }
-            peers = new ArrayList<>(attached);
-        }
-        for (AutoCloseable peer : peers) {
-            try {
-                peer.close();
-            } catch (Exception ignored) {
-                // detaching is best effort: the kernel releases the locks when the descriptor closes
-            }
-        }
-        synchronized (this) {
             closed = true;
-            dataBell.close();
-            spaceBell.close();
-            shm.close();
+            closing = true;
+            // Other threads may be inside their producers and consumers: never write to the ring for
+            // them. Closing the descriptor drops their locks, which is how other processes see them go.
+            attached.forEach(Peer::ringClosed);
+            attached.clear();
         }
+        dataBell.close();   // wakes sleepers and waits until none is inside sem_clockwait
+        spaceBell.close();
+        while (sleepers.get() > 0) {
+            Thread.onSpinWait(); // a woken sleeper is taking its announcement back
+        }
+        shm.close();
+    }
+
+    /** What the ring needs of a producer or consumer it made. */
+    interface Peer {
+        /** The ring is being closed by another thread: stop, and touch the ring no more. */
+        void ringClosed();
     }
 
     // ---- peers -----------------------------------------------------------------------------
 
     /** Attaches a producer. Refused with {@link IllegalStateException} if the ring is single-producer and has one. */
     public Producer producer() {
-        Producer producer = new Producer(this, attach(RingLayout.ROLE_PRODUCER));
-        register(producer);
-        return producer;
+        synchronized (this) {
+            Producer producer = new Producer(this, attach(RingLayout.ROLE_PRODUCER));
+            attached.add(producer);
+            return producer;
+        }
     }
 
     /** Attaches a consumer. Refused with {@link IllegalStateException} if the ring is single-consumer and has one. */
     public Consumer consumer() {
-        Consumer consumer = new Consumer(this, attach(RingLayout.ROLE_CONSUMER));
-        register(consumer);
-        return consumer;
-    }
-
-    private synchronized void register(AutoCloseable peer) {
-        attached.add(peer);
+        synchronized (this) {
+            Consumer consumer = new Consumer(this, attach(RingLayout.ROLE_CONSUMER));
+            attached.add(consumer);
+            return consumer;
+        }
     }
 
     private synchronized int attach(int role) {
@@ -314,6 +325,7 @@ public final class Ring implements AutoCloseable {
             }
             long entry = RingLayout.peerOffset(index);
             if ((int) INT.getAcquire(segment, entry + RingLayout.PEER_STATE_OFFSET) != RingLayout.PEER_FREE) {
+                undoDeadSleeper(entry);
                 LONG.getAndAdd(segment, RingLayout.PEERS_RECLAIMED_OFFSET, 1L);
             }
             LONG.setOpaque(segment, entry + RingLayout.PEER_CLAIM_START_OFFSET, 0L);
@@ -333,6 +345,20 @@ public final class Ring implements AutoCloseable {
         }
         throw new IllegalStateException("the peer table of ring " + name + " is full: " + maxPeers
                 + " producers and consumers are attached");
+    }
+
+    /** The entry's holder died: if it died asleep, take its announcement back so posts stop going to nobody. */
+    private void undoDeadSleeper(long entry) {
+        int bell = (int) INT.getAndSet(segment, entry + RingLayout.PEER_WAITING_ON_OFFSET, RingLayout.BELL_NONE);
+        long counter = bell == RingLayout.BELL_DATA ? RingLayout.CONSUMERS_WAITING_OFFSET
+                : bell == RingLayout.BELL_SPACE ? RingLayout.PRODUCERS_WAITING_OFFSET : -1;
+        if (counter < 0) {
+            return;
+        }
+        int sleeping = (int) INT.getVolatile(segment, counter);
+        while (sleeping > 0 && !INT.compareAndSet(segment, counter, sleeping, sleeping - 1)) {
+            sleeping = (int) INT.getVolatile(segment, counter);
+        }
     }
 
     private String describeAttached(int role) {
@@ -362,7 +388,7 @@ public final class Ring implements AutoCloseable {
         }
     }
 
-    synchronized void forget(AutoCloseable peer) {
+    synchronized void forget(Peer peer) {
         attached.remove(peer);
     }
 
@@ -373,7 +399,11 @@ public final class Ring implements AutoCloseable {
                 return true;
             }
         }
-        return shm.isLockedByOthers(RingLayout.peerOffset(index), 1);
+        try {
+            return shm.isLockedByOthers(RingLayout.peerOffset(index), 1);
+        } catch (PosixException e) {
+            return true; // never skip a message on doubt
+        }
     }
 
     /**
@@ -405,34 +435,54 @@ public final class Ring implements AutoCloseable {
      * (both sequentially consistent), so a producer that publishes meanwhile either sees the
      * announcement and rings, or this side sees the data: no wake-up is lost.
      */
-    void sleepForData(long deadlineNanos) throws InterruptedException {
-        sleepOn(RingLayout.CONSUMERS_WAITING_OFFSET, dataBell, true, deadlineNanos);
+    void sleepForData(long peerEntry, long deadlineNanos) throws InterruptedException {
+        sleepOn(peerEntry, RingLayout.BELL_DATA, deadlineNanos);
     }
 
-    void sleepForSpace(long deadlineNanos) throws InterruptedException {
-        sleepOn(RingLayout.PRODUCERS_WAITING_OFFSET, spaceBell, false, deadlineNanos);
+    void sleepForSpace(long peerEntry, long deadlineNanos) throws InterruptedException {
+        sleepOn(peerEntry, RingLayout.BELL_SPACE, deadlineNanos);
     }
 
-    private void sleepOn(long waitingOffset, NamedSemaphore bell, boolean forData, long deadlineNanos)
-            throws InterruptedException {
-        INT.getAndAdd(segment, waitingOffset, 1);
+    /**
+     * Announces the sleep in the waiter counter and in the sleeper's peer entry (so that a process
+     * that dies asleep can be undone), re-checks, sleeps one slice at most, and takes it all back.
+     */
+    private void sleepOn(long peerEntry, int which, long deadlineNanos) throws InterruptedException {
+        boolean forData = which == RingLayout.BELL_DATA;
+        long waitingOffset = forData ? RingLayout.CONSUMERS_WAITING_OFFSET : RingLayout.PRODUCERS_WAITING_OFFSET;
+        sleepers.incrementAndGet();
         try {
-            VarHandle.fullFence();
-            if (forData ? dataReady() : spaceReady()) {
-                return;
+            if (closing) {
+                throw new IllegalStateException("ring " + name + " is closed");
             }
-            long remaining = deadlineNanos - System.nanoTime();
-            if (remaining > 0) {
-                bell.tryAcquireNanos(Math.min(remaining, NamedSemaphore.WAIT_SLICE.toNanos()));
+            INT.getAndAdd(segment, waitingOffset, 1);
+            INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, which);
+            try {
+                VarHandle.fullFence();
+                if (forData ? dataReady() : spaceReady()) {
+                    return;
+                }
+                long remaining = deadlineNanos - System.nanoTime();
+                if (remaining > 0) {
+                    (forData ? dataBell : spaceBell).tryAcquireNanos(Math.min(remaining, NamedSemaphore.WAIT_SLICE.toNanos()));
+                }
+            } finally {
+                INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, RingLayout.BELL_NONE);
+                INT.getAndAdd(segment, waitingOffset, -1);
             }
         } finally {
-            INT.getAndAdd(segment, waitingOffset, -1);
+            sleepers.decrementAndGet();
         }
     }
 
+    /** Work for a consumer: a published slot at the head, or the end of the stream. */
     private boolean dataReady() {
         long head = (long) LONG.getVolatile(segment, RingLayout.HEAD_OFFSET);
-        return (long) LONG.getVolatile(segment, slotOffset(head)) >= head + 1 || isClosedForWriting();
+        if ((long) LONG.getVolatile(segment, slotOffset(head)) >= head + 1) {
+            return true;
+        }
+        return (int) INT.getVolatile(segment, RingLayout.STATE_OFFSET) == RingLayout.STATE_CLOSED
+                && (long) LONG.getVolatile(segment, RingLayout.TAIL_OFFSET) == head;
     }
 
     private boolean spaceReady() {
@@ -442,19 +492,25 @@ public final class Ring implements AutoCloseable {
 
     /** After a publish: wakes a consumer if one announced that it sleeps. */
     void ringDataBell() {
-        VarHandle.fullFence();
-        if ((int) INT.getOpaque(segment, RingLayout.CONSUMERS_WAITING_OFFSET) != 0) {
-            LONG.getAndAdd(segment, RingLayout.DATA_POSTS_OFFSET, 1L);
-            dataBell.release();
-        }
+        ringBell(RingLayout.CONSUMERS_WAITING_OFFSET, dataBell, RingLayout.DATA_POSTS_OFFSET);
     }
 
     /** After a release: wakes a producer if one announced that it sleeps. */
     void ringSpaceBell() {
+        ringBell(RingLayout.PRODUCERS_WAITING_OFFSET, spaceBell, RingLayout.SPACE_POSTS_OFFSET);
+    }
+
+    /**
+     * Posts only if someone announced a sleep and the doorbell does not already hold a token for each
+     * sleeper: the cap keeps the semaphore bounded even when a sleeper died without taking its
+     * announcement back.
+     */
+    private void ringBell(long waitingOffset, NamedSemaphore bell, long postsOffset) {
         VarHandle.fullFence();
-        if ((int) INT.getOpaque(segment, RingLayout.PRODUCERS_WAITING_OFFSET) != 0) {
-            LONG.getAndAdd(segment, RingLayout.SPACE_POSTS_OFFSET, 1L);
-            spaceBell.release();
+        int sleeping = (int) INT.getOpaque(segment, waitingOffset);
+        if (sleeping != 0 && bell.value() < sleeping) {
+            LONG.getAndAdd(segment, postsOffset, 1L);
+            bell.release();
         }
     }
 
@@ -467,6 +523,7 @@ public final class Ring implements AutoCloseable {
      */
     public void closeForWriting() {
         ensureOpen();
+        // Wake everyone asleep now; later sleepers see the state before they sleep.
         INT.setVolatile(segment, RingLayout.STATE_OFFSET, RingLayout.STATE_CLOSED);
         for (int n = (int) INT.getVolatile(segment, RingLayout.CONSUMERS_WAITING_OFFSET); n > 0; n--) {
             dataBell.release();

@@ -52,6 +52,8 @@ public final class RingLayout {
     public static final int FLAG_SINGLE_PRODUCER = 1;
     public static final int FLAG_SINGLE_CONSUMER = 2;
     public static final int KNOWN_FLAGS = FLAG_SINGLE_PRODUCER | FLAG_SINGLE_CONSUMER;
+    /** Unknown flags in these bits make a ring unreadable; unknown higher bits are optional features. */
+    public static final int REQUIRED_FLAGS_MASK = 0xFFFF;
 
     public static final int STATE_INITIALISING = 0;
     public static final int STATE_READY = 1;
@@ -63,6 +65,10 @@ public final class RingLayout {
 
     public static final int PEER_FREE = 0;
     public static final int PEER_ACTIVE = 1;
+
+    public static final int BELL_NONE = 0;
+    public static final int BELL_DATA = 1;
+    public static final int BELL_SPACE = 2;
 
     public static final int LANGUAGE_C = 1;
     public static final int LANGUAGE_JAVA = 2;
@@ -115,7 +121,9 @@ public final class RingLayout {
             JAVA_LONG.withName("claim_start"),
             JAVA_LONG.withName("claim_end"),
             JAVA_LONG.withName("messages"),
-            MemoryLayout.sequenceLayout(16, JAVA_BYTE).withName("reserved")).withName("pshm_peer");
+            JAVA_INT.withName("waiting_on"),
+            JAVA_INT.withName("reserved0"),
+            MemoryLayout.sequenceLayout(8, JAVA_BYTE).withName("reserved")).withName("pshm_peer");
 
     public static final StructLayout SLOT = MemoryLayout.structLayout(
             JAVA_LONG.withName("sequence"),
@@ -162,6 +170,7 @@ public final class RingLayout {
     public static final long PEER_CLAIM_START_OFFSET = offset(PEER, "claim_start");
     public static final long PEER_CLAIM_END_OFFSET = offset(PEER, "claim_end");
     public static final long PEER_MESSAGES_OFFSET = offset(PEER, "messages");
+    public static final long PEER_WAITING_ON_OFFSET = offset(PEER, "waiting_on");
 
     // a slot, relative to the slot
     public static final long SLOT_SEQUENCE_OFFSET = offset(SLOT, "sequence");
@@ -173,16 +182,19 @@ public final class RingLayout {
     static final VarHandle LONG = JAVA_LONG.varHandle();
     static final VarHandle INT = JAVA_INT.varHandle();
 
-    /** The fields the layout hash covers, in the order of the C header's pshm_layout_hash(). */
+    /**
+     * The fields the layout hash covers, in the order of the C header's pshm_layout_hash(): those of
+     * layout 1.0, without reserved bytes, which a minor version may put to use.
+     */
     private static final List<HashedStruct> HASHED = List.of(
             new HashedStruct(IDENTITY, List.of("magic", "version_major", "version_minor", "header_size", "slot_count",
                     "slot_size", "max_payload", "flags", "total_size", "layout_hash", "creation_time_ns", "creator_pid",
-                    "max_peers", "state", "role_locks", "reserved")),
+                    "max_peers", "state", "role_locks")),
             new HashedStruct(HEADER, List.of("tail", "head", "consumers_waiting", "producers_waiting", "counters")),
             new HashedStruct(COUNTERS, List.of("abandoned_by_producers", "lost_in_consumers", "data_posts",
                     "space_posts", "peers_reclaimed")),
             new HashedStruct(PEER, List.of("state", "role", "pid", "language", "attach_time_ns", "claim_start",
-                    "claim_end", "messages")),
+                    "claim_end", "messages", "waiting_on")),
             new HashedStruct(SLOT, List.of("sequence", "length", "flags", "producer_pid")));
 
     /** FNV-1a over (offset, size) of every field, as 8 little-endian bytes each: equal to C's pshm_layout_hash(). */

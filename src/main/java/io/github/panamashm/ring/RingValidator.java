@@ -53,7 +53,7 @@ final class RingValidator {
             fail(name, "slot_size " + Integer.toUnsignedString(slotSize) + " does not fit max_payload " + maxPayload);
         }
         int flags = (int) INT.get(s, RingLayout.FLAGS_OFFSET);
-        if ((flags & ~RingLayout.KNOWN_FLAGS) != 0) {
+        if ((flags & RingLayout.REQUIRED_FLAGS_MASK & ~RingLayout.KNOWN_FLAGS) != 0) {
             fail(name, "unknown flags 0x" + Integer.toHexString(flags));
         }
         long expectedTotal = headerSize + (long) slots * slotSize;

@@ -14,6 +14,7 @@ public final class TrafficVerifier {
 
     private final boolean shared;
     private final long expectedCount;
+    private final SizeRange sizes;
     private Track[] tracks = new Track[4];
     private int trackCount;
     private Track lastTrack;
@@ -29,10 +30,12 @@ public final class TrafficVerifier {
     /**
      * @param shared        other consumers share the ring
      * @param expectedCount messages this consumer should get, or -1 if unknown
+     * @param sizes         the sizes the producers send (a message of another size is corrupt), or null
      */
-    public TrafficVerifier(boolean shared, long expectedCount) {
+    public TrafficVerifier(boolean shared, long expectedCount, SizeRange sizes) {
         this.shared = shared;
         this.expectedCount = expectedCount;
+        this.sizes = sizes;
     }
 
     /** Records one received message; {@code verify} false only counts it. */
@@ -45,7 +48,8 @@ public final class TrafficVerifier {
         if (!verify) {
             return;
         }
-        if (!TrafficPattern.isIntact(message) || TrafficPattern.sequence(message) < 0) {
+        if (!TrafficPattern.isIntact(message) || TrafficPattern.sequence(message) < 0
+                || (sizes != null && (message.byteSize() < sizes.min() || message.byteSize() > sizes.max()))) {
             corrupt++;
             return;
         }
