@@ -1,5 +1,6 @@
 package io.github.panamashm.ring;
 
+import io.github.panamashm.NamedSemaphore;
 import io.github.panamashm.cli.Main;
 import io.github.panamashm.testing.PeerMain;
 import io.github.panamashm.testing.Processes;
@@ -9,8 +10,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -202,6 +205,38 @@ class RingInteropTest {
             assertThat(produced.output()).contains("sent=100");
             assertThat(find(CONSUMER, consuming.await(60).requireSuccess().output()).group(1)).isEqualTo("100");
             assertThat(handle.abandonedByProducers()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aConsumerKilledInItsSleepIsUndoneAndDoesNotMakeTheDoorbellGrow() throws Exception {
+        String ring = ringName("dead-sleeper");
+        try (Ring handle = Ring.create(ring, RingSpec.of(64, 64));
+             Producer producer = handle.producer();        // peer entry 0
+             Consumer drainer = handle.consumer();         // peer entry 1
+             NamedSemaphore dataBell = NamedSemaphore.open(RingLayout.dataBellName(ring))) {
+            MemorySegment header = handle.segment();
+            try (var sleeping = Processes.start(cConsumer(ring, "--count", "1000000"))) { // peer entry 2
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while ((int) RingLayout.INT.getVolatile(header, RingLayout.CONSUMERS_WAITING_OFFSET) == 0) {
+                    assertThat(System.nanoTime()).as("the consumer goes to sleep").isLessThan(deadline);
+                    Thread.sleep(10);
+                }
+                sleeping.process().destroyForcibly().waitFor();
+            }
+            assertThat((int) RingLayout.INT.getVolatile(header, RingLayout.CONSUMERS_WAITING_OFFSET))
+                    .as("a dead sleeper's announcement stays until its entry is reclaimed").isEqualTo(1);
+            byte[] buffer = new byte[64];
+            for (int i = 0; i < 1000; i++) {
+                assertThat(producer.offer(new byte[8])).isTrue();
+                assertThat(drainer.tryReceive(buffer)).isEqualTo(8);
+            }
+            assertThat(dataBell.value()).as("posts to nobody are capped").isLessThanOrEqualTo(1);
+            try (Consumer reclaiming = handle.consumer()) { // takes over entry 2
+                assertThat((int) RingLayout.INT.getVolatile(header, RingLayout.CONSUMERS_WAITING_OFFSET))
+                        .as("taking over the dead entry undoes its announcement").isZero();
+                assertThat(reclaiming.tryReceive(buffer)).isEqualTo(Consumer.NO_MESSAGE);
+            }
         }
     }
 

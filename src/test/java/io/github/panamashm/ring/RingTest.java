@@ -334,6 +334,71 @@ class RingTest {
     }
 
     @Test
+    void misuseIsRefusedWithoutLosingOrStallingAnything() throws InterruptedException {
+        String name = ringName("misuse");
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 16));
+             Producer producer = ring.producer();
+             Consumer consumer = ring.consumer()) {
+            assertThatThrownBy(() -> producer.claim(-1)).isInstanceOf(IllegalArgumentException.class);
+            producer.claim(4).fill((byte) 1);
+            assertThatThrownBy(() -> producer.offer(bytes("x"))).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("not committed or aborted");
+            producer.commit();
+
+            MemorySegment closedSource;
+            try (Arena arena = Arena.ofConfined()) {
+                closedSource = arena.allocate(8);
+            }
+            MemorySegment source = closedSource;
+            assertThatThrownBy(() -> producer.offer(source)).isInstanceOf(IllegalStateException.class);
+
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment readOnly = arena.allocate(16).asReadOnly();
+                assertThatThrownBy(() -> consumer.receive(readOnly)).isInstanceOf(IllegalArgumentException.class);
+            }
+            assertThatThrownBy(() -> consumer.poll(message -> consumer.tryReceive(new byte[16]), 1))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("inside a poll handler");
+
+            // the first message went to the throwing handler; the failed copy left no claimed position behind
+            producer.send(bytes("after"));
+            byte[] buffer = new byte[16];
+            assertThat(consumer.receive(buffer, Duration.ofMillis(50))).isEqualTo(5);
+            assertThat(new String(buffer, 0, 5, StandardCharsets.UTF_8)).isEqualTo("after");
+            assertThat(ring.depth()).isZero();
+            assertThat(ring.abandonedByProducers()).isZero();
+        }
+    }
+
+    @Test
+    void aConsumerWaitingOnAClosedRingForAPendingClaimSleeps() throws Exception {
+        String name = ringName("closed-pending");
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 16));
+             Producer producer = ring.producer();
+             Consumer consumer = ring.consumer()) {
+            MemorySegment pending = producer.claim(4); // claimed before the close: it still gets delivered
+            ring.closeForWriting();
+            CompletableFuture<long[]> result = new CompletableFuture<>();
+            Thread.ofPlatform().start(() -> {
+                try {
+                    long cpuBefore = threads.getCurrentThreadCpuTime();
+                    int first = consumer.receive(new byte[16], Duration.ofSeconds(1));
+                    result.complete(new long[] {first, threads.getCurrentThreadCpuTime() - cpuBefore});
+                } catch (Throwable t) {
+                    result.completeExceptionally(t);
+                }
+            });
+            long[] outcome = result.get(10, TimeUnit.SECONDS);
+            assertThat(outcome[0]).isEqualTo(Consumer.NO_MESSAGE); // the live producer still holds it
+            assertThat(TimeUnit.NANOSECONDS.toMillis(outcome[1])).as("CPU ms while waiting 1 s").isLessThan(300);
+            pending.fill((byte) 7);
+            producer.commit();
+            assertThat(consumer.receive(new byte[16])).isEqualTo(4);
+            assertThat(consumer.receive(new byte[16])).isEqualTo(Consumer.END_OF_STREAM);
+        }
+    }
+
+    @Test
     void theUncontendedCopyPathNeitherAllocatesNorRingsADoorbell() throws InterruptedException {
         String name = ringName("alloc");
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
