@@ -1,0 +1,123 @@
+/*
+ * Checks the C API of panama_shm.h on its own: claim/commit/abort, receive outcomes, end of stream,
+ * corrupted slots, handles inherited across fork, name rules. Usage: ring-c-test /UNIQUE-NAME.
+ * Prints one line per check and exits non-zero at the first failure; removes the ring either way.
+ */
+#include "panama_shm.h"
+
+#include <stdlib.h>
+#include <sys/wait.h>
+
+static const char *ring_name;
+static char single_name[PSHM_MAX_NAME + 8];
+static int checks;
+
+static void cleanup(void) {
+    pshm_unlink(ring_name);
+    pshm_unlink(single_name);
+}
+
+#define CHECK(condition)                                                                        \
+    do {                                                                                        \
+        checks++;                                                                               \
+        if (!(condition)) {                                                                     \
+            fprintf(stderr, "FAILED at line %d: %s\n", __LINE__, #condition);                   \
+            cleanup();                                                                          \
+            exit(1);                                                                            \
+        }                                                                                       \
+    } while (0)
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: ring-c-test /UNIQUE-NAME\n");
+        return 2;
+    }
+    ring_name = argv[1];
+    snprintf(single_name, sizeof single_name, "%s-sp", ring_name);
+    pshm_ring creator, producer, consumer, other;
+    pshm_spec spec = {.slot_count = 4, .max_payload = 32};
+    CHECK(pshm_create(&creator, ring_name, &spec) == 0);
+    CHECK(pshm_create(&other, ring_name, &spec) == -EEXIST);
+    CHECK(pshm_open(&producer, ring_name, PSHM_ROLE_PRODUCER, 0) == 0);
+    CHECK(pshm_open(&consumer, ring_name, PSHM_ROLE_CONSUMER, 0) == 0);
+
+    /* copy in, copy out; a message too big for the buffer stays in the ring */
+    char buffer[64];
+    CHECK(pshm_send(&producer, "hello world", 11, 0) == 0);
+    CHECK(pshm_send(&producer, buffer, 33, 0) == -EMSGSIZE);
+    CHECK(pshm_receive(&consumer, buffer, 5, 0) == -EMSGSIZE);
+    CHECK(pshm_receive(&consumer, buffer, sizeof buffer, 0) == 11 && memcmp(buffer, "hello world", 11) == 0);
+    CHECK(pshm_receive(&consumer, buffer, sizeof buffer, 0) == -EAGAIN);
+    CHECK(pshm_receive(&consumer, buffer, sizeof buffer, 50000000) == -ETIMEDOUT);
+
+    /* zero copy: claim, abort (skipped by consumers), claim, commit shorter */
+    void *slot;
+    CHECK(pshm_claim(&producer, 8, &slot, 0) == 0);
+    CHECK(pshm_claim(&producer, 8, &slot, 0) == -EINVAL);  /* one claim at a time */
+    CHECK(pshm_abort(&producer) == 0);
+    CHECK(pshm_claim(&producer, 16, &slot, 0) == 0);
+    memcpy(slot, "zero-copy", 9);
+    CHECK(pshm_commit(&producer, 17) == -EMSGSIZE);
+    CHECK(pshm_commit(&producer, 9) == 0);
+    const void *payload;
+    uint32_t length;
+    CHECK(pshm_receive_zc(&consumer, &payload, &length, 0) == 0 && length == 9 && memcmp(payload, "zero-copy", 9) == 0);
+    CHECK(pshm_release(&consumer) == 0);
+    CHECK(creator.header->counters.abandoned_by_producers == 0);
+
+    /* a full ring refuses without waiting and times out when asked to wait */
+    for (int i = 0; i < 4; i++) CHECK(pshm_send(&producer, "x", 1, 0) == 0);
+    CHECK(pshm_send(&producer, "x", 1, 0) == -EAGAIN);
+    CHECK(pshm_send(&producer, "x", 1, 50000000) == -ETIMEDOUT);
+    for (int i = 0; i < 4; i++) CHECK(pshm_receive(&consumer, buffer, sizeof buffer, 0) == 1);
+
+    /* a slot whose length exceeds the maximum is dropped and reported, not read past the slot */
+    CHECK(pshm_claim(&producer, 4, &slot, 0) == 0);
+    pshm_slot_at(&producer, producer.claimed)->length = 32;  /* the commit below checks against this */
+    CHECK(pshm_commit(&producer, 4) == 0);
+    pshm_slot_at(&consumer, atomic_load(&consumer.header->head))->length = 1u << 31;
+    CHECK(pshm_receive(&consumer, buffer, sizeof buffer, 0) == -EPROTO);
+    CHECK(pshm_receive(&consumer, buffer, sizeof buffer, 0) == -EAGAIN);
+
+    /* a handle attaches once; a forked child cannot use an inherited handle */
+    CHECK(pshm_attach(&producer, PSHM_ROLE_PRODUCER, PSHM_LANGUAGE_C) == -EBUSY);
+    pid_t child = fork();
+    if (child == 0) {
+        pshm_ring inherited = creator;
+        _exit(pshm_attach(&inherited, PSHM_ROLE_CONSUMER, PSHM_LANGUAGE_C) == -EBADF ? 0 : 1);
+    }
+    int status;
+    CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    /* a single-producer ring admits one producer at a time, across handles and processes */
+    pshm_spec single = {.slot_count = 2, .max_payload = 8, .flags = PSHM_FLAG_SINGLE_PRODUCER};
+    pshm_ring single_creator, first, second;
+    CHECK(pshm_create(&single_creator, single_name, &single) == 0);
+    CHECK(pshm_open(&first, single_name, PSHM_ROLE_PRODUCER, 0) == 0);
+    CHECK(pshm_open(&second, single_name, PSHM_ROLE_PRODUCER, 0) == -EBUSY);
+    pshm_detach(&first);
+    CHECK(pshm_open(&second, single_name, PSHM_ROLE_PRODUCER, 0) == 0);
+    pshm_detach(&second);
+    pshm_detach(&single_creator);
+
+    /* close for writing: producers are refused, consumers drain and then see the end */
+    CHECK(pshm_send(&producer, "last", 4, 0) == 0);
+    pshm_close_for_writing(&producer);
+    CHECK(pshm_send(&producer, "more", 4, 0) == -EPIPE);
+    CHECK(pshm_receive(&consumer, buffer, sizeof buffer, 0) == 4);
+    CHECK(pshm_receive(&consumer, buffer, sizeof buffer, -1) == -EPIPE);
+
+    /* names */
+    CHECK(pshm_open(&other, "no-slash", PSHM_ROLE_NONE, 0) == -EINVAL);
+    CHECK(pshm_open(&other, "/a/b", PSHM_ROLE_NONE, 0) == -EINVAL);
+    CHECK(pshm_open(&other, "/..", PSHM_ROLE_NONE, 0) == -EINVAL);
+
+    pshm_detach(&producer);
+    pshm_detach(&consumer);
+    pshm_detach(&creator);
+    CHECK(pshm_unlink(ring_name) == 0);
+    CHECK(pshm_unlink(single_name) == 0);
+    CHECK(pshm_open(&other, ring_name, PSHM_ROLE_CONSUMER, 0) == -ENOENT);
+    printf("ring-c-test: %d checks passed\n", checks);
+    return 0;
+}
