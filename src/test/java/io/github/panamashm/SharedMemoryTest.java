@@ -6,14 +6,18 @@ import io.github.panamashm.testing.Processes;
 import io.github.panamashm.testing.ShmNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -161,19 +165,46 @@ class SharedMemoryTest {
     }
 
     @Test
-    void anotherUserCannotOpenAnOwnerOnlyObject() throws Exception {
+    void anotherUserCannotOpenAnOwnerOnlyObject(@TempDir Path copy) throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")),
                 "needs root to run the peer as user nobody with setpriv");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs setpriv (util-linux) to change user");
+        // the peer runs as nobody, who may not read the build directory: give it a world-readable copy
+        Path classes = copyTree(Path.of(System.getProperty("panamashm.classes.dir")), copy.resolve("classes"));
+        Path testClasses = copyTree(Path.of(System.getProperty("panamashm.test.classes.dir")), copy.resolve("test-classes"));
+        makeWorldReadable(copy);
         String name = names.shm("eacces");
         try (SharedMemory ignored = SharedMemory.create(name, 4096)) {
             List<String> command = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-                    "--clear-groups"));
-            command.addAll(Processes.javaCommand(PeerMain.class, "shm-open", name));
+                    "--clear-groups", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "-cp", classes + java.io.File.pathSeparator + testClasses,
+                    PeerMain.class.getName(), "shm-open", name));
             var peer = Processes.run(command, 60);
-            assumeTrue(!peer.output().contains("Operation not permitted"), "setpriv refused here: " + peer.output());
+            assumeTrue(!peer.output().contains("setpriv:"), "setpriv refused here: " + peer.output());
             peer.requireSuccess();
             assertThat(peer.output()).contains("error EACCES shm_open(\"" + name + "\") failed: EACCES (13) Permission denied");
+        }
+    }
+
+    private static Path copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                Files.copy(path, to.resolve(from.relativize(path).toString()));
+            }
+        }
+        return to;
+    }
+
+    private static void makeWorldReadable(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                Set<PosixFilePermission> permissions = new HashSet<>(Files.getPosixFilePermissions(path));
+                permissions.add(PosixFilePermission.OTHERS_READ);
+                if (Files.isDirectory(path)) {
+                    permissions.add(PosixFilePermission.OTHERS_EXECUTE);
+                }
+                Files.setPosixFilePermissions(path, permissions);
+            }
         }
     }
 }
