@@ -33,13 +33,9 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
     private final Ring ring;
     private final MemorySegment segment;
     private final MemorySegment readOnlySegment;
-    private final int peerIndex;
-    private final long peerEntry;
+    private final PeerEntry peer;
     private final boolean single;
-    private long messages;
     private boolean endOfStream;
-    private long stuckHead = -1;
-    private long stuckSince;
     /** Set while a message is taken and not yet released: guards against re-entry from a handler. */
     private boolean holding;
     private volatile boolean closed;
@@ -48,8 +44,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         this.ring = ring;
         this.segment = ring.segment();
         this.readOnlySegment = segment.asReadOnly();
-        this.peerIndex = peerIndex;
-        this.peerEntry = RingLayout.peerOffset(peerIndex);
+        this.peer = new PeerEntry(ring, peerIndex);
         this.single = ring.isSingleConsumer();
     }
 
@@ -224,7 +219,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
             throw new IllegalStateException("this consumer is inside a poll handler; use another consumer");
         }
         long deadline = Ring.deadline(timeoutNanos);
-        int spins = 0;
+        peer.startWaiting();
         while (true) {
             long head = (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET);
             long slot = ring.slotOffset(head);
@@ -264,37 +259,17 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
                 endOfStream = true;
                 return END_OF_STREAM;
             }
-            if (tail > head && stuckLongEnough(head) && skipIfProducerDead(head)) {
+            if (tail > head && peer.stuckLongEnough(head) && skipIfProducerDead(head)) {
                 continue;
             }
-            if (timeoutNanos == 0) {
+            if (!peer.awaitStep(RingLayout.BELL_DATA, timeoutNanos, deadline)) {
                 return NO_MESSAGE;
             }
-            if (spins < Ring.SPIN_TRIES) {
-                spins++;
-                Thread.onSpinWait();
-                continue;
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                return NO_MESSAGE;
-            }
-            ring.sleepForData(peerEntry, deadline);
         }
-    }
-
-    /** True once this consumer has found {@code head} claimed and unpublished for {@link Ring#STUCK_NANOS}, across calls. */
-    private boolean stuckLongEnough(long head) {
-        long now = System.nanoTime();
-        if (head != stuckHead) {
-            stuckHead = head;
-            stuckSince = now;
-            return false;
-        }
-        return now - stuckSince >= Ring.STUCK_NANOS;
     }
 
     private boolean take(long head) {
-        intend(head, head + 1);
+        peer.intend(head, head + 1);
         if (single) {
             LONG.setRelease(segment, RingLayout.HEAD_OFFSET, head + 1);
             return true;
@@ -302,7 +277,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         if (LONG.compareAndSet(segment, RingLayout.HEAD_OFFSET, head, head + 1)) {
             return true;
         }
-        forgetIntent();
+        peer.forgetIntent();
         return false;
     }
 
@@ -328,23 +303,13 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
 
     private void release(long position) {
         holding = false;
-        LONG.setOpaque(segment, peerEntry + RingLayout.PEER_MESSAGES_OFFSET, ++messages);
+        peer.countMessage();
         releaseSlot(position);
     }
 
     private void releaseSlot(long position) {
         LONG.setRelease(segment, ring.slotOffset(position) + RingLayout.SLOT_SEQUENCE_OFFSET, position + ring.slotCount);
         ring.ringSpaceBell();
-    }
-
-    private void intend(long start, long end) {
-        LONG.setOpaque(segment, peerEntry + RingLayout.PEER_CLAIM_START_OFFSET, start);
-        LONG.setRelease(segment, peerEntry + RingLayout.PEER_CLAIM_END_OFFSET, end);
-    }
-
-    private void forgetIntent() {
-        LONG.setRelease(segment, peerEntry + RingLayout.PEER_CLAIM_END_OFFSET,
-                (long) LONG.getOpaque(segment, peerEntry + RingLayout.PEER_CLAIM_START_OFFSET));
     }
 
     /** The length of the message taken at {@code position} (checked against the maximum when taken). */
@@ -358,7 +323,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
 
     /** Messages this consumer has taken. */
     public long messagesReceived() {
-        return messages;
+        return peer.messages();
     }
 
     public Ring ring() {
@@ -372,7 +337,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
             return;
         }
         closed = true;
-        ring.detach(peerIndex, RingLayout.ROLE_CONSUMER);
+        ring.detach(peer.index, RingLayout.ROLE_CONSUMER);
         ring.forget(this);
     }
 

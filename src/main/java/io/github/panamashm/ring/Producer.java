@@ -26,21 +26,16 @@ public final class Producer implements AutoCloseable, Ring.Peer {
 
     private final Ring ring;
     private final MemorySegment segment;
-    private final int peerIndex;
-    private final long peerEntry;
+    private final PeerEntry peer;
     private final boolean single;
     private final int pid;
-    private long messages;
     private long claimedPosition = -1;
-    private long stuckTail = -1;
-    private long stuckSince;
     private volatile boolean closed;
 
     Producer(Ring ring, int peerIndex) {
         this.ring = ring;
         this.segment = ring.segment();
-        this.peerIndex = peerIndex;
-        this.peerEntry = RingLayout.peerOffset(peerIndex);
+        this.peer = new PeerEntry(ring, peerIndex);
         this.single = ring.isSingleProducer();
         this.pid = (int) ProcessHandle.current().pid();
     }
@@ -238,7 +233,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
             throw new IllegalStateException("a claimed message is not committed or aborted yet");
         }
         long deadline = Ring.deadline(timeoutNanos);
-        int spins = 0;
+        peer.startWaiting();
         while (true) {
             if (ring.isClosedForWriting()) {
                 throw new RingClosedException(ring.name());
@@ -247,7 +242,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
             long slot = ring.slotOffset(tail);
             long sequence = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET);
             if (sequence == tail) {
-                intend(tail, tail + 1);
+                peer.intend(tail, tail + 1);
                 boolean won = single;
                 if (single) {
                     LONG.setVolatile(segment, RingLayout.TAIL_OFFSET, tail + 1);
@@ -266,7 +261,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
                     INT.set(segment, slot + RingLayout.SLOT_FLAGS_OFFSET, 0);
                     return tail;
                 }
-                forgetIntent();
+                peer.forgetIntent();
                 continue;
             }
             if (sequence - tail > 0) {
@@ -275,33 +270,13 @@ public final class Producer implements AutoCloseable, Ring.Peer {
             // full: the slot's last message is unread, or taken by a consumer that has not released it
             if (tail >= ring.slotCount
                     && (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET) > tail - ring.slotCount
-                    && stuckLongEnough(tail) && recoverFromDeadConsumer(tail)) {
+                    && peer.stuckLongEnough(tail) && recoverFromDeadConsumer(tail)) {
                 continue;
             }
-            if (timeoutNanos == 0) {
+            if (!peer.awaitStep(RingLayout.BELL_SPACE, timeoutNanos, deadline)) {
                 return -1;
             }
-            if (spins < Ring.SPIN_TRIES) {
-                spins++;
-                Thread.onSpinWait();
-                continue;
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                return -1;
-            }
-            ring.sleepForSpace(peerEntry, deadline);
         }
-    }
-
-    /** True once this producer has found {@code tail} held by a consumer for {@link Ring#STUCK_NANOS}, across calls. */
-    private boolean stuckLongEnough(long tail) {
-        long now = System.nanoTime();
-        if (tail != stuckTail) {
-            stuckTail = tail;
-            stuckSince = now;
-            return false;
-        }
-        return now - stuckSince >= Ring.STUCK_NANOS;
     }
 
     /**
@@ -346,18 +321,8 @@ public final class Producer implements AutoCloseable, Ring.Peer {
 
     private void publish(long position) {
         LONG.setRelease(segment, ring.slotOffset(position) + RingLayout.SLOT_SEQUENCE_OFFSET, position + 1);
-        LONG.setOpaque(segment, peerEntry + RingLayout.PEER_MESSAGES_OFFSET, ++messages);
+        peer.countMessage();
         ring.ringDataBell();
-    }
-
-    private void intend(long start, long end) {
-        LONG.setOpaque(segment, peerEntry + RingLayout.PEER_CLAIM_START_OFFSET, start);
-        LONG.setRelease(segment, peerEntry + RingLayout.PEER_CLAIM_END_OFFSET, end);
-    }
-
-    private void forgetIntent() {
-        LONG.setRelease(segment, peerEntry + RingLayout.PEER_CLAIM_END_OFFSET,
-                (long) LONG.getOpaque(segment, peerEntry + RingLayout.PEER_CLAIM_START_OFFSET));
     }
 
     private long payloadOffset(long position) {
@@ -377,7 +342,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
 
     /** Messages this producer has published. */
     public long messagesSent() {
-        return messages;
+        return peer.messages();
     }
 
     public Ring ring() {
@@ -397,7 +362,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
             abort();
         }
         closed = true;
-        ring.detach(peerIndex, RingLayout.ROLE_PRODUCER);
+        ring.detach(peer.index, RingLayout.ROLE_PRODUCER);
         ring.forget(this);
     }
 

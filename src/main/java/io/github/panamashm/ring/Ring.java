@@ -430,24 +430,13 @@ public final class Ring implements AutoCloseable {
     // ---- doorbells -------------------------------------------------------------------------
 
     /**
-     * Sleeps until data may be available, the deadline passes or a slice of
-     * {@link NamedSemaphore#WAIT_SLICE} ends. Announces the sleep first and re-checks afterwards
-     * (both sequentially consistent), so a producer that publishes meanwhile either sees the
-     * announcement and rings, or this side sees the data: no wake-up is lost.
+     * Sleeps on doorbell {@code which} until it is rung, the deadline passes or a slice of
+     * {@link NamedSemaphore#WAIT_SLICE} ends. Announces the sleep first, in the waiter counter and in
+     * the sleeper's peer entry (so that a process that dies asleep can be undone), and re-checks
+     * afterwards (both sequentially consistent): the other side either sees the announcement and
+     * rings, or this side sees the work. No wake-up is lost.
      */
-    void sleepForData(long peerEntry, long deadlineNanos) throws InterruptedException {
-        sleepOn(peerEntry, RingLayout.BELL_DATA, deadlineNanos);
-    }
-
-    void sleepForSpace(long peerEntry, long deadlineNanos) throws InterruptedException {
-        sleepOn(peerEntry, RingLayout.BELL_SPACE, deadlineNanos);
-    }
-
-    /**
-     * Announces the sleep in the waiter counter and in the sleeper's peer entry (so that a process
-     * that dies asleep can be undone), re-checks, sleeps one slice at most, and takes it all back.
-     */
-    private void sleepOn(long peerEntry, int which, long deadlineNanos) throws InterruptedException {
+    void sleepOn(long peerEntry, int which, long deadlineNanos) throws InterruptedException {
         boolean forData = which == RingLayout.BELL_DATA;
         long waitingOffset = forData ? RingLayout.CONSUMERS_WAITING_OFFSET : RingLayout.PRODUCERS_WAITING_OFFSET;
         sleepers.incrementAndGet();

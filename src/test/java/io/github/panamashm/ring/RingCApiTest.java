@@ -17,11 +17,9 @@ class RingCApiTest {
 
     @Test
     void theHeaderOnlyCApiBehavesAsSpecified() {
-        String name = names.shm("capi");
-        String single = name + "-sp";
-        names.track(single);
-        names.track(null, RingLayout.dataBellName(name), RingLayout.spaceBellName(name),
-                RingLayout.dataBellName(single), RingLayout.spaceBellName(single));
+        String name = names.ring("capi");
+        String single = name + "-sp"; // the test program's second ring
+        names.track(single, RingLayout.dataBellName(single), RingLayout.spaceBellName(single));
         var result = Processes.run(List.of(Processes.nativeProgram("ring-c-test").toString(), name), 60);
         assertThat(result.exitCode()).as(result.output()).isZero();
         assertThat(result.output()).containsPattern("ring-c-test: \\d+ checks passed");

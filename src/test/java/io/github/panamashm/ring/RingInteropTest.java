@@ -38,12 +38,6 @@ class RingInteropTest {
     @RegisterExtension
     final ShmNames names = new ShmNames();
 
-    private String ringName(String label) {
-        String name = names.shm(label);
-        names.track(null, RingLayout.dataBellName(name), RingLayout.spaceBellName(name));
-        return name;
-    }
-
     private static List<String> c(String program, String... args) {
         List<String> command = new ArrayList<>(List.of(Processes.nativeProgram(program).toString()));
         command.addAll(List.of(args));
@@ -78,7 +72,7 @@ class RingInteropTest {
 
     /** Creates the ring, runs one producer and one consumer process, and checks every message arrived once, intact. */
     private void oneToOne(String label, int slots, boolean producerInC, boolean consumerInC) {
-        String ring = ringName(label);
+        String ring = names.ring(label);
         try (Ring ignored = Ring.create(ring, RingSpec.of(slots, 300))) {
             String count = Integer.toString(MESSAGES);
             List<String> producer = producerInC
@@ -127,7 +121,7 @@ class RingInteropTest {
     @ParameterizedTest(name = "{0} slots")
     @ValueSource(ints = {2, 256})
     void twoProducersAndTwoConsumersMixingJavaAndC(int slots) throws Exception {
-        String ring = ringName("2x2");
+        String ring = names.ring("2x2");
         String half = Integer.toString(MESSAGES / 2);
         try (Ring handle = Ring.create(ring, RingSpec.of(slots, 300));
              var cConsuming = Processes.start(cConsumer(ring, "--verify", "--shared", "--timeout-ms", "60000"));
@@ -158,7 +152,7 @@ class RingInteropTest {
 
     @Test
     void aConsumerThatStartsLaterDrainsWhatWasSentAndEndsAtTheClose() {
-        String ring = ringName("later");
+        String ring = names.ring("later");
         cProducerRun(ring, "--create", "--slots", "1024", "--max-size", "64", "--pattern", "--size", "16-64",
                 "--count", "1000", "--id", "3", "--close");
         var consumed = Processes.run(javaConsumer(ring, "--verify", "--count", "1000", "--timeout-ms", "10000"),
@@ -172,7 +166,7 @@ class RingInteropTest {
 
     @Test
     void attachingToAMissingRingFailsClearlyOrWaitsForIt() throws Exception {
-        String ring = ringName("missing");
+        String ring = names.ring("missing");
         var java = Processes.run(javaConsumer(ring), 60);
         assertThat(java.exitCode()).isEqualTo(2);
         assertThat(java.output()).contains("no ring named " + ring);
@@ -194,7 +188,7 @@ class RingInteropTest {
 
     @Test
     void aProducerKilledBetweenClaimAndCommitDoesNotStallTheRing() throws Exception {
-        String ring = ringName("dead-producer");
+        String ring = names.ring("dead-producer");
         try (Ring handle = Ring.create(ring, RingSpec.of(8, 64));
              var dying = Processes.start(Processes.javaCommand(PeerMain.class, "ring-claim-and-hang", ring, "32"))) {
             assertThat(dying.awaitOutput("claimed", 60)).as(dying.output()).isTrue();
@@ -210,7 +204,7 @@ class RingInteropTest {
 
     @Test
     void aConsumerKilledInItsSleepIsUndoneAndDoesNotMakeTheDoorbellGrow() throws Exception {
-        String ring = ringName("dead-sleeper");
+        String ring = names.ring("dead-sleeper");
         try (Ring handle = Ring.create(ring, RingSpec.of(64, 64));
              Producer producer = handle.producer();        // peer entry 0
              Consumer drainer = handle.consumer();         // peer entry 1
@@ -242,7 +236,7 @@ class RingInteropTest {
 
     @Test
     void aConsumerKilledWhileHoldingAMessageDoesNotStallTheProducers() throws Exception {
-        String ring = ringName("dead-consumer");
+        String ring = names.ring("dead-consumer");
         try (Ring handle = Ring.create(ring, RingSpec.of(2, 64));
              var dying = Processes.start(Processes.javaCommand(PeerMain.class, "ring-take-and-hang", ring))) {
             Processes.run(cProducer(ring, "--pattern", "--size", "32", "--count", "1", "--id", "6"), 60).requireSuccess();

@@ -27,19 +27,13 @@ class RingTest {
     @RegisterExtension
     final ShmNames names = new ShmNames();
 
-    private String ringName(String label) {
-        String name = names.shm(label);
-        names.track(null, RingLayout.dataBellName(name), RingLayout.spaceBellName(name));
-        return name;
-    }
-
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
     @Test
     void messagesArriveInOrderIntactInEveryInputForm() throws InterruptedException {
-        String name = ringName("forms");
+        String name = names.ring("forms");
         try (Ring ring = Ring.create(name, RingSpec.of(8, 64));
              Producer producer = ring.producer();
              Consumer consumer = ring.consumer();
@@ -73,7 +67,7 @@ class RingTest {
 
     @Test
     void fullRingRefusesOffersAndTimesOutSends() throws InterruptedException {
-        String name = ringName("full");
+        String name = names.ring("full");
         try (Ring ring = Ring.create(name, RingSpec.of(2, 8));
              Producer producer = ring.producer();
              Consumer consumer = ring.consumer()) {
@@ -92,7 +86,7 @@ class RingTest {
 
     @Test
     void emptyRingTimesOutReceives() throws InterruptedException {
-        String name = ringName("empty");
+        String name = names.ring("empty");
         try (Ring ring = Ring.create(name, RingSpec.of(4, 8)); Consumer consumer = ring.consumer()) {
             long start = System.nanoTime();
             assertThat(consumer.receive(new byte[8], Duration.ofMillis(300))).isEqualTo(Consumer.NO_MESSAGE);
@@ -103,7 +97,7 @@ class RingTest {
 
     @Test
     void oversizedMessagesAndSmallBuffersLoseNothing() throws InterruptedException {
-        String name = ringName("sizes");
+        String name = names.ring("sizes");
         try (Ring ring = Ring.create(name, RingSpec.of(4, 16));
              Producer producer = ring.producer();
              Consumer consumer = ring.consumer()) {
@@ -123,7 +117,7 @@ class RingTest {
 
     @Test
     void closedRingRefusesProducersAndEndsTheStreamAfterTheDrain() throws InterruptedException {
-        String name = ringName("closed");
+        String name = names.ring("closed");
         try (Ring ring = Ring.create(name, RingSpec.of(4, 8));
              Producer producer = ring.producer();
              Consumer consumer = ring.consumer()) {
@@ -142,7 +136,7 @@ class RingTest {
 
     @Test
     void closingWakesASleepingConsumerWithEndOfStream() throws Exception {
-        String name = ringName("wake-eos");
+        String name = names.ring("wake-eos");
         try (Ring ring = Ring.create(name, RingSpec.of(4, 8)); Consumer consumer = ring.consumer()) {
             CompletableFuture<Integer> result = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -159,7 +153,7 @@ class RingTest {
 
     @Test
     void zeroCopyClaimCommitAbortAndPoll() throws InterruptedException {
-        String name = ringName("zero-copy");
+        String name = names.ring("zero-copy");
         try (Ring ring = Ring.create(name, RingSpec.of(8, 32));
              Producer producer = ring.producer();
              Consumer consumer = ring.consumer()) {
@@ -191,7 +185,7 @@ class RingTest {
 
     @Test
     void aSecondProducerOfASingleProducerRingIsRefused() {
-        String name = ringName("single");
+        String name = names.ring("single");
         try (Ring ring = Ring.create(name, RingSpec.of(4, 8).singleProducer(true));
              Ring other = Ring.open(name);
              Producer first = ring.producer()) {
@@ -212,7 +206,7 @@ class RingTest {
 
     @Test
     void aRingOutlivesItsCreatorAndIsRemovedOnlyOnPurpose() throws InterruptedException {
-        String name = ringName("outlive");
+        String name = names.ring("outlive");
         try (Ring ring = Ring.create(name, RingSpec.of(4, 8)); Producer producer = ring.producer()) {
             producer.send(bytes("kept"));
         }
@@ -228,14 +222,14 @@ class RingTest {
 
     @Test
     void openWaitsForARingThatIsCreatedLater() throws Exception {
-        String name = ringName("later");
+        String name = names.ring("later");
         CompletableFuture<Ring> opened = CompletableFuture.supplyAsync(() -> Ring.open(name, Duration.ofSeconds(20)));
         Thread.sleep(300);
         assertThat(opened).isNotDone();
         try (Ring created = Ring.create(name, RingSpec.of(4, 8)); Ring ring = opened.get(20, TimeUnit.SECONDS)) {
             assertThat(ring.slotCount()).isEqualTo(4);
         }
-        assertThatThrownBy(() -> Ring.open(ringName("never"), Duration.ofMillis(200)))
+        assertThatThrownBy(() -> Ring.open(names.ring("never"), Duration.ofMillis(200)))
                 .isInstanceOf(NoSuchRingException.class).hasMessageContaining("within 200 ms");
     }
 
@@ -252,7 +246,7 @@ class RingTest {
             assertThatThrownBy(() -> Ring.open(tiny)).isInstanceOf(RingFormatException.class)
                     .hasMessageContaining("smaller than a ring header");
         }
-        String name = ringName("damaged");
+        String name = names.ring("damaged");
         try (Ring ring = Ring.create(name, RingSpec.of(4, 8))) {
             MemorySegment header = ring.segment();
             header.set(ValueLayout.JAVA_SHORT, RingLayout.VERSION_MAJOR_OFFSET, (short) 2);
@@ -285,7 +279,7 @@ class RingTest {
 
     @Test
     void createIsExclusiveAndCleansUpAfterItself() {
-        String name = ringName("exclusive");
+        String name = names.ring("exclusive");
         try (Ring ignored = Ring.create(name, RingSpec.of(4, 8))) {
             assertThatThrownBy(() -> Ring.create(name, RingSpec.of(4, 8)))
                     .hasMessageContaining("EEXIST");
@@ -296,7 +290,7 @@ class RingTest {
 
     @Test
     void theFullPeerTableIsReported() {
-        String name = ringName("peers");
+        String name = names.ring("peers");
         try (Ring ring = Ring.create(name, RingSpec.of(4, 8).maxPeers(2))) {
             ring.consumer();
             ring.producer();
@@ -307,7 +301,7 @@ class RingTest {
 
     @Test
     void aWaitingConsumerSleepsInsteadOfSpinningAndWakesForData() throws Exception {
-        String name = ringName("sleep");
+        String name = names.ring("sleep");
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (Ring ring = Ring.create(name, RingSpec.of(4, 8));
              Consumer consumer = ring.consumer();
@@ -335,7 +329,7 @@ class RingTest {
 
     @Test
     void misuseIsRefusedWithoutLosingOrStallingAnything() throws InterruptedException {
-        String name = ringName("misuse");
+        String name = names.ring("misuse");
         try (Ring ring = Ring.create(name, RingSpec.of(4, 16));
              Producer producer = ring.producer();
              Consumer consumer = ring.consumer()) {
@@ -371,7 +365,7 @@ class RingTest {
 
     @Test
     void aConsumerWaitingOnAClosedRingForAPendingClaimSleeps() throws Exception {
-        String name = ringName("closed-pending");
+        String name = names.ring("closed-pending");
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (Ring ring = Ring.create(name, RingSpec.of(4, 16));
              Producer producer = ring.producer();
@@ -400,7 +394,7 @@ class RingTest {
 
     @Test
     void theUncontendedCopyPathNeitherAllocatesNorRingsADoorbell() throws InterruptedException {
-        String name = ringName("alloc");
+        String name = names.ring("alloc");
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (Ring ring = Ring.create(name, RingSpec.of(64, 64));
              Producer producer = ring.producer();
@@ -429,7 +423,7 @@ class RingTest {
 
     @Test
     void producersAndConsumersOnThreadsDeliverEachMessageOnce() throws Exception {
-        String name = ringName("threads");
+        String name = names.ring("threads");
         int producers = 3;
         int perProducer = 50_000;
         try (Ring ring = Ring.create(name, RingSpec.of(4, 16))) {

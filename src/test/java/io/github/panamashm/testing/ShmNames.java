@@ -2,6 +2,7 @@ package io.github.panamashm.testing;
 
 import io.github.panamashm.NamedSemaphore;
 import io.github.panamashm.SharedMemory;
+import io.github.panamashm.ring.RingLayout;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -37,6 +38,14 @@ public final class ShmNames implements AfterEachCallback {
     public synchronized String semaphore(String label) {
         String name = unique(label);
         semaphoreNames.add(name);
+        return name;
+    }
+
+    /** A unique ring name; the ring's object and both doorbell semaphores are unlinked after the test. */
+    public synchronized String ring(String label) {
+        String name = shm(label);
+        semaphoreNames.add(RingLayout.dataBellName(name));
+        semaphoreNames.add(RingLayout.spaceBellName(name));
         return name;
     }
 
