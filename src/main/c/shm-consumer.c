@@ -8,12 +8,7 @@
  */
 #include "panama_shm.h"
 #include "panama_shm_traffic.h"
-
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-#define WAIT_SLICE_NS INT64_C(250000000)  /* blocking calls wait in slices so a signal stops them */
+#include "shm_cli.h"
 
 typedef struct options {
     const char *ring;
@@ -25,13 +20,6 @@ typedef struct options {
     int64_t wait_ns;      /* for the ring to exist */
     int unlink_on_exit, verify, shared;
 } options;
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int signal_number) {
-    (void)signal_number;
-    stop_requested = 1;
-}
 
 static void usage(FILE *out) {
     fputs("usage: shm-consumer --ring NAME [options]\n"
@@ -49,71 +37,24 @@ static void usage(FILE *out) {
           out);
 }
 
-static void bad_usage(const char *what, const char *value) {
-    if (value != NULL) fprintf(stderr, "shm-consumer: %s: '%s' (try --help)\n", what, value);
-    else fprintf(stderr, "shm-consumer: %s (try --help)\n", what);
-    exit(2);
-}
-
-static const char *value_of(int argc, char **argv, int *i) {
-    if (*i + 1 >= argc) bad_usage("missing value for", argv[*i]);
-    return argv[++*i];
-}
-
-static uint64_t number_of(int argc, char **argv, int *i) {
-    const char *flag = argv[*i];
-    uint64_t value;
-    if (pshm_traffic_parse_u64(value_of(argc, argv, i), 10, &value) != 0) {
-        fprintf(stderr, "shm-consumer: bad value for %s: '%s' (try --help)\n", flag, argv[*i]);
-        exit(2);
-    }
-    return value;
-}
-
-/* A value in milliseconds, returned in nanoseconds. */
-static int64_t millis_of(int argc, char **argv, int *i) {
-    uint64_t ms = number_of(argc, argv, i);
-    if (ms > INT64_MAX / 2000000) bad_usage("too many milliseconds", argv[*i]);
-    return (int64_t)ms * 1000000;
-}
-
 static void parse(int argc, char **argv, options *o) {
     *o = (options){.size_min = 64, .size_max = 64, .timeout_ns = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); exit(0); }
-        else if (!strcmp(a, "--ring")) o->ring = value_of(argc, argv, &i);
-        else if (!strcmp(a, "--count")) { o->count = number_of(argc, argv, &i); o->have_count = 1; }
-        else if (!strcmp(a, "--size")) {
-            const char *v = value_of(argc, argv, &i);
-            if (pshm_traffic_parse_size(v, &o->size_min, &o->size_max) != 0) bad_usage("bad value for --size", v);
-            o->have_size = 1;
-        }
+        else if (!strcmp(a, "--ring")) o->ring = shm_cli_value(argc, argv, &i);
+        else if (!strcmp(a, "--count")) { o->count = shm_cli_number(argc, argv, &i); o->have_count = 1; }
+        else if (!strcmp(a, "--size")) { shm_cli_size(argc, argv, &i, &o->size_min, &o->size_max); o->have_size = 1; }
         else if (!strcmp(a, "--verify") || !strcmp(a, "--pattern")) o->verify = 1;
         else if (!strcmp(a, "--shared")) o->shared = 1;
-        else if (!strcmp(a, "--timeout-ms")) o->timeout_ns = millis_of(argc, argv, &i);
-        else if (!strcmp(a, "--wait-ms")) o->wait_ns = millis_of(argc, argv, &i);
+        else if (!strcmp(a, "--timeout-ms")) o->timeout_ns = shm_cli_millis(argc, argv, &i);
+        else if (!strcmp(a, "--wait-ms")) o->wait_ns = shm_cli_millis(argc, argv, &i);
         else if (!strcmp(a, "--unlink-on-exit")) o->unlink_on_exit = 1;
-        else bad_usage("unknown option", a);
+        else shm_cli_bad_usage("unknown option", a);
     }
-    if (o->ring == NULL) bad_usage("--ring NAME is required", NULL);
-    if (pshm_check_name(o->ring) != 0) bad_usage("a ring name is /NAME: up to 245 characters, no other '/'", o->ring);
-    if (o->verify && o->size_min < PSHM_TRAFFIC_HEADER_SIZE) bad_usage("--verify needs --size of at least 16", NULL);
-}
-
-static void sleep_ms(long ms) {
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
-
-/* pshm_open, retried every 10 ms while the ring does not exist or is not ready, for up to wait_ns. */
-static int open_ring(pshm_ring *r, const char *name, uint32_t role, int64_t wait_ns) {
-    int64_t deadline = pshm_now_ns(CLOCK_MONOTONIC) + wait_ns;
-    for (;;) {
-        int64_t left = deadline - pshm_now_ns(CLOCK_MONOTONIC);
-        int rc = pshm_open(r, name, role, left > 0 ? left : 0);
-        if ((rc != -ENOENT && rc != -EAGAIN) || stop_requested || pshm_now_ns(CLOCK_MONOTONIC) >= deadline) return rc;
-        sleep_ms(10);
+    shm_cli_check_ring(o->ring);
+    if (o->verify && o->size_min < PSHM_TRAFFIC_HEADER_SIZE) {
+        shm_cli_bad_usage("--verify needs --size of at least 16", NULL);
     }
 }
 
@@ -125,30 +66,22 @@ static int receive(pshm_ring *r, const void **message, uint32_t *length, int64_t
     int rc = pshm_receive_zc(r, message, length, 0);
     if (rc != -EAGAIN) return rc;
     int64_t start = *wait_start = pshm_now_ns(CLOCK_MONOTONIC);
-    for (;;) {
-        if (stop_requested) return -EINTR;
-        int64_t slice = WAIT_SLICE_NS;
-        if (timeout_ns >= 0) {
-            int64_t left = start + timeout_ns - pshm_now_ns(CLOCK_MONOTONIC);
-            if (left <= 0) return -ETIMEDOUT;
-            if (left < slice) slice = left;
-        }
+    for (int64_t slice; (rc = shm_cli_next_slice(start, timeout_ns, &slice)) == 0;) {
         rc = pshm_receive_zc(r, message, length, slice);
         if (rc != -ETIMEDOUT) return rc;
     }
+    return rc;
 }
 
 int main(int argc, char **argv) {
+    shm_cli_init("shm-consumer");
     options o;
     parse(argc, argv, &o);
 
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    shm_cli_catch_signals();
 
     pshm_ring r;
-    int rc = open_ring(&r, o.ring, PSHM_ROLE_CONSUMER, o.wait_ns);
+    int rc = shm_cli_open_ring(&r, o.ring, PSHM_ROLE_CONSUMER, o.wait_ns);
     if (rc) {
         fprintf(stderr, "shm-consumer: cannot open ring %s: %s\n", o.ring, pshm_traffic_error_text(rc));
         return 2;
@@ -160,7 +93,7 @@ int main(int argc, char **argv) {
     int64_t first = 0, wait_start = 0;
     rc = 0;
     while (!o.have_count || received < o.count) {
-        if (stop_requested) { rc = -EINTR; break; }
+        if (shm_cli_stop_requested) { rc = -EINTR; break; }
         const void *message = NULL;
         uint32_t length = 0;
         wait_start = 0;

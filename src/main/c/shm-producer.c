@@ -7,12 +7,7 @@
  */
 #include "panama_shm.h"
 #include "panama_shm_traffic.h"
-
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-#define WAIT_SLICE_NS INT64_C(250000000)  /* blocking calls wait in slices so a signal stops them */
+#include "shm_cli.h"
 
 typedef struct options {
     const char *ring;
@@ -26,13 +21,6 @@ typedef struct options {
     uint32_t slots, max_size, flags, mode;
     int have_max_size, create_only_flag;
 } options;
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int signal_number) {
-    (void)signal_number;
-    stop_requested = 1;
-}
 
 static void usage(FILE *out) {
     fputs("usage: shm-producer --ring NAME [options]\n"
@@ -56,98 +44,44 @@ static void usage(FILE *out) {
           out);
 }
 
-static void bad_usage(const char *what, const char *value) {
-    if (value != NULL) fprintf(stderr, "shm-producer: %s: '%s' (try --help)\n", what, value);
-    else fprintf(stderr, "shm-producer: %s (try --help)\n", what);
-    exit(2);
-}
-
-static const char *value_of(int argc, char **argv, int *i) {
-    if (*i + 1 >= argc) bad_usage("missing value for", argv[*i]);
-    return argv[++*i];
-}
-
-static uint64_t number_of(int argc, char **argv, int *i) {
-    const char *flag = argv[*i];
-    uint64_t value;
-    if (pshm_traffic_parse_u64(value_of(argc, argv, i), 10, &value) != 0) {
-        fprintf(stderr, "shm-producer: bad value for %s: '%s' (try --help)\n", flag, argv[*i]);
-        exit(2);
-    }
-    return value;
-}
-
-/* A value in milliseconds, returned in nanoseconds. */
-static int64_t millis_of(int argc, char **argv, int *i) {
-    uint64_t ms = number_of(argc, argv, i);
-    if (ms > INT64_MAX / 2000000) bad_usage("too many milliseconds", argv[*i]);
-    return (int64_t)ms * 1000000;
-}
-
-static uint32_t number32_of(int argc, char **argv, int *i, int base) {
-    const char *flag = argv[*i];
-    uint32_t value;
-    if (pshm_traffic_parse_u32(value_of(argc, argv, i), base, &value) != 0) {
-        fprintf(stderr, "shm-producer: bad value for %s: '%s' (try --help)\n", flag, argv[*i]);
-        exit(2);
-    }
-    return value;
-}
-
 static void parse(int argc, char **argv, options *o) {
     *o = (options){.count = 1000000, .size_min = 64, .size_max = 64, .timeout_ns = -1,
                    .id = (uint32_t)getpid(), .slots = 1024};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); exit(0); }
-        else if (!strcmp(a, "--ring")) o->ring = value_of(argc, argv, &i);
-        else if (!strcmp(a, "--count")) o->count = number_of(argc, argv, &i);
-        else if (!strcmp(a, "--size")) {
-            const char *v = value_of(argc, argv, &i);
-            if (pshm_traffic_parse_size(v, &o->size_min, &o->size_max) != 0) bad_usage("bad value for --size", v);
-        }
+        else if (!strcmp(a, "--ring")) o->ring = shm_cli_value(argc, argv, &i);
+        else if (!strcmp(a, "--count")) o->count = shm_cli_number(argc, argv, &i);
+        else if (!strcmp(a, "--size")) shm_cli_size(argc, argv, &i, &o->size_min, &o->size_max);
         else if (!strcmp(a, "--pattern")) o->pattern = 1;
-        else if (!strcmp(a, "--id")) o->id = number32_of(argc, argv, &i, 10);
-        else if (!strcmp(a, "--timeout-ms")) o->timeout_ns = millis_of(argc, argv, &i);
-        else if (!strcmp(a, "--wait-ms")) o->wait_ns = millis_of(argc, argv, &i);
+        else if (!strcmp(a, "--id")) o->id = shm_cli_number32(argc, argv, &i, 10);
+        else if (!strcmp(a, "--timeout-ms")) o->timeout_ns = shm_cli_millis(argc, argv, &i);
+        else if (!strcmp(a, "--wait-ms")) o->wait_ns = shm_cli_millis(argc, argv, &i);
         else if (!strcmp(a, "--close")) o->close_when_done = 1;
         else if (!strcmp(a, "--unlink-on-exit")) o->unlink_on_exit = 1;
         else if (!strcmp(a, "--create")) o->create = 1;
-        else if (!strcmp(a, "--slots")) { o->slots = number32_of(argc, argv, &i, 10); o->create_only_flag = 1; }
+        else if (!strcmp(a, "--slots")) { o->slots = shm_cli_number32(argc, argv, &i, 10); o->create_only_flag = 1; }
         else if (!strcmp(a, "--max-size")) {
-            o->max_size = number32_of(argc, argv, &i, 10);
+            o->max_size = shm_cli_number32(argc, argv, &i, 10);
             o->have_max_size = o->create_only_flag = 1;
         }
         else if (!strcmp(a, "--single-producer")) { o->flags |= PSHM_FLAG_SINGLE_PRODUCER; o->create_only_flag = 1; }
         else if (!strcmp(a, "--single-consumer")) { o->flags |= PSHM_FLAG_SINGLE_CONSUMER; o->create_only_flag = 1; }
-        else if (!strcmp(a, "--mode")) { o->mode = number32_of(argc, argv, &i, 8); o->create_only_flag = 1; }
-        else bad_usage("unknown option", a);
+        else if (!strcmp(a, "--mode")) { o->mode = shm_cli_number32(argc, argv, &i, 8); o->create_only_flag = 1; }
+        else shm_cli_bad_usage("unknown option", a);
     }
-    if (o->ring == NULL) bad_usage("--ring NAME is required", NULL);
-    if (pshm_check_name(o->ring) != 0) bad_usage("a ring name is /NAME: up to 245 characters, no other '/'", o->ring);
-    if (o->create_only_flag && !o->create) bad_usage("--slots, --max-size, --single-*, --mode need --create", NULL);
-    if (o->size_max > PSHM_MAX_PAYLOAD) bad_usage("--size above the largest message a ring can take", NULL);
-    if (o->pattern && o->size_min < PSHM_TRAFFIC_HEADER_SIZE) bad_usage("--pattern needs --size of at least 16", NULL);
+    shm_cli_check_ring(o->ring);
+    if (o->create_only_flag && !o->create) {
+        shm_cli_bad_usage("--slots, --max-size, --single-*, --mode need --create", NULL);
+    }
+    if (o->size_max > PSHM_MAX_PAYLOAD) shm_cli_bad_usage("--size above the largest message a ring can take", NULL);
+    if (o->pattern && o->size_min < PSHM_TRAFFIC_HEADER_SIZE) {
+        shm_cli_bad_usage("--pattern needs --size of at least 16", NULL);
+    }
     if (!o->have_max_size) o->max_size = o->size_max > 0 ? o->size_max : 1;
-    if (o->create && o->max_size < o->size_max) bad_usage("--max-size below the upper end of --size", NULL);
+    if (o->create && o->max_size < o->size_max) shm_cli_bad_usage("--max-size below the upper end of --size", NULL);
     if (o->create && (o->slots < 2 || (o->slots & (o->slots - 1)) != 0 || o->slots > PSHM_MAX_SLOTS)) {
-        bad_usage("--slots must be a power of two from 2 to 2^30", NULL);
-    }
-}
-
-static void sleep_ms(long ms) {
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
-
-/* pshm_open, retried every 10 ms while the ring does not exist or is not ready, for up to wait_ns. */
-static int open_ring(pshm_ring *r, const char *name, uint32_t role, int64_t wait_ns) {
-    int64_t deadline = pshm_now_ns(CLOCK_MONOTONIC) + wait_ns;
-    for (;;) {
-        int64_t left = deadline - pshm_now_ns(CLOCK_MONOTONIC);
-        int rc = pshm_open(r, name, role, left > 0 ? left : 0);
-        if ((rc != -ENOENT && rc != -EAGAIN) || stop_requested || pshm_now_ns(CLOCK_MONOTONIC) >= deadline) return rc;
-        sleep_ms(10);
+        shm_cli_bad_usage("--slots must be a power of two from 2 to 2^30", NULL);
     }
 }
 
@@ -171,30 +105,22 @@ static int claim(pshm_ring *r, uint32_t length, void **payload, int64_t timeout_
     int rc = pshm_claim(r, length, payload, 0);
     if (rc != -EAGAIN) return rc;
     int64_t start = *wait_start = pshm_now_ns(CLOCK_MONOTONIC);
-    for (;;) {
-        if (stop_requested) return -EINTR;
-        int64_t slice = WAIT_SLICE_NS;
-        if (timeout_ns >= 0) {
-            int64_t left = start + timeout_ns - pshm_now_ns(CLOCK_MONOTONIC);
-            if (left <= 0) return -ETIMEDOUT;
-            if (left < slice) slice = left;
-        }
+    for (int64_t slice; (rc = shm_cli_next_slice(start, timeout_ns, &slice)) == 0;) {
         rc = pshm_claim(r, length, payload, slice);
         if (rc != -ETIMEDOUT) return rc;
     }
+    return rc;
 }
 
 int main(int argc, char **argv) {
+    shm_cli_init("shm-producer");
     options o;
     parse(argc, argv, &o);
 
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    shm_cli_catch_signals();
 
     pshm_ring r;
-    int rc = o.create ? create_ring(&r, &o) : open_ring(&r, o.ring, PSHM_ROLE_PRODUCER, o.wait_ns);
+    int rc = o.create ? create_ring(&r, &o) : shm_cli_open_ring(&r, o.ring, PSHM_ROLE_PRODUCER, o.wait_ns);
     if (rc) {
         fprintf(stderr, "shm-producer: cannot %s ring %s: %s\n", o.create ? "create" : "open", o.ring,
                 pshm_traffic_error_text(rc));
@@ -212,7 +138,7 @@ int main(int argc, char **argv) {
     int64_t first = pshm_now_ns(CLOCK_MONOTONIC), wait_start = 0;
     rc = 0;
     for (uint64_t seq = 0; seq < o.count; seq++) {
-        if (stop_requested) { rc = -EINTR; break; }
+        if (shm_cli_stop_requested) { rc = -EINTR; break; }
         uint32_t length = pshm_traffic_length(o.id, seq, o.size_min, o.size_max);
         void *payload = NULL;
         wait_start = 0;

@@ -1,0 +1,120 @@
+/*
+ * shm_cli.h — the shared command-line support of shm-producer and shm-consumer: flag values and
+ * usage errors (exit status 2), the stop flag that SIGINT and SIGTERM set, waits cut into slices
+ * so that a signal stops them, and opening a ring with --wait-ms retries.
+ * Header-only, C11. Call shm_cli_init() with the program name for messages before anything else.
+ */
+#ifndef SHM_CLI_H
+#define SHM_CLI_H
+
+#include "panama_shm.h"
+#include "panama_shm_traffic.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define SHM_CLI_WAIT_SLICE_NS INT64_C(250000000)  /* blocking calls wait in slices so a signal stops them */
+
+static const char *shm_cli_program = "shm";
+static volatile sig_atomic_t shm_cli_stop_requested;
+
+static inline void shm_cli_init(const char *program) {
+    shm_cli_program = program;
+}
+
+static inline _Noreturn void shm_cli_bad_usage(const char *what, const char *value) {
+    if (value != NULL) fprintf(stderr, "%s: %s: '%s' (try --help)\n", shm_cli_program, what, value);
+    else fprintf(stderr, "%s: %s (try --help)\n", shm_cli_program, what);
+    exit(2);
+}
+
+/* The value of the flag at argv[*i], which moves *i on to it. */
+static inline const char *shm_cli_value(int argc, char **argv, int *i) {
+    if (*i + 1 >= argc) shm_cli_bad_usage("missing value for", argv[*i]);
+    return argv[++*i];
+}
+
+static inline _Noreturn void shm_cli_bad_value(const char *flag, const char *value) {
+    fprintf(stderr, "%s: bad value for %s: '%s' (try --help)\n", shm_cli_program, flag, value);
+    exit(2);
+}
+
+static inline uint64_t shm_cli_number(int argc, char **argv, int *i) {
+    const char *flag = argv[*i];
+    uint64_t value;
+    if (pshm_traffic_parse_u64(shm_cli_value(argc, argv, i), 10, &value) != 0) shm_cli_bad_value(flag, argv[*i]);
+    return value;
+}
+
+static inline uint32_t shm_cli_number32(int argc, char **argv, int *i, int base) {
+    const char *flag = argv[*i];
+    uint32_t value;
+    if (pshm_traffic_parse_u32(shm_cli_value(argc, argv, i), base, &value) != 0) shm_cli_bad_value(flag, argv[*i]);
+    return value;
+}
+
+/* A value in milliseconds, returned in nanoseconds. */
+static inline int64_t shm_cli_millis(int argc, char **argv, int *i) {
+    uint64_t ms = shm_cli_number(argc, argv, i);
+    if (ms > INT64_MAX / 2000000) shm_cli_bad_usage("too many milliseconds", argv[*i]);
+    return (int64_t)ms * 1000000;
+}
+
+/* A message length N or a range MIN-MAX (--size). */
+static inline void shm_cli_size(int argc, char **argv, int *i, uint32_t *min, uint32_t *max) {
+    const char *v = shm_cli_value(argc, argv, i);
+    if (pshm_traffic_parse_size(v, min, max) != 0) shm_cli_bad_usage("bad value for --size", v);
+}
+
+/* --ring NAME is required and must be a valid ring name. */
+static inline void shm_cli_check_ring(const char *ring) {
+    if (ring == NULL) shm_cli_bad_usage("--ring NAME is required", NULL);
+    if (pshm_check_name(ring) != 0) {
+        shm_cli_bad_usage("a ring name is /NAME: up to 245 characters, no other '/'", ring);
+    }
+}
+
+static inline void shm_cli_on_signal(int signal_number) {
+    (void)signal_number;
+    shm_cli_stop_requested = 1;
+}
+
+/* SIGINT and SIGTERM set shm_cli_stop_requested instead of ending the program. */
+static inline void shm_cli_catch_signals(void) {
+    struct sigaction sa = {.sa_handler = shm_cli_on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/*
+ * The next slice of a wait that began at start and may last timeout_ns (< 0: for ever): 0 with
+ * *slice set, -EINTR when a stop was requested, -ETIMEDOUT when the time is up.
+ */
+static inline int shm_cli_next_slice(int64_t start, int64_t timeout_ns, int64_t *slice) {
+    if (shm_cli_stop_requested) return -EINTR;
+    *slice = SHM_CLI_WAIT_SLICE_NS;
+    if (timeout_ns >= 0) {
+        int64_t left = start + timeout_ns - pshm_now_ns(CLOCK_MONOTONIC);
+        if (left <= 0) return -ETIMEDOUT;
+        if (left < *slice) *slice = left;
+    }
+    return 0;
+}
+
+/* pshm_open, retried every 10 ms while the ring does not exist or is not ready, for up to wait_ns. */
+static inline int shm_cli_open_ring(pshm_ring *r, const char *name, uint32_t role, int64_t wait_ns) {
+    int64_t deadline = pshm_now_ns(CLOCK_MONOTONIC) + wait_ns;
+    for (;;) {
+        int64_t left = deadline - pshm_now_ns(CLOCK_MONOTONIC);
+        int rc = pshm_open(r, name, role, left > 0 ? left : 0);
+        if ((rc != -ENOENT && rc != -EAGAIN) || shm_cli_stop_requested || pshm_now_ns(CLOCK_MONOTONIC) >= deadline) {
+            return rc;
+        }
+        struct timespec ten_ms = {.tv_sec = 0, .tv_nsec = 10000000};
+        nanosleep(&ten_ms, NULL);
+    }
+}
+
+#endif
