@@ -422,6 +422,36 @@ class RingTest {
     }
 
     @Test
+    void aProducerWaitingForSpaceSleepsAndWakesWhenASlotFrees() throws Exception {
+        String name = names.ring("sleep-space");
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (Ring ring = Ring.create(name, RingSpec.of(2, 8));
+             Consumer consumer = ring.consumer();
+             Producer producer = ring.producer()) {
+            assertThat(producer.offer(bytes("1")) && producer.offer(bytes("2"))).isTrue();
+            CompletableFuture<Long> cpu = new CompletableFuture<>();
+            Thread.ofPlatform().start(() -> {
+                try {
+                    long before = threads.getCurrentThreadCpuTime();
+                    producer.send(bytes("3"));
+                    cpu.complete(threads.getCurrentThreadCpuTime() - before);
+                } catch (Throwable t) {
+                    cpu.completeExceptionally(t);
+                }
+            });
+            Thread.sleep(1500);
+            assertThat(cpu).as("the producer waits while the ring is full").isNotDone();
+            assertThat(consumer.receive(new byte[8])).isEqualTo(1);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(cpu.get(10, TimeUnit.SECONDS))).as("CPU ms of 1.5 s waiting")
+                    .isLessThan(300);
+            assertThat(consumer.receive(new byte[8])).isEqualTo(1);
+            byte[] third = new byte[8];
+            assertThat(consumer.receive(third)).isEqualTo(1);
+            assertThat(third[0]).isEqualTo((byte) '3');
+        }
+    }
+
+    @Test
     void producersAndConsumersOnThreadsDeliverEachMessageOnce() throws Exception {
         String name = names.ring("threads");
         int producers = 3;

@@ -1,0 +1,57 @@
+package io.github.panamashm.cli;
+
+import io.github.panamashm.testing.Processes;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The demo as a user runs it: a real JVM that starts the C and Java consumers as processes. */
+class DemoTest {
+
+    private static final Pattern RING = Pattern.compile("ring (/panama-shm-demo-\\d+)");
+
+    @Test
+    void theDemoDeliversEveryMessageOnceAndRemovesItsRing() {
+        var demo = Processes.run(Processes.javaCommand(Main.class, "demo", "--count", "100000", "--slots", "64"), 180)
+                .requireSuccess();
+        assertThat(demo.output()).contains("100,000 sent, 100,000 received").contains("each exactly once and intact");
+        assertThat(demo.output()).containsPattern("C consumer    : received=\\d+ lost=0 duplicated=0 out_of_order=0 corrupt=0");
+        assertThat(demo.output()).containsPattern("Java consumer : received=\\d+ lost=0 duplicated=0 out_of_order=0 corrupt=0");
+        assertNothingLeft(ringOf(demo.output()));
+    }
+
+    @Test
+    void aStoppedDemoStillRemovesEverythingItMade() throws Exception {
+        try (var demo = Processes.start(Processes.javaCommand(Main.class, "demo", "--count", "1000000000"))) {
+            assertThat(demo.awaitOutput("verified messages", 60)).as(demo.output()).isTrue();
+            Thread.sleep(1000);
+            // SIGTERM, as a service manager would stop it (Process.destroy would also close our end of its output)
+            demo.process().toHandle().destroy();
+            var finished = demo.await(60);
+            assertThat(finished.exitCode()).isNotZero();
+            assertThat(finished.output()).as("exit %d", finished.exitCode()).contains("stopped early");
+            String ring = ringOf(finished.output());
+            assertNothingLeft(ring);
+            assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(ring)))
+                    .as("consumer processes of the demo").isEmpty();
+        }
+    }
+
+    private static String ringOf(String output) {
+        Matcher m = RING.matcher(output);
+        assertThat(m.find()).as(output).isTrue();
+        return m.group(1);
+    }
+
+    private static void assertNothingLeft(String ring) {
+        assertThat(Path.of("/dev/shm" + ring)).doesNotExist();
+        assertThat(Path.of("/dev/shm/sem." + ring.substring(1) + ".data")).doesNotExist();
+        assertThat(Path.of("/dev/shm/sem." + ring.substring(1) + ".space")).doesNotExist();
+        assertThat(Files.exists(Path.of("/dev/shm" + ring))).isFalse();
+    }
+}
