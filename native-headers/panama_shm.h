@@ -29,8 +29,12 @@
  * -EAGAIN (would block), -ETIMEDOUT, -EPIPE (ring closed for writing, or end of stream),
  * -EMSGSIZE (message larger than the ring's maximum, or than the caller's buffer), -EBUSY (a
  * single-producer/consumer ring already has one), -EPROTO (not a valid ring of this version, a
- * doorbell missing, or a corrupted slot), -EBADF (a handle used by a process other than the one
- * that opened it: after fork, open a new handle), or the errno of a failed system call.
+ * doorbell missing, or a corrupted slot), -EBADF (pshm_attach on a handle inherited across fork),
+ * or the errno of a failed system call.
+ *
+ * A handle belongs to the process that opened it. After fork, the child must open its own handle:
+ * an inherited one shares the parent's locks and peer entry, so the child must not use it at all
+ * (pshm_attach refuses it; the other calls do not check, to stay free of system calls).
  *
  * Include this header before any system header (or compile with -D_GNU_SOURCE).
  */
@@ -357,9 +361,10 @@ static inline void pshm_unmap(pshm_ring *r) {
 }
 
 /* sem_open applies the umask and gives no descriptor; on Linux the semaphore is /dev/shm/sem.NAME. */
-static inline void pshm_chmod_bell(const char *bell_name, mode_t mode) {
+static inline int pshm_chmod_bell(const char *bell_name, mode_t mode) {
     char path[PSHM_MAX_NAME + 32];
-    if (snprintf(path, sizeof path, "/dev/shm/sem.%s", bell_name + 1) < (int)sizeof path) chmod(path, mode);
+    if (snprintf(path, sizeof path, "/dev/shm/sem.%s", bell_name + 1) >= (int)sizeof path) return 0;
+    return chmod(path, mode) == 0 || errno == ENOENT ? 0 : -1;   /* ENOENT: not glibc's layout */
 }
 
 static inline int pshm_open_bells(pshm_ring *r, int create, mode_t mode) {
@@ -379,8 +384,12 @@ static inline int pshm_open_bells(pshm_ring *r, int create, mode_t mode) {
             sem_unlink(space);
             return rc;
         }
-        pshm_chmod_bell(data, mode);
-        pshm_chmod_bell(space, mode);
+        if (pshm_chmod_bell(data, mode) != 0 || pshm_chmod_bell(space, mode) != 0) {
+            int rc = -errno;
+            sem_unlink(data);
+            sem_unlink(space);
+            return rc;
+        }
         return 0;
     }
     r->data_bell = sem_open(data, 0);
@@ -895,8 +904,10 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t capacity, int64_t timeou
             uint32_t length = slot->length;
             int skip = (slot->flags & PSHM_SLOT_SKIP) != 0;
             if (!skip && length > capacity && length <= r->max_payload) {
-                /* the length is ours only if nobody took the position meanwhile */
-                if (atomic_load_explicit(&h->head, memory_order_acquire) != head) continue;
+                /* the length is ours only if nobody took the position meanwhile (the fence keeps
+                 * the length read before the second look at head) */
+                atomic_thread_fence(memory_order_acquire);
+                if (atomic_load_explicit(&h->head, memory_order_relaxed) != head) continue;
                 return -EMSGSIZE;
             }
             if (!pshm_take(r, head)) continue;

@@ -2,6 +2,7 @@ package io.github.panamashm.ring;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 
@@ -228,7 +229,8 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
                 boolean skip = ((int) INT.get(segment, slot + RingLayout.SLOT_FLAGS_OFFSET) & RingLayout.SLOT_SKIP) != 0;
                 long length = Integer.toUnsignedLong((int) INT.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET));
                 if (!skip && length > capacity && length <= ring.maxPayload) {
-                    if ((long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) != head) {
+                    VarHandle.acquireFence(); // the length read stays before the second look at the head
+                    if ((long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET) != head) {
                         continue; // another consumer took it meanwhile: the length read was not ours
                     }
                     throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
@@ -330,11 +332,14 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         return ring;
     }
 
-    /** Detaches from the ring. Call it from the thread that uses this consumer. Idempotent. */
+    /** Detaches from the ring. Call it from the thread that uses this consumer, not from a poll handler. Idempotent. */
     @Override
     public void close() {
         if (closed) {
             return;
+        }
+        if (holding) {
+            throw new IllegalStateException("cannot close a consumer inside its poll handler");
         }
         closed = true;
         ring.detach(peer.index, RingLayout.ROLE_CONSUMER);

@@ -497,9 +497,17 @@ public final class Ring implements AutoCloseable {
     private void ringBell(long waitingOffset, NamedSemaphore bell, long postsOffset) {
         VarHandle.fullFence();
         int sleeping = (int) INT.getOpaque(segment, waitingOffset);
-        if (sleeping != 0 && bell.value() < sleeping) {
-            LONG.getAndAdd(segment, postsOffset, 1L);
-            bell.release();
+        if (sleeping == 0) {
+            return;
+        }
+        try {
+            if (bell.value() < sleeping) {
+                LONG.getAndAdd(segment, postsOffset, 1L);
+                bell.release();
+            }
+        } catch (PosixException e) {
+            // The message is already published: failing here would invite a resend. A sleeper that
+            // misses this post finds the message at the end of its wait slice.
         }
     }
 

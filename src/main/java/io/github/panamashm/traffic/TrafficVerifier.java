@@ -30,7 +30,8 @@ public final class TrafficVerifier {
     /**
      * @param shared        other consumers share the ring
      * @param expectedCount messages this consumer should get, or -1 if unknown
-     * @param sizes         the sizes the producers send (a message of another size is corrupt), or null
+     * @param sizes         the sizes the producers send: a message whose length is not the one the
+     *                      pattern gives its producer and sequence is corrupt; null not to check
      */
     public TrafficVerifier(boolean shared, long expectedCount, SizeRange sizes) {
         this.shared = shared;
@@ -48,8 +49,8 @@ public final class TrafficVerifier {
         if (!verify) {
             return;
         }
-        if (!TrafficPattern.isIntact(message) || TrafficPattern.sequence(message) < 0
-                || (sizes != null && (message.byteSize() < sizes.min() || message.byteSize() > sizes.max()))) {
+        if (!TrafficPattern.isIntact(message) || TrafficPattern.sequence(message) < 0 || (sizes != null
+                && message.byteSize() != sizes.lengthOf(TrafficPattern.producerId(message), TrafficPattern.sequence(message)))) {
             corrupt++;
             return;
         }
