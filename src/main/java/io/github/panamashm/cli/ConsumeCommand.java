@@ -14,8 +14,8 @@ import java.util.Set;
 final class ConsumeCommand {
 
     static final String USAGE = """
-            consume --ring NAME [--count N] [--verify] [--shared] [--size BYTES|MIN-MAX] [--timeout-ms MS] [--wait-ms MS]
-                    [--unlink-on-exit]""";
+            consume --ring NAME [--count N] [--verify] [--shared] [--size BYTES|MIN-MAX] [--timeout-ms MS]
+                    [--wait-ms MS] [--unlink-on-exit]""";
 
     private static final Set<String> VALUED = Set.of("--ring", "--count", "--size", "--timeout-ms", "--wait-ms");
     private static final Set<String> SWITCHES = Set.of("--verify", "--pattern", "--shared", "--unlink-on-exit");
@@ -34,8 +34,10 @@ final class ConsumeCommand {
         long timeoutNanos = Duration.ofMillis(options.number("--timeout-ms", -1)).toNanos();
         SizeRange sizes = options.has("--size") ? SizeRange.parse(options.string("--size", "")) : null;
         TrafficVerifier verifier = new TrafficVerifier(options.has("--shared"), count, sizes);
+        boolean attached = false;
         try (Ring ring = Ring.open(name, Duration.ofMillis(options.number("--wait-ms", 0)));
              Consumer consumer = ring.consumer()) {
+            attached = true;
             long idleSince = System.nanoTime();
             while (!stop.requested() && (count < 0 || verifier.received() < count)) {
                 int limit = (int) (count < 0 ? BATCH : Math.min(BATCH, count - verifier.received()));
@@ -53,7 +55,9 @@ final class ConsumeCommand {
                 }
             }
         } finally {
-            out.println(verifier.summary());
+            if (attached) {
+                out.println(verifier.summary()); // also when stopped by a signal or an error
+            }
             if (options.has("--unlink-on-exit")) {
                 Ring.unlink(name);
             }

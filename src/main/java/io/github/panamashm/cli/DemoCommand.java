@@ -60,6 +60,7 @@ final class DemoCommand {
                     "--shared", "--timeout-ms", timeout));
             CompletableFuture<String> javaOutput = start(children, Main.javaCommand("consume", "--ring", name, "--verify",
                     "--shared", "--timeout-ms", timeout));
+            awaitConsumers(ring, 2, children);
 
             long checksum = 0;
             long sent = 0;
@@ -91,6 +92,23 @@ final class DemoCommand {
                 child.destroyForcibly();
             }
             Ring.unlink(name);
+        }
+    }
+
+    /** Waits until both consumers are attached, so that each takes part from the first message. */
+    private static void awaitConsumers(Ring ring, int expected, List<Process> children) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (ring.peers().stream().filter(peer -> peer.isConsumer() && peer.alive()).count() < expected) {
+            for (Process child : children) {
+                if (!child.isAlive()) {
+                    throw new IllegalStateException("a consumer exited before it attached (exit status "
+                            + child.exitValue() + ")");
+                }
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("the consumers did not attach within 60 s");
+            }
+            Thread.sleep(10);
         }
     }
 

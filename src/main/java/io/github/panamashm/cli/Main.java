@@ -24,7 +24,7 @@ public final class Main {
               %s
               %s
               rm NAME...   remove rings (their shared-memory object and doorbell semaphores)
-            """.formatted(ProduceCommand.USAGE.replace("\n", "\n  "), ConsumeCommand.USAGE);
+            """.formatted(ProduceCommand.USAGE.replace("\n", "\n  "), ConsumeCommand.USAGE.replace("\n", "\n  "));
 
     private Main() {
     }

@@ -555,6 +555,23 @@ public final class Ring implements AutoCloseable {
         return (flags & RingLayout.FLAG_SINGLE_CONSUMER) != 0;
     }
 
+    /** The attached peers (entries in use), alive or dead, as a snapshot. */
+    public List<PeerInfo> peers() {
+        ensureOpen();
+        List<PeerInfo> peers = new ArrayList<>();
+        for (int index = 0; index < maxPeers; index++) {
+            long entry = RingLayout.peerOffset(index);
+            if ((int) INT.getAcquire(segment, entry + RingLayout.PEER_STATE_OFFSET) != RingLayout.PEER_ACTIVE) {
+                continue;
+            }
+            peers.add(new PeerInfo(index, (int) INT.get(segment, entry + RingLayout.PEER_ROLE_OFFSET),
+                    (int) INT.get(segment, entry + RingLayout.PEER_PID_OFFSET),
+                    (int) INT.get(segment, entry + RingLayout.PEER_LANGUAGE_OFFSET),
+                    (long) LONG.getOpaque(segment, entry + RingLayout.PEER_MESSAGES_OFFSET), peerAlive(index)));
+        }
+        return peers;
+    }
+
     /** Messages claimed by producers and not yet taken by consumers (a snapshot). */
     public long depth() {
         long head = (long) LONG.getVolatile(segment, RingLayout.HEAD_OFFSET);

@@ -205,6 +205,26 @@ class RingTest {
     }
 
     @Test
+    void thePeerTableShowsWhoIsAttachedAndAlive() throws InterruptedException {
+        String name = names.ring("peers-info");
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 8));
+             Ring other = Ring.open(name);
+             Producer producer = ring.producer()) {
+            Consumer consumer = other.consumer();
+            producer.send(bytes("m"));
+            assertThat(consumer.receive(new byte[8])).isEqualTo(1);
+            assertThat(ring.peers()).extracting(PeerInfo::role, PeerInfo::language, PeerInfo::messages, PeerInfo::alive)
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple(RingLayout.ROLE_PRODUCER, RingLayout.LANGUAGE_JAVA, 1L, true),
+                            org.assertj.core.groups.Tuple.tuple(RingLayout.ROLE_CONSUMER, RingLayout.LANGUAGE_JAVA, 1L, true));
+            other.close(); // the consumer was left open: to the ring it now looks dead
+            assertThat(ring.peers()).filteredOn(PeerInfo::isConsumer).singleElement()
+                    .satisfies(peer -> assertThat(peer.alive()).isFalse());
+            consumer.close();
+        }
+    }
+
+    @Test
     void aRingOutlivesItsCreatorAndIsRemovedOnlyOnPurpose() throws InterruptedException {
         String name = names.ring("outlive");
         try (Ring ring = Ring.create(name, RingSpec.of(4, 8)); Producer producer = ring.producer()) {
