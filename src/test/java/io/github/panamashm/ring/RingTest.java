@@ -322,28 +322,17 @@ class RingTest {
     @Test
     void aWaitingConsumerSleepsInsteadOfSpinningAndWakesForData() throws Exception {
         String name = names.ring("sleep");
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (Ring ring = Ring.create(name, RingSpec.of(4, 8));
              Consumer consumer = ring.consumer();
              Producer producer = ring.producer()) {
-            CompletableFuture<long[]> result = new CompletableFuture<>();
-            Thread waiter = Thread.ofPlatform().start(() -> {
-                try {
-                    long cpuBefore = threads.getCurrentThreadCpuTime();
-                    int length = consumer.receive(new byte[8]);
-                    result.complete(new long[] {length, threads.getCurrentThreadCpuTime() - cpuBefore});
-                } catch (Throwable t) {
-                    result.completeExceptionally(t);
-                }
-            });
+            CompletableFuture<Measured> result = onItsOwnThread(() -> consumer.receive(new byte[8]));
             Thread.sleep(1500);
             assertThat(result).isNotDone();
             producer.send(bytes("wake"));
-            long[] outcome = result.get(10, TimeUnit.SECONDS);
-            waiter.join();
-            assertThat(outcome[0]).isEqualTo(4);
+            Measured outcome = result.get(10, TimeUnit.SECONDS);
+            assertThat(outcome.result()).isEqualTo(4);
             // 1.5 s of waiting costs a spin phase and ~15 wake-ups of the wait slices: far below 1.5 s of CPU
-            assertThat(TimeUnit.NANOSECONDS.toMillis(outcome[1])).isLessThan(300);
+            assertThat(outcome.cpuMillis()).isLessThan(300);
         }
     }
 
@@ -386,25 +375,15 @@ class RingTest {
     @Test
     void aConsumerWaitingOnAClosedRingForAPendingClaimSleeps() throws Exception {
         String name = names.ring("closed-pending");
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (Ring ring = Ring.create(name, RingSpec.of(4, 16));
              Producer producer = ring.producer();
              Consumer consumer = ring.consumer()) {
             MemorySegment pending = producer.claim(4); // claimed before the close: it still gets delivered
             ring.closeForWriting();
-            CompletableFuture<long[]> result = new CompletableFuture<>();
-            Thread.ofPlatform().start(() -> {
-                try {
-                    long cpuBefore = threads.getCurrentThreadCpuTime();
-                    int first = consumer.receive(new byte[16], Duration.ofSeconds(1));
-                    result.complete(new long[] {first, threads.getCurrentThreadCpuTime() - cpuBefore});
-                } catch (Throwable t) {
-                    result.completeExceptionally(t);
-                }
-            });
-            long[] outcome = result.get(10, TimeUnit.SECONDS);
-            assertThat(outcome[0]).isEqualTo(Consumer.NO_MESSAGE); // the live producer still holds it
-            assertThat(TimeUnit.NANOSECONDS.toMillis(outcome[1])).as("CPU ms while waiting 1 s").isLessThan(300);
+            Measured outcome = onItsOwnThread(() -> consumer.receive(new byte[16], Duration.ofSeconds(1)))
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(outcome.result()).isEqualTo(Consumer.NO_MESSAGE); // the live producer still holds it
+            assertThat(outcome.cpuMillis()).as("CPU ms while waiting 1 s").isLessThan(300);
             pending.fill((byte) 7);
             producer.commit();
             assertThat(consumer.receive(new byte[16])).isEqualTo(4);
@@ -444,26 +423,18 @@ class RingTest {
     @Test
     void aProducerWaitingForSpaceSleepsAndWakesWhenASlotFrees() throws Exception {
         String name = names.ring("sleep-space");
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (Ring ring = Ring.create(name, RingSpec.of(2, 8));
              Consumer consumer = ring.consumer();
              Producer producer = ring.producer()) {
             assertThat(producer.offer(bytes("1")) && producer.offer(bytes("2"))).isTrue();
-            CompletableFuture<Long> cpu = new CompletableFuture<>();
-            Thread.ofPlatform().start(() -> {
-                try {
-                    long before = threads.getCurrentThreadCpuTime();
-                    producer.send(bytes("3"));
-                    cpu.complete(threads.getCurrentThreadCpuTime() - before);
-                } catch (Throwable t) {
-                    cpu.completeExceptionally(t);
-                }
+            CompletableFuture<Measured> sending = onItsOwnThread(() -> {
+                producer.send(bytes("3"));
+                return 0;
             });
             Thread.sleep(1500);
-            assertThat(cpu).as("the producer waits while the ring is full").isNotDone();
+            assertThat(sending).as("the producer waits while the ring is full").isNotDone();
             assertThat(consumer.receive(new byte[8])).isEqualTo(1);
-            assertThat(TimeUnit.NANOSECONDS.toMillis(cpu.get(10, TimeUnit.SECONDS))).as("CPU ms of 1.5 s waiting")
-                    .isLessThan(300);
+            assertThat(sending.get(10, TimeUnit.SECONDS).cpuMillis()).as("CPU ms of 1.5 s waiting").isLessThan(300);
             assertThat(consumer.receive(new byte[8])).isEqualTo(1);
             byte[] third = new byte[8];
             assertThat(consumer.receive(third)).isEqualTo(1);
@@ -528,5 +499,30 @@ class RingTest {
             assertThat(count).isEqualTo((long) producers * perProducer);
             assertThat(sum).isEqualTo(expectedSum);
         }
+    }
+
+    /** What a call returned, and the CPU time its thread spent in it. */
+    private record Measured(long result, long cpuMillis) {
+    }
+
+    private interface Call {
+        long run() throws Exception;
+    }
+
+    /** Runs {@code call} on a platform thread of its own, measuring that thread's CPU time. */
+    private static CompletableFuture<Measured> onItsOwnThread(Call call) {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        CompletableFuture<Measured> outcome = new CompletableFuture<>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                long before = threads.getCurrentThreadCpuTime();
+                long result = call.run();
+                outcome.complete(new Measured(result,
+                        TimeUnit.NANOSECONDS.toMillis(threads.getCurrentThreadCpuTime() - before)));
+            } catch (Throwable t) {
+                outcome.completeExceptionally(t);
+            }
+        });
+        return outcome;
     }
 }
