@@ -292,14 +292,14 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         // its intent only after publishing, so if the scan missed it because it moved on, the
         // sequence read afterwards shows the publication.
         if ((long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) <= head
-                || ring.ownerAlive(RingLayout.ROLE_PRODUCER, head)
+                || ring.peerTable.ownerAlive(RingLayout.ROLE_PRODUCER, head)
                 || (long) LONG.getAcquire(segment, ring.slotOffset(head) + RingLayout.SLOT_SEQUENCE_OFFSET) != head
                 || !take(head)) {
             return false;
         }
         LONG.getAndAdd(segment, RingLayout.ABANDONED_BY_PRODUCERS_OFFSET, 1L);
         releaseSlot(head);
-        ring.ringDataBell(); // other consumers sleep behind the same position
+        ring.doorbells.ringData(); // other consumers sleep behind the same position
         return true;
     }
 
@@ -311,7 +311,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
 
     private void releaseSlot(long position) {
         LONG.setRelease(segment, ring.slotOffset(position) + RingLayout.SLOT_SEQUENCE_OFFSET, position + ring.slotCount);
-        ring.ringSpaceBell();
+        ring.doorbells.ringSpace();
     }
 
     /** The length of the message taken at {@code position} (checked against the maximum when taken). */
@@ -342,7 +342,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
             throw new IllegalStateException("cannot close a consumer inside its poll handler");
         }
         closed = true;
-        ring.detach(peer.index, RingLayout.ROLE_CONSUMER);
+        ring.peerTable.detach(peer.index, RingLayout.ROLE_CONSUMER);
         ring.forget(this);
     }
 

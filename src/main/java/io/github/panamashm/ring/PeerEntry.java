@@ -84,7 +84,7 @@ final class PeerEntry {
         if (System.nanoTime() - deadline >= 0) {
             return false;
         }
-        ring.sleepOn(offset, bell, deadline);
+        ring.doorbells.sleep(offset, bell, deadline);
         return true;
     }
 }

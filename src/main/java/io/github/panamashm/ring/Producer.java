@@ -297,7 +297,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
             return false;
         }
         long sequence = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET);
-        if ((sequence != stuck + 1 && sequence != stuck) || ring.ownerAlive(RingLayout.ROLE_CONSUMER, stuck)) {
+        if ((sequence != stuck + 1 && sequence != stuck) || ring.peerTable.ownerAlive(RingLayout.ROLE_CONSUMER, stuck)) {
             return false;
         }
         if (!LONG.compareAndSet(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET, sequence, stuck + ring.slotCount)) {
@@ -306,7 +306,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
         if (sequence == stuck + 1) {
             LONG.getAndAdd(segment, RingLayout.LOST_IN_CONSUMERS_OFFSET, 1L);
         }
-        ring.ringSpaceBell(); // other producers sleep behind the same slot
+        ring.doorbells.ringSpace(); // other producers sleep behind the same slot
         return true;
     }
 
@@ -316,13 +316,13 @@ public final class Producer implements AutoCloseable, Ring.Peer {
         INT.set(segment, slot + RingLayout.SLOT_LENGTH_OFFSET, 0);
         INT.set(segment, slot + RingLayout.SLOT_FLAGS_OFFSET, RingLayout.SLOT_SKIP);
         LONG.setRelease(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET, position + 1);
-        ring.ringDataBell();
+        ring.doorbells.ringData();
     }
 
     private void publish(long position) {
         LONG.setRelease(segment, ring.slotOffset(position) + RingLayout.SLOT_SEQUENCE_OFFSET, position + 1);
         peer.countMessage();
-        ring.ringDataBell();
+        ring.doorbells.ringData();
     }
 
     private long payloadOffset(long position) {
@@ -362,7 +362,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
             abort();
         }
         closed = true;
-        ring.detach(peer.index, RingLayout.ROLE_PRODUCER);
+        ring.peerTable.detach(peer.index, RingLayout.ROLE_PRODUCER);
         ring.forget(this);
     }
 

@@ -8,13 +8,10 @@ import io.github.panamashm.posix.PosixException;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.github.panamashm.ring.RingLayout.INT;
 import static io.github.panamashm.ring.RingLayout.LONG;
@@ -51,8 +48,6 @@ public final class Ring implements AutoCloseable {
     private final String name;
     private final SharedMemory shm;
     private final MemorySegment segment;
-    private final NamedSemaphore dataBell;
-    private final NamedSemaphore spaceBell;
     final int slotCount;
     final long mask;
     final int slotSize;
@@ -60,20 +55,15 @@ public final class Ring implements AutoCloseable {
     final int flags;
     final int headerSize;
     final int maxPeers;
-    private final BitSet localPeers = new BitSet();
-    private final int[] localRoleCount = new int[3];
+    final PeerTable peerTable;
+    final Doorbells doorbells;
     private final List<Peer> attached = new ArrayList<>();
-    /** Threads between announcing a sleep and taking the announcement back; close waits for them. */
-    private final AtomicInteger sleepers = new AtomicInteger();
-    private volatile boolean closing;
     private boolean closed;
 
     private Ring(String name, SharedMemory shm, NamedSemaphore dataBell, NamedSemaphore spaceBell) {
         this.name = name;
         this.shm = shm;
         this.segment = shm.segment();
-        this.dataBell = dataBell;
-        this.spaceBell = spaceBell;
         this.slotCount = (int) INT.get(segment, RingLayout.SLOT_COUNT_OFFSET);
         this.mask = slotCount - 1;
         this.slotSize = (int) INT.get(segment, RingLayout.SLOT_SIZE_OFFSET);
@@ -81,6 +71,8 @@ public final class Ring implements AutoCloseable {
         this.flags = (int) INT.get(segment, RingLayout.FLAGS_OFFSET);
         this.headerSize = (int) INT.get(segment, RingLayout.HEADER_SIZE_OFFSET);
         this.maxPeers = (int) INT.get(segment, RingLayout.MAX_PEERS_OFFSET);
+        this.peerTable = new PeerTable(name, shm, maxPeers, flags);
+        this.doorbells = new Doorbells(this, dataBell, spaceBell);
     }
 
     // ---- lifecycle -------------------------------------------------------------------------
@@ -270,17 +262,12 @@ public final class Ring implements AutoCloseable {
                 return;
             }
             closed = true;
-            closing = true;
             // Other threads may be inside their producers and consumers: never write to the ring for
             // them. Closing the descriptor drops their locks, which is how other processes see them go.
             attached.forEach(Peer::ringClosed);
             attached.clear();
         }
-        dataBell.close();   // wakes sleepers and waits until none is inside sem_clockwait
-        spaceBell.close();
-        while (sleepers.get() > 0) {
-            Thread.onSpinWait(); // a woken sleeper is taking its announcement back
-        }
+        doorbells.close(); // returns once this process's sleepers have left the ring's memory
         shm.close();
     }
 
@@ -295,7 +282,8 @@ public final class Ring implements AutoCloseable {
     /** Attaches a producer. Refused with {@link IllegalStateException} if the ring is single-producer and has one. */
     public Producer producer() {
         synchronized (this) {
-            Producer producer = new Producer(this, attach(RingLayout.ROLE_PRODUCER));
+            ensureOpen();
+            Producer producer = new Producer(this, peerTable.attach(RingLayout.ROLE_PRODUCER));
             attached.add(producer);
             return producer;
         }
@@ -304,211 +292,15 @@ public final class Ring implements AutoCloseable {
     /** Attaches a consumer. Refused with {@link IllegalStateException} if the ring is single-consumer and has one. */
     public Consumer consumer() {
         synchronized (this) {
-            Consumer consumer = new Consumer(this, attach(RingLayout.ROLE_CONSUMER));
+            ensureOpen();
+            Consumer consumer = new Consumer(this, peerTable.attach(RingLayout.ROLE_CONSUMER));
             attached.add(consumer);
             return consumer;
         }
     }
 
-    private synchronized int attach(int role) {
-        ensureOpen();
-        int singleFlag = role == RingLayout.ROLE_PRODUCER ? RingLayout.FLAG_SINGLE_PRODUCER : RingLayout.FLAG_SINGLE_CONSUMER;
-        boolean single = (flags & singleFlag) != 0;
-        String roleName = role == RingLayout.ROLE_PRODUCER ? "producer" : "consumer";
-        if (single && (localRoleCount[role] > 0 || !shm.tryLock(RingLayout.roleLockOffset(role), 1))) {
-            throw new IllegalStateException("ring " + name + " is single-" + roleName + " and already has a " + roleName
-                    + " attached" + describeAttached(role));
-        }
-        for (int index = 0; index < maxPeers; index++) {
-            if (localPeers.get(index) || !shm.tryLock(RingLayout.peerOffset(index), 1)) {
-                continue;
-            }
-            long entry = RingLayout.peerOffset(index);
-            if ((int) INT.getAcquire(segment, entry + RingLayout.PEER_STATE_OFFSET) != RingLayout.PEER_FREE) {
-                undoDeadSleeper(entry);
-                LONG.getAndAdd(segment, RingLayout.PEERS_RECLAIMED_OFFSET, 1L);
-            }
-            LONG.setOpaque(segment, entry + RingLayout.PEER_CLAIM_START_OFFSET, 0L);
-            LONG.setOpaque(segment, entry + RingLayout.PEER_CLAIM_END_OFFSET, 0L);
-            LONG.setOpaque(segment, entry + RingLayout.PEER_MESSAGES_OFFSET, 0L);
-            INT.set(segment, entry + RingLayout.PEER_ROLE_OFFSET, role);
-            INT.set(segment, entry + RingLayout.PEER_PID_OFFSET, (int) ProcessHandle.current().pid());
-            INT.set(segment, entry + RingLayout.PEER_LANGUAGE_OFFSET, RingLayout.LANGUAGE_JAVA);
-            LONG.set(segment, entry + RingLayout.PEER_ATTACH_TIME_OFFSET, currentTimeNanos());
-            INT.setVolatile(segment, entry + RingLayout.PEER_STATE_OFFSET, RingLayout.PEER_ACTIVE);
-            localPeers.set(index);
-            localRoleCount[role]++;
-            return index;
-        }
-        if (single && localRoleCount[role] == 0) {
-            shm.unlock(RingLayout.roleLockOffset(role), 1);
-        }
-        throw new IllegalStateException("the peer table of ring " + name + " is full: " + maxPeers
-                + " producers and consumers are attached");
-    }
-
-    /** The entry's holder died: if it died asleep, take its announcement back so posts stop going to nobody. */
-    private void undoDeadSleeper(long entry) {
-        int bell = (int) INT.getAndSet(segment, entry + RingLayout.PEER_WAITING_ON_OFFSET, RingLayout.BELL_NONE);
-        long counter = bell == RingLayout.BELL_DATA ? RingLayout.CONSUMERS_WAITING_OFFSET
-                : bell == RingLayout.BELL_SPACE ? RingLayout.PRODUCERS_WAITING_OFFSET : -1;
-        if (counter < 0) {
-            return;
-        }
-        int sleeping = (int) INT.getVolatile(segment, counter);
-        while (sleeping > 0 && !INT.compareAndSet(segment, counter, sleeping, sleeping - 1)) {
-            sleeping = (int) INT.getVolatile(segment, counter);
-        }
-    }
-
-    private String describeAttached(int role) {
-        StringBuilder pids = new StringBuilder();
-        for (int index = 0; index < maxPeers; index++) {
-            long entry = RingLayout.peerOffset(index);
-            if ((int) INT.getAcquire(segment, entry + RingLayout.PEER_STATE_OFFSET) == RingLayout.PEER_ACTIVE
-                    && (int) INT.get(segment, entry + RingLayout.PEER_ROLE_OFFSET) == role && peerAlive(index)) {
-                pids.append(pids.isEmpty() ? " (pid " : ", ").append(INT.get(segment, entry + RingLayout.PEER_PID_OFFSET));
-            }
-        }
-        return pids.isEmpty() ? "" : pids.append(')').toString();
-    }
-
-    synchronized void detach(int index, int role) {
-        if (closed || !localPeers.get(index)) {
-            return;
-        }
-        long entry = RingLayout.peerOffset(index);
-        INT.setRelease(segment, entry + RingLayout.PEER_STATE_OFFSET, RingLayout.PEER_FREE);
-        shm.unlock(entry, 1);
-        localPeers.clear(index);
-        localRoleCount[role]--;
-        int singleFlag = role == RingLayout.ROLE_PRODUCER ? RingLayout.FLAG_SINGLE_PRODUCER : RingLayout.FLAG_SINGLE_CONSUMER;
-        if ((flags & singleFlag) != 0 && localRoleCount[role] == 0) {
-            shm.unlock(RingLayout.roleLockOffset(role), 1);
-        }
-    }
-
     synchronized void forget(Peer peer) {
         attached.remove(peer);
-    }
-
-    /** Whether the process holding peer entry {@code index} is alive and attached. */
-    boolean peerAlive(int index) {
-        synchronized (this) {
-            if (localPeers.get(index)) {
-                return true;
-            }
-        }
-        try {
-            return shm.isLockedByOthers(RingLayout.peerOffset(index), 1);
-        } catch (PosixException e) {
-            return true; // never skip a message on doubt
-        }
-    }
-
-    /**
-     * Whether a live peer of {@code role} owns or is claiming {@code position}. Peers record the
-     * positions they are about to claim before the compare-and-set on the cursor, so a position
-     * claimed by a process that died is owned by no live peer.
-     */
-    boolean ownerAlive(int role, long position) {
-        for (int index = 0; index < maxPeers; index++) {
-            long entry = RingLayout.peerOffset(index);
-            if ((int) INT.getAcquire(segment, entry + RingLayout.PEER_STATE_OFFSET) != RingLayout.PEER_ACTIVE
-                    || (int) INT.get(segment, entry + RingLayout.PEER_ROLE_OFFSET) != role) {
-                continue;
-            }
-            long start = (long) LONG.getAcquire(segment, entry + RingLayout.PEER_CLAIM_START_OFFSET);
-            long end = (long) LONG.getAcquire(segment, entry + RingLayout.PEER_CLAIM_END_OFFSET);
-            if (position >= start && position < end && peerAlive(index)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    // ---- doorbells -------------------------------------------------------------------------
-
-    /**
-     * Sleeps on doorbell {@code which} until it is rung, the deadline passes or a slice of
-     * {@link NamedSemaphore#WAIT_SLICE} ends. Announces the sleep first, in the waiter counter and in
-     * the sleeper's peer entry (so that a process that dies asleep can be undone), and re-checks
-     * afterwards (both sequentially consistent): the other side either sees the announcement and
-     * rings, or this side sees the work. No wake-up is lost.
-     */
-    void sleepOn(long peerEntry, int which, long deadlineNanos) throws InterruptedException {
-        boolean forData = which == RingLayout.BELL_DATA;
-        long waitingOffset = forData ? RingLayout.CONSUMERS_WAITING_OFFSET : RingLayout.PRODUCERS_WAITING_OFFSET;
-        sleepers.incrementAndGet();
-        try {
-            if (closing) {
-                throw new IllegalStateException("ring " + name + " is closed");
-            }
-            INT.getAndAdd(segment, waitingOffset, 1);
-            INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, which);
-            try {
-                VarHandle.fullFence();
-                if (forData ? dataReady() : spaceReady()) {
-                    return;
-                }
-                long remaining = deadlineNanos - System.nanoTime();
-                if (remaining > 0) {
-                    (forData ? dataBell : spaceBell).tryAcquireNanos(Math.min(remaining, NamedSemaphore.WAIT_SLICE.toNanos()));
-                }
-            } finally {
-                INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, RingLayout.BELL_NONE);
-                INT.getAndAdd(segment, waitingOffset, -1);
-            }
-        } finally {
-            sleepers.decrementAndGet();
-        }
-    }
-
-    /** Work for a consumer: a published slot at the head, or the end of the stream. */
-    private boolean dataReady() {
-        long head = (long) LONG.getVolatile(segment, RingLayout.HEAD_OFFSET);
-        if ((long) LONG.getVolatile(segment, slotOffset(head)) >= head + 1) {
-            return true;
-        }
-        return (int) INT.getVolatile(segment, RingLayout.STATE_OFFSET) == RingLayout.STATE_CLOSED
-                && (long) LONG.getVolatile(segment, RingLayout.TAIL_OFFSET) == head;
-    }
-
-    private boolean spaceReady() {
-        long tail = (long) LONG.getVolatile(segment, RingLayout.TAIL_OFFSET);
-        return (long) LONG.getVolatile(segment, slotOffset(tail)) >= tail || isClosedForWriting();
-    }
-
-    /** After a publish: wakes a consumer if one announced that it sleeps. */
-    void ringDataBell() {
-        ringBell(RingLayout.CONSUMERS_WAITING_OFFSET, dataBell, RingLayout.DATA_POSTS_OFFSET);
-    }
-
-    /** After a release: wakes a producer if one announced that it sleeps. */
-    void ringSpaceBell() {
-        ringBell(RingLayout.PRODUCERS_WAITING_OFFSET, spaceBell, RingLayout.SPACE_POSTS_OFFSET);
-    }
-
-    /**
-     * Posts only if someone announced a sleep and the doorbell does not already hold a token for each
-     * sleeper: the cap keeps the semaphore bounded even when a sleeper died without taking its
-     * announcement back.
-     */
-    private void ringBell(long waitingOffset, NamedSemaphore bell, long postsOffset) {
-        VarHandle.fullFence();
-        int sleeping = (int) INT.getOpaque(segment, waitingOffset);
-        if (sleeping == 0) {
-            return;
-        }
-        try {
-            if (bell.value() < sleeping) {
-                LONG.getAndAdd(segment, postsOffset, 1L);
-                bell.release();
-            }
-        } catch (PosixException e) {
-            // The message is already published: failing here would invite a resend. A sleeper that
-            // misses this post finds the message at the end of its wait slice.
-        }
     }
 
     // ---- state -----------------------------------------------------------------------------
@@ -520,14 +312,8 @@ public final class Ring implements AutoCloseable {
      */
     public void closeForWriting() {
         ensureOpen();
-        // Wake everyone asleep now; later sleepers see the state before they sleep.
         INT.setVolatile(segment, RingLayout.STATE_OFFSET, RingLayout.STATE_CLOSED);
-        for (int n = (int) INT.getVolatile(segment, RingLayout.CONSUMERS_WAITING_OFFSET); n > 0; n--) {
-            dataBell.release();
-        }
-        for (int n = (int) INT.getVolatile(segment, RingLayout.PRODUCERS_WAITING_OFFSET); n > 0; n--) {
-            spaceBell.release();
-        }
+        doorbells.wakeEveryone(); // later sleepers see the state before they sleep
     }
 
     public boolean isClosedForWriting() {
@@ -558,18 +344,7 @@ public final class Ring implements AutoCloseable {
     /** The attached peers (entries in use), alive or dead, as a snapshot. */
     public List<PeerInfo> peers() {
         ensureOpen();
-        List<PeerInfo> peers = new ArrayList<>();
-        for (int index = 0; index < maxPeers; index++) {
-            long entry = RingLayout.peerOffset(index);
-            if ((int) INT.getAcquire(segment, entry + RingLayout.PEER_STATE_OFFSET) != RingLayout.PEER_ACTIVE) {
-                continue;
-            }
-            peers.add(new PeerInfo(index, (int) INT.get(segment, entry + RingLayout.PEER_ROLE_OFFSET),
-                    (int) INT.get(segment, entry + RingLayout.PEER_PID_OFFSET),
-                    (int) INT.get(segment, entry + RingLayout.PEER_LANGUAGE_OFFSET),
-                    (long) LONG.getOpaque(segment, entry + RingLayout.PEER_MESSAGES_OFFSET), peerAlive(index)));
-        }
-        return peers;
+        return peerTable.peers();
     }
 
     /** Messages claimed by producers and not yet taken by consumers (a snapshot). */

@@ -1,0 +1,139 @@
+package io.github.panamashm.ring;
+
+import io.github.panamashm.NamedSemaphore;
+import io.github.panamashm.posix.PosixException;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.github.panamashm.ring.RingLayout.INT;
+import static io.github.panamashm.ring.RingLayout.LONG;
+
+/**
+ * A ring's two doorbells: the named semaphores consumers sleep on for data and producers for space,
+ * with the waiter counters that let the other side post only when someone sleeps.
+ *
+ * <p>The protocol (panama_shm.h, pshm_sleep and pshm_ring_bell): a sleeper announces itself, fences
+ * and re-checks before it sleeps; a poster fences after its publish or release and posts only if
+ * the counter is non-zero. Both fences are sequentially consistent, so either the poster sees the
+ * announcement or the sleeper sees the work: no wake-up is lost.
+ */
+final class Doorbells {
+
+    private final Ring ring;
+    private final MemorySegment segment;
+    private final NamedSemaphore data;
+    private final NamedSemaphore space;
+    /** Threads between announcing a sleep and taking it back; close waits for them. */
+    private final AtomicInteger sleepers = new AtomicInteger();
+    private volatile boolean closing;
+
+    Doorbells(Ring ring, NamedSemaphore data, NamedSemaphore space) {
+        this.ring = ring;
+        this.segment = ring.segment();
+        this.data = data;
+        this.space = space;
+    }
+
+    /**
+     * Sleeps on doorbell {@code which} until it is rung, the deadline passes or a slice of
+     * {@link NamedSemaphore#WAIT_SLICE} ends. The announcement also goes into the sleeper's peer
+     * entry, so that a process that dies asleep can be undone.
+     */
+    void sleep(long peerEntry, int which, long deadlineNanos) throws InterruptedException {
+        boolean forData = which == RingLayout.BELL_DATA;
+        long waitingOffset = forData ? RingLayout.CONSUMERS_WAITING_OFFSET : RingLayout.PRODUCERS_WAITING_OFFSET;
+        sleepers.incrementAndGet();
+        try {
+            if (closing) {
+                throw new IllegalStateException("ring " + ring.name() + " is closed");
+            }
+            INT.getAndAdd(segment, waitingOffset, 1);
+            INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, which);
+            try {
+                VarHandle.fullFence();
+                if (forData ? dataReady() : spaceReady()) {
+                    return;
+                }
+                long remaining = deadlineNanos - System.nanoTime();
+                if (remaining > 0) {
+                    (forData ? data : space).tryAcquireNanos(Math.min(remaining, NamedSemaphore.WAIT_SLICE.toNanos()));
+                }
+            } finally {
+                INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, RingLayout.BELL_NONE);
+                INT.getAndAdd(segment, waitingOffset, -1);
+            }
+        } finally {
+            sleepers.decrementAndGet();
+        }
+    }
+
+    /** Work for a consumer: a published slot at the head, or the end of the stream. */
+    private boolean dataReady() {
+        long head = (long) LONG.getVolatile(segment, RingLayout.HEAD_OFFSET);
+        if ((long) LONG.getVolatile(segment, ring.slotOffset(head)) >= head + 1) {
+            return true;
+        }
+        return (int) INT.getVolatile(segment, RingLayout.STATE_OFFSET) == RingLayout.STATE_CLOSED
+                && (long) LONG.getVolatile(segment, RingLayout.TAIL_OFFSET) == head;
+    }
+
+    /** Work for a producer: a free slot at the tail, or a closed ring (to report). */
+    private boolean spaceReady() {
+        long tail = (long) LONG.getVolatile(segment, RingLayout.TAIL_OFFSET);
+        return (long) LONG.getVolatile(segment, ring.slotOffset(tail)) >= tail || ring.isClosedForWriting();
+    }
+
+    /** After a publish: wakes a consumer if one announced that it sleeps. */
+    void ringData() {
+        ring(RingLayout.CONSUMERS_WAITING_OFFSET, data, RingLayout.DATA_POSTS_OFFSET);
+    }
+
+    /** After a release: wakes a producer if one announced that it sleeps. */
+    void ringSpace() {
+        ring(RingLayout.PRODUCERS_WAITING_OFFSET, space, RingLayout.SPACE_POSTS_OFFSET);
+    }
+
+    /**
+     * Posts only if someone announced a sleep and the doorbell does not already hold a token for each
+     * sleeper: the cap keeps the semaphore bounded even when a sleeper died without taking its
+     * announcement back.
+     */
+    private void ring(long waitingOffset, NamedSemaphore bell, long postsOffset) {
+        VarHandle.fullFence();
+        int sleeping = (int) INT.getOpaque(segment, waitingOffset);
+        if (sleeping == 0) {
+            return;
+        }
+        try {
+            if (bell.value() < sleeping) {
+                LONG.getAndAdd(segment, postsOffset, 1L);
+                bell.release();
+            }
+        } catch (PosixException e) {
+            // The message is already published: failing here would invite a resend. A sleeper that
+            // misses this post finds the message at the end of its wait slice.
+        }
+    }
+
+    /** Wakes every announced sleeper, after the ring was closed for writing. */
+    void wakeEveryone() {
+        for (int n = (int) INT.getVolatile(segment, RingLayout.CONSUMERS_WAITING_OFFSET); n > 0; n--) {
+            data.release();
+        }
+        for (int n = (int) INT.getVolatile(segment, RingLayout.PRODUCERS_WAITING_OFFSET); n > 0; n--) {
+            space.release();
+        }
+    }
+
+    /** Closes both semaphores after this process's sleepers have left; the ring memory must stay mapped until then. */
+    void close() {
+        closing = true;
+        data.close();   // wakes sleepers and waits until none is inside sem_clockwait
+        space.close();
+        while (sleepers.get() > 0) {
+            Thread.onSpinWait(); // a woken sleeper is taking its announcement back
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package io.github.panamashm.ring;
+
+import io.github.panamashm.SharedMemory;
+import io.github.panamashm.posix.PosixException;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+import static io.github.panamashm.ring.RingLayout.INT;
+import static io.github.panamashm.ring.RingLayout.LONG;
+
+/**
+ * A ring's peer table as this process sees it: taking and giving back entries (each held with an
+ * OFD lock on its first byte for as long as it is in use), the role locks of single-producer and
+ * single-consumer rings, and the liveness questions other peers' deaths raise.
+ *
+ * <p>OFD locks cannot tell this process's own entries apart (they share one open file
+ * description), so the entries this object took are tracked here and count as alive.
+ */
+final class PeerTable {
+
+    private final String name;
+    private final SharedMemory shm;
+    private final MemorySegment segment;
+    private final int maxPeers;
+    private final int flags;
+    private final BitSet local = new BitSet();
+    private final int[] localRoleCount = new int[3];
+
+    PeerTable(String name, SharedMemory shm, int maxPeers, int flags) {
+        this.name = name;
+        this.shm = shm;
+        this.segment = shm.segment();
+        this.maxPeers = maxPeers;
+        this.flags = flags;
+    }
+
+    /**
+     * Takes a free entry, or one whose holder died, for a peer of {@code role}; for a single-role
+     * ring, takes the role lock first. Returns the entry's index.
+     */
+    synchronized int attach(int role) {
+        boolean single = (flags & singleFlag(role)) != 0;
+        String roleName = role == RingLayout.ROLE_PRODUCER ? "producer" : "consumer";
+        if (single && (localRoleCount[role] > 0 || !shm.tryLock(RingLayout.roleLockOffset(role), 1))) {
+            throw new IllegalStateException("ring " + name + " is single-" + roleName + " and already has a " + roleName
+                    + " attached" + describeAttached(role));
+        }
+        for (int index = 0; index < maxPeers; index++) {
+            if (local.get(index) || !shm.tryLock(RingLayout.peerOffset(index), 1)) {
+                continue;
+            }
+            long entry = RingLayout.peerOffset(index);
+            if ((int) INT.getAcquire(segment, entry + RingLayout.PEER_STATE_OFFSET) != RingLayout.PEER_FREE) {
+                undoDeadSleeper(entry);
+                LONG.getAndAdd(segment, RingLayout.PEERS_RECLAIMED_OFFSET, 1L);
+            }
+            LONG.setOpaque(segment, entry + RingLayout.PEER_CLAIM_START_OFFSET, 0L);
+            LONG.setOpaque(segment, entry + RingLayout.PEER_CLAIM_END_OFFSET, 0L);
+            LONG.setOpaque(segment, entry + RingLayout.PEER_MESSAGES_OFFSET, 0L);
+            INT.set(segment, entry + RingLayout.PEER_ROLE_OFFSET, role);
+            INT.set(segment, entry + RingLayout.PEER_PID_OFFSET, (int) ProcessHandle.current().pid());
+            INT.set(segment, entry + RingLayout.PEER_LANGUAGE_OFFSET, RingLayout.LANGUAGE_JAVA);
+            LONG.set(segment, entry + RingLayout.PEER_ATTACH_TIME_OFFSET, Ring.currentTimeNanos());
+            INT.setVolatile(segment, entry + RingLayout.PEER_STATE_OFFSET, RingLayout.PEER_ACTIVE);
+            local.set(index);
+            localRoleCount[role]++;
+            return index;
+        }
+        if (single && localRoleCount[role] == 0) {
+            shm.unlock(RingLayout.roleLockOffset(role), 1);
+        }
+        throw new IllegalStateException("the peer table of ring " + name + " is full: " + maxPeers
+                + " producers and consumers are attached");
+    }
+
+    /** Gives entry {@code index} back: free, unlocked, and the role lock too when it was the last local one. */
+    synchronized void detach(int index, int role) {
+        if (!local.get(index) || shm.isClosed()) {
+            return;
+        }
+        long entry = RingLayout.peerOffset(index);
+        INT.setRelease(segment, entry + RingLayout.PEER_STATE_OFFSET, RingLayout.PEER_FREE);
+        shm.unlock(entry, 1);
+        local.clear(index);
+        localRoleCount[role]--;
+        if ((flags & singleFlag(role)) != 0 && localRoleCount[role] == 0) {
+            shm.unlock(RingLayout.roleLockOffset(role), 1);
+        }
+    }
+
+    private static int singleFlag(int role) {
+        return role == RingLayout.ROLE_PRODUCER ? RingLayout.FLAG_SINGLE_PRODUCER : RingLayout.FLAG_SINGLE_CONSUMER;
+    }
+
+    /** The entry's holder died: if it died asleep, take its announcement back so posts stop going to nobody. */
+    private void undoDeadSleeper(long entry) {
+        int bell = (int) INT.getAndSet(segment, entry + RingLayout.PEER_WAITING_ON_OFFSET, RingLayout.BELL_NONE);
+        long counter = bell == RingLayout.BELL_DATA ? RingLayout.CONSUMERS_WAITING_OFFSET
+                : bell == RingLayout.BELL_SPACE ? RingLayout.PRODUCERS_WAITING_OFFSET : -1;
+        if (counter < 0) {
+            return;
+        }
+        int sleeping = (int) INT.getVolatile(segment, counter);
+        while (sleeping > 0 && !INT.compareAndSet(segment, counter, sleeping, sleeping - 1)) {
+            sleeping = (int) INT.getVolatile(segment, counter);
+        }
+    }
+
+    private String describeAttached(int role) {
+        StringBuilder pids = new StringBuilder();
+        for (PeerInfo peer : peers()) {
+            if (peer.role() == role && peer.alive()) {
+                pids.append(pids.isEmpty() ? " (pid " : ", ").append(peer.pid());
+            }
+        }
+        return pids.isEmpty() ? "" : pids.append(')').toString();
+    }
+
+    /** Whether the process holding entry {@code index} is alive and attached. */
+    boolean alive(int index) {
+        synchronized (this) {
+            if (local.get(index)) {
+                return true;
+            }
+        }
+        try {
+            return shm.isLockedByOthers(RingLayout.peerOffset(index), 1);
+        } catch (PosixException e) {
+            return true; // never skip a message on doubt
+        }
+    }
+
+    /**
+     * Whether a live peer of {@code role} owns or is claiming {@code position}. Peers record the
+     * positions they are about to take before the compare-and-set on the cursor, so a position
+     * taken by a process that died is owned by no live peer.
+     */
+    boolean ownerAlive(int role, long position) {
+        for (int index = 0; index < maxPeers; index++) {
+            long entry = RingLayout.peerOffset(index);
+            if ((int) INT.getAcquire(segment, entry + RingLayout.PEER_STATE_OFFSET) != RingLayout.PEER_ACTIVE
+                    || (int) INT.get(segment, entry + RingLayout.PEER_ROLE_OFFSET) != role) {
+                continue;
+            }
+            long start = (long) LONG.getAcquire(segment, entry + RingLayout.PEER_CLAIM_START_OFFSET);
+            long end = (long) LONG.getAcquire(segment, entry + RingLayout.PEER_CLAIM_END_OFFSET);
+            if (position >= start && position < end && alive(index)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The entries in use, alive or dead, as a snapshot. */
+    List<PeerInfo> peers() {
+        List<PeerInfo> peers = new ArrayList<>();
+        for (int index = 0; index < maxPeers; index++) {
+            long entry = RingLayout.peerOffset(index);
+            if ((int) INT.getAcquire(segment, entry + RingLayout.PEER_STATE_OFFSET) != RingLayout.PEER_ACTIVE) {
+                continue;
+            }
+            peers.add(new PeerInfo(index, (int) INT.get(segment, entry + RingLayout.PEER_ROLE_OFFSET),
+                    (int) INT.get(segment, entry + RingLayout.PEER_PID_OFFSET),
+                    (int) INT.get(segment, entry + RingLayout.PEER_LANGUAGE_OFFSET),
+                    (long) LONG.getOpaque(segment, entry + RingLayout.PEER_MESSAGES_OFFSET), alive(index)));
+        }
+        return peers;
+    }
+}
