@@ -32,9 +32,11 @@
  * doorbell missing, or a corrupted slot), -EBADF (pshm_attach on a handle inherited across fork),
  * or the errno of a failed system call.
  *
- * A handle belongs to the process that opened it. After fork, the child must open its own handle:
- * an inherited one shares the parent's locks and peer entry, so the child must not use it at all
- * (pshm_attach refuses it; the other calls do not check, to stay free of system calls).
+ * A handle is for one thread at a time, and belongs to the process that opened it. After fork, a
+ * child that keeps running (no exec) must call pshm_detach on every inherited handle at once (there
+ * it only closes the handle: an inherited descriptor would keep the parent's locks, and so the
+ * parent, alive to its peers after the parent's death) and open its own handles. pshm_attach refuses
+ * an inherited handle; the other calls do not check, to stay free of system calls.
  *
  * Include this header before any system header (or compile with -D_GNU_SOURCE).
  */
@@ -245,7 +247,7 @@ typedef struct pshm_spec {
     uint32_t max_payload;   /* >= 1 */
     uint32_t flags;         /* PSHM_FLAG_* */
     uint32_t max_peers;     /* 0 = PSHM_DEFAULT_MAX_PEERS */
-    uint32_t mode;          /* permission bits of the object and semaphores; 0 = 0600 */
+    uint32_t mode;          /* permission bits of the object and semaphores (owner rw required); 0 = 0600 */
 } pshm_spec;
 
 typedef struct pshm_ring {
@@ -448,7 +450,8 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
     mode_t mode = spec->mode ? spec->mode : 0600;
     if (spec->slot_count < 2 || spec->slot_count > PSHM_MAX_SLOTS || (spec->slot_count & (spec->slot_count - 1))
         || spec->max_payload < 1 || spec->max_payload > PSHM_MAX_PAYLOAD || max_peers > PSHM_MAX_PEERS
-        || (spec->flags & PSHM_REQUIRED_FLAGS_MASK & ~PSHM_KNOWN_FLAGS)) {
+        || (spec->flags & PSHM_REQUIRED_FLAGS_MASK & ~PSHM_KNOWN_FLAGS)
+        || (mode & ~(mode_t)0777) != 0 || (mode & 0600) != 0600) {
         return -EINVAL;
     }
     pshm_init_handle(r, name);

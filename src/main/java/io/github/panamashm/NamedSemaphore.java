@@ -15,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A POSIX named semaphore ({@code sem_open}), shared by every process that opens the same name.
@@ -30,6 +31,9 @@ public final class NamedSemaphore implements AutoCloseable {
     /** Longest time a waiting thread stays in the C library before it looks at interrupts and close. */
     public static final Duration WAIT_SLICE = Duration.ofMillis(100);
     private static final long WAIT_SLICE_NANOS = WAIT_SLICE.toNanos();
+    /** Longest pause between two tries of a waiting virtual thread. */
+    public static final Duration VIRTUAL_THREAD_POLL = Duration.ofMillis(1);
+    private static final long VIRTUAL_THREAD_POLL_NANOS = VIRTUAL_THREAD_POLL.toNanos();
 
     private final String name;
     private final Arena arena;
@@ -152,13 +156,21 @@ public final class NamedSemaphore implements AutoCloseable {
         return tryAcquireNanos(saturatedNanos(timeout));
     }
 
-    /** As {@link #tryAcquire(Duration)}, the timeout in nanoseconds. */
+    /**
+     * As {@link #tryAcquire(Duration)}, the timeout in nanoseconds. A virtual thread does not block in
+     * the C library (that would pin its carrier thread, and a few waiters would stop every other
+     * virtual thread): it polls with {@code sem_trywait}, parking between tries for at most
+     * {@link #VIRTUAL_THREAD_POLL}.
+     */
     public boolean tryAcquireNanos(long timeoutNanos) throws InterruptedException {
         if (timeoutNanos <= 0) {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
             return tryAcquire();
+        }
+        if (Thread.currentThread().isVirtual()) {
+            return pollNanos(timeoutNanos);
         }
         Libc.CallFrame frame = Libc.CallFrame.current();
         long deadline = monotonicNanos(frame) + timeoutNanos;
@@ -180,6 +192,23 @@ public final class NamedSemaphore implements AutoCloseable {
                 throw new PosixException("sem_clockwait", name, errno);
             }
         }
+    }
+
+    private boolean pollNanos(long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + Math.min(timeoutNanos, Long.MAX_VALUE / 2);
+        long pause = 10_000;
+        while (!tryAcquire()) {
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                return false;
+            }
+            LockSupport.parkNanos(Math.min(pause, remaining));
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            pause = Math.min(pause * 2, VIRTUAL_THREAD_POLL_NANOS);
+        }
+        return true;
     }
 
     /** Increments the semaphore, waking one waiter if there is one. */

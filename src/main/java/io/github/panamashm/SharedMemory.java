@@ -258,7 +258,12 @@ public final class SharedMemory implements AutoCloseable {
         return closed;
     }
 
-    /** Unmaps the memory and closes the descriptor (releasing this object's locks). Idempotent. */
+    /**
+     * Unmaps the memory and closes the descriptor (releasing this object's locks). Idempotent.
+     *
+     * @throws IllegalStateException if another thread is inside a native call with this memory; the
+     *                               object then stays open, and close can be called again later
+     */
     @Override
     public synchronized void close() {
         if (closed) {

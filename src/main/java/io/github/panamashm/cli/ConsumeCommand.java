@@ -2,6 +2,7 @@ package io.github.panamashm.cli;
 
 import io.github.panamashm.ring.Consumer;
 import io.github.panamashm.ring.Ring;
+import io.github.panamashm.ring.RingFormatException;
 import io.github.panamashm.traffic.SizeRange;
 import io.github.panamashm.traffic.TrafficVerifier;
 
@@ -41,7 +42,14 @@ final class ConsumeCommand {
             long idleSince = System.nanoTime();
             while (!stop.requested() && (count < 0 || verifier.received() < count)) {
                 int limit = (int) (count < 0 ? BATCH : Math.min(BATCH, count - verifier.received()));
-                int handled = consumer.poll(message -> verifier.accept(message, verify), limit, POLL_SLICE);
+                int handled;
+                try {
+                    handled = consumer.poll(message -> verifier.accept(message, verify), limit, POLL_SLICE);
+                } catch (RingFormatException corruptedSlot) {
+                    System.err.println("consume: " + corruptedSlot.getMessage() + "; dropped");
+                    verifier.countCorrupt();
+                    continue;
+                }
                 if (handled == Consumer.END_OF_STREAM) {
                     break;
                 }

@@ -60,14 +60,17 @@ final class DemoCommand {
                     "--shared", "--timeout-ms", timeout));
             CompletableFuture<String> javaOutput = start(children, Main.javaCommand("consume", "--ring", name, "--verify",
                     "--shared", "--timeout-ms", timeout));
-            awaitConsumers(ring, 2, children);
+            awaitConsumers(ring, 2, children, stop);
 
             long checksum = 0;
             long sent = 0;
             long start = System.nanoTime();
             try (Producer producer = ring.producer()) {
                 for (long seq = 0; seq < count && !stop.requested(); seq++) {
-                    MemorySegment slot = producer.claim(sizes.lengthOf(PRODUCER_ID, seq));
+                    MemorySegment slot = ProduceCommand.claim(producer, sizes.lengthOf(PRODUCER_ID, seq), -1, stop);
+                    if (slot == null) {
+                        break; // stopped
+                    }
                     TrafficPattern.fill(slot, PRODUCER_ID, seq);
                     producer.commit();
                     checksum += TrafficPattern.checksum(PRODUCER_ID, seq);
@@ -96,9 +99,11 @@ final class DemoCommand {
     }
 
     /** Waits until both consumers are attached, so that each takes part from the first message. */
-    private static void awaitConsumers(Ring ring, int expected, List<Process> children) throws InterruptedException {
+    private static void awaitConsumers(Ring ring, int expected, List<Process> children, Main.StopSignal stop)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (ring.peers().stream().filter(peer -> peer.isConsumer() && peer.alive()).count() < expected) {
+        while (!stop.requested()
+                && ring.peers().stream().filter(peer -> peer.isConsumer() && peer.alive()).count() < expected) {
             for (Process child : children) {
                 if (!child.isAlive()) {
                     throw new IllegalStateException("a consumer exited before it attached (exit status "

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /** {@code produce}: sends messages into a ring, with the same flags and summary as the C shm-producer. */
 final class ProduceCommand {
@@ -41,6 +42,13 @@ final class ProduceCommand {
         }
         int id = (int) options.number("--id", ProcessHandle.current().pid());
         long timeoutMs = options.number("--timeout-ms", -1);
+        if (!options.has("--create")) {
+            for (String createOnly : List.of("--slots", "--max-size", "--single-producer", "--single-consumer", "--mode")) {
+                if (options.has(createOnly)) {
+                    throw new Options.UsageException(createOnly + " needs --create");
+                }
+            }
+        }
         Ring ring = options.has("--create")
                 ? Ring.create(name, new RingSpec((int) options.number("--slots", 1024),
                         (int) options.number("--max-size", sizes.max()), options.has("--single-producer"),
@@ -54,10 +62,11 @@ final class ProduceCommand {
             boolean complete = true;
             try {
                 for (long seq = 0; seq < count && !stop.requested(); seq++) {
-                    int length = sizes.lengthOf(id, seq);
-                    MemorySegment slot = timeoutMs < 0 ? producer.claim(length) : producer.claim(length, Duration.ofMillis(timeoutMs));
+                    MemorySegment slot = claim(producer, sizes.lengthOf(id, seq), timeoutMs, stop);
                     if (slot == null) {
-                        System.err.println("produce: no space in ring " + name + " for " + timeoutMs + " ms; stopping");
+                        if (!stop.requested()) {
+                            System.err.println("produce: no space in ring " + name + " for " + timeoutMs + " ms; stopping");
+                        }
                         complete = false;
                         break;
                     }
@@ -88,6 +97,25 @@ final class ProduceCommand {
             }
         }
     }
+
+    /**
+     * Claims space, waiting up to {@code timeoutMs} (for ever if negative) in short slices, so that a
+     * stop request (SIGTERM, Ctrl-C) is noticed while the ring is full. Null if none came.
+     */
+    static MemorySegment claim(Producer producer, int length, long timeoutMs, Main.StopSignal stop)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs < 0 ? Long.MAX_VALUE / 2_000_000 : timeoutMs);
+        while (!stop.requested()) {
+            long remaining = deadline - System.nanoTime();
+            MemorySegment slot = producer.claim(length, Duration.ofNanos(Math.max(0, Math.min(remaining, SLICE_NANOS))));
+            if (slot != null || remaining <= SLICE_NANOS) {
+                return slot;
+            }
+        }
+        return null;
+    }
+
+    private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /** The producer's summary line, as the C shm-producer prints it. */
     static String summary(long sent, double seconds, long checksum) {

@@ -106,7 +106,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
         }
         try {
             MemorySegment.copy(message, 0, segment, payloadOffset(position), length);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             publishSkip(position); // e.g. the source's arena closed: never leave a position claimed
             throw e;
         }
@@ -139,7 +139,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
             } else {
                 MemorySegment.copy(MemorySegment.ofBuffer(message), 0, segment, payloadOffset(position), length);
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             publishSkip(position);
             throw e;
         }

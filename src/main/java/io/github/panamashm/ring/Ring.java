@@ -258,17 +258,39 @@ public final class Ring implements AutoCloseable {
     @Override
     public void close() {
         synchronized (this) {
-            if (closed) {
-                return;
+            if (!closed) {
+                closed = true;
+                // Other threads may be inside their producers and consumers: never write to the ring for
+                // them. Closing the descriptor drops their locks, which is how other processes see them go.
+                attached.forEach(Peer::ringClosed);
+                attached.clear();
+                doorbells.close(); // returns once this process's sleepers have left the ring's memory
             }
-            closed = true;
-            // Other threads may be inside their producers and consumers: never write to the ring for
-            // them. Closing the descriptor drops their locks, which is how other processes see them go.
-            attached.forEach(Peer::ringClosed);
-            attached.clear();
         }
-        doorbells.close(); // returns once this process's sleepers have left the ring's memory
-        shm.close();
+        unmap();
+    }
+
+    /**
+     * Unmaps, waiting up to a second for threads of this process that are inside a native call with
+     * the ring's memory (a claimed slot handed to C, say). If one still is, throws and stays mapped,
+     * so that a later {@code close()} can finish the job: until then the peers look alive to others.
+     */
+    private void unmap() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (true) {
+            try {
+                synchronized (peerTable) { // no detach may run against a closing mapping
+                    shm.close();
+                }
+                return;
+            } catch (IllegalStateException inUse) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("ring " + name + " is still in use by a native call of this"
+                            + " process; close it again when that call has returned", inUse);
+                }
+                Thread.onSpinWait();
+            }
+        }
     }
 
     /** What the ring needs of a producer or consumer it made. */

@@ -13,7 +13,8 @@ package io.github.panamashm.ring;
  * @param singleProducer  at most one producer may attach (its claims skip the compare-and-set)
  * @param singleConsumer  at most one consumer may attach
  * @param maxPeers        how many producers and consumers may be attached at once, 1 to 4096
- * @param mode            permission bits of the shared-memory object and the doorbells, e.g. 0600
+ * @param mode            permission bits of the shared-memory object and the doorbells, e.g. 0600 or 0660;
+ *                        the owner must have read and write
  */
 public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, boolean singleConsumer,
                        int maxPeers, int mode) {
@@ -28,8 +29,9 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
         if (maxPeers < 1 || maxPeers > RingLayout.MAX_PEERS) {
             throw new IllegalArgumentException("maxPeers must be from 1 to " + RingLayout.MAX_PEERS + ": " + maxPeers);
         }
-        if ((mode & ~0777) != 0) {
-            throw new IllegalArgumentException("mode must be permission bits (at most 0777): 0" + Integer.toOctalString(mode));
+        if ((mode & ~0777) != 0 || (mode & 0600) != 0600) {
+            throw new IllegalArgumentException("mode must be permission bits (at most 0777) that let the owner read and"
+                    + " write, as every peer must: 0" + Integer.toOctalString(mode));
         }
         long total = RingLayout.headerSizeFor(maxPeers) + (long) slots * RingLayout.slotSizeFor(maxMessageSize);
         if (total > Long.MAX_VALUE / 2) {

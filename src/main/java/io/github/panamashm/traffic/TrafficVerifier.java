@@ -71,6 +71,12 @@ public final class TrafficVerifier {
         checksum += TrafficPattern.checksum(id, seq);
     }
 
+    /** Counts a message that could not be read at all (its slot was corrupted) as received and corrupt. */
+    public void countCorrupt() {
+        received++;
+        corrupt++;
+    }
+
     private Track track(int id) {
         if (lastTrack != null && lastTrack.id == id) {
             return lastTrack;

@@ -1,5 +1,6 @@
 package io.github.panamashm.cli;
 
+import io.github.panamashm.ring.Ring;
 import io.github.panamashm.testing.Processes;
 import org.junit.jupiter.api.Test;
 
@@ -17,8 +18,7 @@ class DemoTest {
 
     @Test
     void theDemoDeliversEveryMessageOnceAndRemovesItsRing() {
-        var demo = Processes.run(Processes.javaCommand(Main.class, "demo", "--count", "100000", "--slots", "64"), 180)
-                .requireSuccess();
+        var demo = run(Processes.start(Processes.javaCommand(Main.class, "demo", "--count", "100000", "--slots", "64")));
         assertThat(demo.output()).contains("100,000 sent, 100,000 received").contains("each exactly once and intact");
         // both consumers attach before the first message, so each takes a share
         assertThat(demo.output()).containsPattern("C consumer    : received=[1-9]\\d* lost=0 duplicated=0 out_of_order=0 corrupt=0");
@@ -26,9 +26,19 @@ class DemoTest {
         assertNothingLeft(ringOf(demo.output()));
     }
 
+    /** Runs the demo to its end; whatever happens, its ring goes (the demo names it after its pid). */
+    private static Processes.Finished run(Processes.Started demo) {
+        try (demo) {
+            return demo.await(180).requireSuccess();
+        } finally {
+            Ring.unlink("/panama-shm-demo-" + demo.process().pid());
+        }
+    }
+
     @Test
     void aStoppedDemoStillRemovesEverythingItMade() throws Exception {
-        try (var demo = Processes.start(Processes.javaCommand(Main.class, "demo", "--count", "1000000000"))) {
+        var started = Processes.start(Processes.javaCommand(Main.class, "demo", "--count", "1000000000"));
+        try (var demo = started) {
             assertThat(demo.awaitOutput("verified messages", 60)).as(demo.output()).isTrue();
             Thread.sleep(1000);
             // SIGTERM, as a service manager would stop it (Process.destroy would also close our end of its output)
@@ -40,6 +50,8 @@ class DemoTest {
             assertNothingLeft(ring);
             assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(ring)))
                     .as("consumer processes of the demo").isEmpty();
+        } finally {
+            Ring.unlink("/panama-shm-demo-" + started.process().pid()); // in case the demo failed to
         }
     }
 

@@ -4,6 +4,7 @@ import io.github.panamashm.NamedSemaphore;
 import io.github.panamashm.SharedMemory;
 import io.github.panamashm.testing.ShmNames;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.lang.foreign.Arena;
@@ -287,7 +288,40 @@ class RingTest {
     }
 
     @Test
+    @Timeout(60) // if waiters pinned the carriers, the executor's close would wait for ever
+    void waitingVirtualThreadsDoNotStarveOtherVirtualThreads() throws Exception {
+        String name = names.ring("virtual");
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 8));
+             var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Consumer> consumers = new ArrayList<>();
+            List<java.util.concurrent.Future<Integer>> waits = new ArrayList<>();
+            for (int i = 0; i < 4; i++) { // more waiters than this machine has carrier threads
+                Consumer consumer = ring.consumer();
+                consumers.add(consumer);
+                waits.add(executor.submit(() -> consumer.receive(new byte[8])));
+            }
+            Thread.sleep(300);
+            Producer producer = ring.producer();
+            var sending = executor.submit(() -> {
+                for (int i = 0; i < 4; i++) {
+                    producer.send(bytes("v" + i));
+                }
+                return true;
+            });
+            assertThat(sending.get(10, TimeUnit.SECONDS)).isTrue();
+            for (var wait : waits) {
+                assertThat(wait.get(10, TimeUnit.SECONDS)).isEqualTo(2);
+            }
+            producer.close();
+            consumers.forEach(Consumer::close);
+        }
+    }
+
+    @Test
     void badSpecsAndNamesAreRejected() {
+        assertThatThrownBy(() -> RingSpec.of(4, 8).mode(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("let the owner read and write");
+        assertThat(RingSpec.of(4, 8).mode(0660).mode()).isEqualTo(0660);
         assertThatThrownBy(() -> RingSpec.of(3, 8)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("power of two");
         assertThatThrownBy(() -> RingSpec.of(4, 0)).isInstanceOf(IllegalArgumentException.class);
@@ -331,6 +365,8 @@ class RingTest {
             producer.send(bytes("wake"));
             Measured outcome = result.get(10, TimeUnit.SECONDS);
             assertThat(outcome.result()).isEqualTo(4);
+            assertThat(posts(ring, RingLayout.DATA_POSTS_OFFSET)).as("woken by the doorbell, not by a slice's end")
+                    .isEqualTo(1);
             // 1.5 s of waiting costs a spin phase and ~15 wake-ups of the wait slices: far below 1.5 s of CPU
             assertThat(outcome.cpuMillis()).isLessThan(300);
         }
@@ -435,6 +471,8 @@ class RingTest {
             assertThat(sending).as("the producer waits while the ring is full").isNotDone();
             assertThat(consumer.receive(new byte[8])).isEqualTo(1);
             assertThat(sending.get(10, TimeUnit.SECONDS).cpuMillis()).as("CPU ms of 1.5 s waiting").isLessThan(300);
+            assertThat(posts(ring, RingLayout.SPACE_POSTS_OFFSET)).as("woken by the doorbell, not by a slice's end")
+                    .isEqualTo(1);
             assertThat(consumer.receive(new byte[8])).isEqualTo(1);
             byte[] third = new byte[8];
             assertThat(consumer.receive(third)).isEqualTo(1);
@@ -482,7 +520,7 @@ class RingTest {
                 }));
             }
             for (Thread thread : threads) {
-                thread.join();
+                assertThat(thread.join(Duration.ofSeconds(120))).as("producer thread finished").isTrue();
             }
             ring.closeForWriting();
             long count = 0;
@@ -499,6 +537,10 @@ class RingTest {
             assertThat(count).isEqualTo((long) producers * perProducer);
             assertThat(sum).isEqualTo(expectedSum);
         }
+    }
+
+    private static long posts(Ring ring, long counterOffset) {
+        return (long) RingLayout.LONG.getVolatile(ring.segment(), counterOffset);
     }
 
     /** What a call returned, and the CPU time its thread spent in it. */

@@ -120,9 +120,24 @@ public final class Processes {
             return new Finished(process.exitValue(), output(), command);
         }
 
-        /** Kills the process if it still runs. */
+        /**
+         * Stops the process if it still runs: SIGTERM first, so that it can clean up (remove its rings),
+         * then SIGKILL for it and anything it started.
+         */
         @Override
         public void close() {
+            if (!process.isAlive()) {
+                return;
+            }
+            process.toHandle().destroy();
+            try {
+                if (process.waitFor(5, TimeUnit.SECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
         }
     }
