@@ -1,6 +1,6 @@
 package io.github.panamashm.posix;
 
-import io.github.panamashm.testing.Processes;
+import io.github.panamashm.testing.Layouts;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -9,7 +9,6 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.PaddingLayout;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,15 +17,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The Java mirror of the C headers against what the C compiler says (src/test/c/posix-probe.c). */
 class PosixLayoutTest {
 
-    private static final Map<String, Long> C = new HashMap<>();
+    private static Map<String, Long> C;
 
     @BeforeAll
     static void runProbe() {
-        var result = Processes.run(List.of(Processes.nativeProgram("posix-probe").toString()), 30).requireSuccess();
-        for (String line : result.output().split("\n")) {
-            String[] parts = line.trim().split(" ");
-            C.put(parts[0] + " " + parts[1], Long.parseLong(parts[2]));
-        }
+        C = Layouts.probe("posix-probe");
     }
 
     @Test

@@ -136,7 +136,7 @@ class RingTest {
     }
 
     @Test
-    void closingWakesASleepingConsumerWithEndOfStream() throws Exception {
+    void aConsumerAsleepOnAnEmptyRingSeesTheEndOfStreamWhenItCloses() throws Exception {
         String name = names.ring("wake-eos");
         try (Ring ring = Ring.create(name, RingSpec.of(4, 8)); Consumer consumer = ring.consumer()) {
             CompletableFuture<Integer> result = CompletableFuture.supplyAsync(() -> {
