@@ -2,7 +2,7 @@
  * panama_shm.h — the panama-shm ring: a bounded producer–consumer buffer in one POSIX
  * shared-memory object, shared by C and Java processes on one Linux host.
  *
- * This header is the specification of layout version 1 (docs/PROTOCOL.md explains it in prose)
+ * This header is the specification of layout version 2 (docs/PROTOCOL.md explains it in prose)
  * and a header-only C implementation of it: C11, <stdatomic.h>, glibc 2.34+, 64-bit Linux.
  *
  * Object "/NAME" (all integers native-endian, offsets in bytes):
@@ -13,7 +13,7 @@
  *   384   waiters       how many consumers / producers sleep (or are about to) on a doorbell
  *   512   counters      statistics: slots abandoned by dead peers, doorbell posts, ...
  *   640   peers[max_peers]   one 64-byte entry per attached process, byte 0 held with an OFD lock
- *   header_size         slots[slot_count], slot_size bytes each: 32-byte slot header + payload
+ *   header_size         slots[slot_count], slot_size bytes each: 16-byte slot header + payload
  *
  * Positions are 64-bit counters that never wrap in practice; position p lives in slot
  * p & (slot_count - 1). Each slot's `sequence` says what the slot is ready for (D. Vyukov's bounded
@@ -23,7 +23,8 @@
  *
  * Two named semaphores are doorbells: "/NAME.data" wakes consumers, "/NAME.space" wakes producers.
  * A side posts only when the waiter counter says someone sleeps, so the uncontended path makes no
- * system call.
+ * system call. It needs no fence either: a side about to sleep issues an asymmetric barrier
+ * (membarrier(2), MEMBARRIER_CMD_GLOBAL_EXPEDITED) that fences every registered peer for it.
  *
  * Functions return 0 or a non-negative result on success and a negative errno value on failure:
  * -EAGAIN (would block), -ETIMEDOUT, -EPIPE (ring closed for writing, or end of stream),
@@ -50,13 +51,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <semaphore.h>
+#include <linux/membarrier.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,12 +74,12 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
 /* ---- constants ------------------------------------------------------------------------------ */
 
 #define PSHM_MAGIC UINT64_C(0x474E49524D485350)  /* the bytes "PSHMRING" on a little-endian host */
-#define PSHM_VERSION_MAJOR 1                     /* incompatible layout or protocol changes */
+#define PSHM_VERSION_MAJOR 2                     /* incompatible layout or protocol changes */
 #define PSHM_VERSION_MINOR 0                     /* compatible additions: reserved bytes, optional flags */
 
 #define PSHM_LINE 128                /* padding unit: two 64-byte lines, beats adjacent-line prefetch */
-#define PSHM_SLOT_HEADER_SIZE 32
-#define PSHM_SLOT_ALIGN 64
+#define PSHM_SLOT_HEADER_SIZE 16       /* sequence, length, flags: a 64-byte message fits in 80 bytes */
+#define PSHM_SLOT_ALIGN 16
 #define PSHM_PEER_SIZE 64
 #define PSHM_PEERS_OFFSET 640
 #define PSHM_DEFAULT_MAX_PEERS 64
@@ -112,6 +117,12 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
 /* peer.language */
 #define PSHM_LANGUAGE_C 1u
 #define PSHM_LANGUAGE_JAVA 2u
+
+/* Wait policies (pshm_set_wait): what a call does when it finds nothing to do */
+#define PSHM_WAIT_STANDARD 0   /* spin for spin_ns, yield for as long again, then sleep on the doorbell */
+#define PSHM_WAIT_SPIN 1       /* spin until work or the deadline: lowest latency, one busy core per waiter */
+#define PSHM_WAIT_SLEEP 2      /* sleep on the doorbell at once: least CPU */
+#define PSHM_DEFAULT_SPIN_NS INT64_C(50000)  /* longer than a cross-core wake-up (~25-30 us), see BENCHMARKS.md */
 
 /* slot.flags */
 #define PSHM_SLOT_SKIP UINT32_C(1)  /* published without a message (a claim given up): consumers skip it */
@@ -183,8 +194,6 @@ typedef struct pshm_slot {
     _Atomic uint64_t sequence;         /*  0: see the top of this file */
     uint32_t length;                   /*  8: payload bytes, <= max_payload */
     uint32_t flags;                    /* 12: PSHM_SLOT_* */
-    uint32_t producer_pid;             /* 16: who wrote the message (for inspection) */
-    uint32_t reserved[3];              /* 20 */
     /* payload follows at PSHM_SLOT_HEADER_SIZE */
 } pshm_slot;
 
@@ -199,7 +208,7 @@ _Static_assert(sizeof(pshm_slot) == PSHM_SLOT_HEADER_SIZE, "slot header size");
 _Static_assert(sizeof(_Atomic uint64_t) == 8 && sizeof(_Atomic uint32_t) == 4, "plain-sized atomics");
 
 /*
- * FNV-1a over (offset, size) of every field of layout 1.0 below, in this order. Any such field that
+ * FNV-1a over (offset, size) of every field of layout 2.0 below, in this order. Any such field that
  * moves or changes size changes the hash; the creator stores it and every opener compares. Reserved
  * bytes are not hashed: a minor version may put them to use without changing the hash.
  */
@@ -236,7 +245,7 @@ static inline uint64_t pshm_layout_hash(void) {
     PSHM_FIELD(h, pshm_peer, claim_end);            PSHM_FIELD(h, pshm_peer, messages);
     PSHM_FIELD(h, pshm_peer, waiting_on);
     PSHM_FIELD(h, pshm_slot, sequence);             PSHM_FIELD(h, pshm_slot, length);
-    PSHM_FIELD(h, pshm_slot, flags);                PSHM_FIELD(h, pshm_slot, producer_pid);
+    PSHM_FIELD(h, pshm_slot, flags);
     return h;
 }
 
@@ -266,9 +275,15 @@ typedef struct pshm_ring {
     uint32_t role;         /* PSHM_ROLE_* this handle attached as */
     int peer_index;        /* our entry in the peer table, -1 if none */
     pshm_peer *peer;
-    uint64_t claimed;      /* position claimed by pshm_claim / pshm_receive_zc, not yet committed */
+    uint64_t claimed;      /* first position claimed (producer) or taken (consumer), not yet committed/released */
+    uint32_t batch;        /* how many positions from `claimed` */
     int has_claim;         /* 0, or the role of the pending claim */
+    int barrier;           /* 1: membarrier works here, so publishes skip the fence (see pshm_publish_barrier) */
+    int eos_confirmed;     /* an end of stream was seen after an asymmetric barrier (see pshm_end_of_stream) */
+    int wait_policy;       /* PSHM_WAIT_* */
+    int64_t spin_ns;       /* PSHM_WAIT_STANDARD: how long to spin (and then yield) before sleeping */
     uint64_t messages;     /* mirror of peer->messages */
+    uint32_t idle_polls;   /* failed attempts, across calls: every PSHM_CHECK_EVERY-th looks for dead peers */
     uint64_t stuck_position;  /* the position this handle last found held by another peer ... */
     int64_t stuck_since;      /* ... and since when (CLOCK_MONOTONIC), across calls */
     char name[PSHM_MAX_NAME + 2];
@@ -350,6 +365,54 @@ static inline int pshm_ofd_locked_by_others(int fd, uint64_t offset) {
     return fl.l_type != F_UNLCK;
 }
 
+/* ---- asymmetric barrier ----------------------------------------------------------------------- */
+
+/*
+ * The doorbell handshake is Dekker's: a publisher stores its publication, then loads the waiter count;
+ * a sleeper stores its announcement, then loads the publication. Each side needs StoreLoad order. The
+ * sleeper (the rare side) gets it for both with membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED), which
+ * returns only after every running thread of every registered process has executed a full barrier;
+ * the publisher (the frequent side) then needs only its store and load in program order, which
+ * atomic_signal_fence (a compiler barrier, no instruction) keeps. A process where membarrier is
+ * unavailable (old kernel, seccomp, or PSHM_MEMBARRIER=0 in the environment) fences its publishes and
+ * sleeps in short slices, since its own barrier cannot reach the others.
+ */
+static inline long pshm_membarrier(int command) {
+    return syscall(__NR_membarrier, command, 0, 0);
+}
+
+/* Registers this process for global expedited barriers, once per process (a fork child registers anew). */
+static inline int pshm_barrier_register(void) {
+    static _Atomic pid_t registered_pid;
+    static _Atomic int available = -1;
+    pid_t pid = getpid();
+    if (atomic_load_explicit(&registered_pid, memory_order_acquire) == pid) return atomic_load(&available);
+    const char *setting = getenv("PSHM_MEMBARRIER");
+    long query = setting != NULL && strcmp(setting, "0") == 0 ? -1 : pshm_membarrier(MEMBARRIER_CMD_QUERY);
+    int ok = query >= 0 && (query & MEMBARRIER_CMD_GLOBAL_EXPEDITED)
+          && (query & MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED)
+          && pshm_membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
+    atomic_store(&available, ok);
+    atomic_store_explicit(&registered_pid, pid, memory_order_release);
+    return ok;
+}
+
+/* Between a publication (or release) and the look at the waiter count: no instruction when registered. */
+static inline void pshm_publish_barrier(const pshm_ring *r) {
+    if (r->barrier) {
+        atomic_signal_fence(memory_order_seq_cst);
+    } else {
+        atomic_thread_fence(memory_order_seq_cst);
+    }
+}
+
+/* The rare side's barrier. Returns 1 if it fenced every registered peer, 0 if only this thread. */
+static inline int pshm_peer_barrier(const pshm_ring *r) {
+    if (r->barrier && pshm_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0) return 1;
+    atomic_thread_fence(memory_order_seq_cst);
+    return 0;
+}
+
 /* ---- lifecycle ---------------------------------------------------------------------------------- */
 
 static inline void pshm_unmap(pshm_ring *r) {
@@ -424,6 +487,8 @@ static inline void pshm_init_handle(pshm_ring *r, const char *name) {
     r->fd = -1;
     r->peer_index = -1;
     r->pid = getpid();
+    r->wait_policy = PSHM_WAIT_STANDARD;
+    r->spin_ns = PSHM_DEFAULT_SPIN_NS;
     r->stuck_position = UINT64_MAX;
     snprintf(r->name, sizeof r->name, "%s", name);
 }
@@ -534,6 +599,7 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
         r->peer = peer;
         r->role = role;
         r->messages = 0;
+        r->barrier = pshm_barrier_register();
         return 0;
     }
     if (r->flags & single) pshm_ofd_lock(r->fd, pshm_role_lock_offset(role), F_UNLCK);
@@ -597,9 +663,11 @@ static inline int pshm_unlink(const char *name) {
 
 /* ---- waiting ------------------------------------------------------------------------------------ */
 
-#define PSHM_SPIN_TRIES 256
-#define PSHM_SLEEP_SLICE_NS 100000000  /* 100 ms: a sleeper re-checks closed rings and dead peers */
-#define PSHM_STUCK_NS 100000000        /* waiting this long on one position: ask if its holder died */
+#define PSHM_SLEEP_SLICE_NS INT64_C(1000000000)  /* 1 s: an idle sleeper wakes at most once a second */
+#define PSHM_STUCK_SLICE_NS INT64_C(100000000)   /* 100 ms while a position may be held by a dead peer */
+#define PSHM_UNFENCED_SLICE_NS INT64_C(1000000)  /* 1 ms when this process cannot issue membarrier */
+#define PSHM_STUCK_NS INT64_C(100000000)         /* waiting this long on one position: ask if its holder died */
+#define PSHM_CHECK_EVERY 64                      /* failed attempts between looks at the clock and at dead peers */
 
 static inline void pshm_cpu_relax(void) {
 #if defined(__x86_64__)
@@ -609,14 +677,23 @@ static inline void pshm_cpu_relax(void) {
 #endif
 }
 
+/* Chooses how calls wait (PSHM_WAIT_*); spin_ns is the spin of PSHM_WAIT_STANDARD (<= 0: the default). */
+static inline int pshm_set_wait(pshm_ring *r, int policy, int64_t spin_ns) {
+    if (policy != PSHM_WAIT_STANDARD && policy != PSHM_WAIT_SPIN && policy != PSHM_WAIT_SLEEP) return -EINVAL;
+    r->wait_policy = policy;
+    r->spin_ns = spin_ns > 0 ? spin_ns : PSHM_DEFAULT_SPIN_NS;
+    return 0;
+}
+
 /*
  * Posts a doorbell if the other side announced that it sleeps and the doorbell does not already hold
- * a token for each sleeper. Call after a seq_cst fence. The cap keeps the semaphore's value bounded
- * even when a sleeper died without taking its announcement back.
+ * a token for each sleeper. Call after pshm_publish_barrier. The cap keeps the semaphore's value
+ * bounded even when a sleeper died without taking its announcement back.
  */
 static inline void pshm_ring_bell(_Atomic uint32_t *waiting, sem_t *bell, _Atomic uint64_t *posts) {
     uint32_t sleepers = atomic_load_explicit(waiting, memory_order_relaxed);
     if (sleepers == 0) return;
+    atomic_thread_fence(memory_order_seq_cst);  /* rare from here on */
     int tokens = 0;
     if (sem_getvalue(bell, &tokens) == 0 && tokens >= (int64_t)sleepers) return;
     atomic_fetch_add_explicit(posts, 1, memory_order_relaxed);
@@ -624,39 +701,96 @@ static inline void pshm_ring_bell(_Atomic uint32_t *waiting, sem_t *bell, _Atomi
 }
 
 static inline void pshm_ring_data_bell(pshm_ring *r) {
-    atomic_thread_fence(memory_order_seq_cst);
+    pshm_publish_barrier(r);
     pshm_ring_bell(&r->header->consumers_waiting, r->data_bell, &r->header->counters.data_posts);
 }
 
 static inline void pshm_ring_space_bell(pshm_ring *r) {
-    atomic_thread_fence(memory_order_seq_cst);
+    pshm_publish_barrier(r);
     pshm_ring_bell(&r->header->producers_waiting, r->space_bell, &r->header->counters.space_posts);
 }
 
-/*
- * Sleeps on a doorbell until posted, the slice ends or the deadline passes, after announcing the
- * sleep (in the waiter counter, and in this peer's entry so that a death can be undone) and
- * re-checking `ready`: either the other side sees the announcement and posts, or this side sees its
- * work (both orders are seq_cst), so no wake-up is lost.
- */
 typedef int (*pshm_ready_fn)(const pshm_ring *r);
 
-static inline int pshm_sleep(pshm_ring *r, uint32_t which, pshm_ready_fn ready, int64_t deadline_ns) {
+/*
+ * Sleeps on a doorbell until posted, the slice ends or the deadline passes, after announcing the
+ * sleep (in the waiter counter, and in this peer's entry so that a death can be undone), issuing the
+ * asymmetric barrier and re-checking `ready`: either the other side sees the announcement and posts,
+ * or this side sees its work, so no wake-up is lost.
+ */
+static inline int pshm_sleep(pshm_ring *r, uint32_t which, pshm_ready_fn ready, int64_t deadline_ns, int64_t slice_ns) {
     _Atomic uint32_t *waiting = which == PSHM_BELL_DATA ? &r->header->consumers_waiting : &r->header->producers_waiting;
     sem_t *bell = which == PSHM_BELL_DATA ? r->data_bell : r->space_bell;
     atomic_fetch_add_explicit(waiting, 1, memory_order_seq_cst);
     atomic_store_explicit(&r->peer->waiting_on, which, memory_order_seq_cst);
-    atomic_thread_fence(memory_order_seq_cst);
+    if (!pshm_peer_barrier(r)) slice_ns = PSHM_UNFENCED_SLICE_NS;  /* publishers elsewhere may not see us */
     int rc = 0;
     if (!ready(r)) {
         int64_t now = pshm_now_ns(CLOCK_MONOTONIC);
-        int64_t until = deadline_ns - now < PSHM_SLEEP_SLICE_NS ? deadline_ns : now + PSHM_SLEEP_SLICE_NS;
+        int64_t until = deadline_ns - now < slice_ns ? deadline_ns : now + slice_ns;
         struct timespec ts = {.tv_sec = until / 1000000000, .tv_nsec = until % 1000000000};
         if (sem_clockwait(bell, CLOCK_MONOTONIC, &ts) != 0) rc = -errno;
     }
     atomic_store_explicit(&r->peer->waiting_on, PSHM_BELL_NONE, memory_order_seq_cst);
     atomic_fetch_sub_explicit(waiting, 1, memory_order_seq_cst);
     return rc == -ETIMEDOUT || rc == -EINTR ? 0 : rc;
+}
+
+/* How one call waits: a phase of the wait policy, the deadline, and when the phase ends. */
+typedef struct pshm_wait {
+    int64_t timeout_ns;
+    int64_t deadline;
+    int64_t phase_end;
+    uint32_t polls;
+    int phase;            /* 0 not started, 1 spinning, 2 yielding, 3 sleeping */
+    int check_now;        /* woke from a sleep: look for dead peers at once */
+} pshm_wait;
+
+static inline pshm_wait pshm_wait_begin(int64_t timeout_ns) {
+    pshm_wait w = {.timeout_ns = timeout_ns};
+    return w;
+}
+
+/* Whether this failed attempt is one that looks at the clock and for dead peers (1 in PSHM_CHECK_EVERY). */
+static inline int pshm_check_due(pshm_ring *r, pshm_wait *w) {
+    int due = w->check_now || ++r->idle_polls % PSHM_CHECK_EVERY == 0;
+    w->check_now = 0;
+    return due;
+}
+
+/*
+ * One step of waiting after a failed attempt: 0 to try again, or -EAGAIN (the call does not wait),
+ * -ETIMEDOUT, or a doorbell error. `suspect` is 1 when a dead peer may be what blocks the caller: it
+ * then sleeps in short slices to look again soon. Reads the clock only every PSHM_CHECK_EVERY spins.
+ */
+static inline int pshm_wait_step(pshm_ring *r, pshm_wait *w, uint32_t bell, pshm_ready_fn ready, int suspect) {
+    if (w->timeout_ns == 0) return -EAGAIN;
+    if (w->phase == 0) {
+        w->deadline = pshm_deadline(w->timeout_ns);
+        w->phase = r->wait_policy == PSHM_WAIT_SLEEP ? 3 : 1;
+        w->phase_end = r->wait_policy == PSHM_WAIT_SPIN ? INT64_MAX : pshm_now_ns(CLOCK_MONOTONIC) + r->spin_ns;
+    }
+    if (w->phase == 1 && ++w->polls % PSHM_CHECK_EVERY != 0) {
+        pshm_cpu_relax();
+        return 0;
+    }
+    int64_t now = pshm_now_ns(CLOCK_MONOTONIC);
+    if (now >= w->deadline) return -ETIMEDOUT;
+    if (w->phase == 1 && now >= w->phase_end) {
+        w->phase = 2;
+        w->phase_end = now + r->spin_ns;
+    }
+    if (w->phase == 1) {
+        pshm_cpu_relax();
+        return 0;
+    }
+    if (w->phase == 2 && now < w->phase_end) {
+        sched_yield();
+        return 0;
+    }
+    w->phase = 3;
+    w->check_now = 1;
+    return pshm_sleep(r, bell, ready, w->deadline, suspect ? PSHM_STUCK_SLICE_NS : PSHM_SLEEP_SLICE_NS);
 }
 
 /* ---- dead peers --------------------------------------------------------------------------------- */
@@ -676,7 +810,7 @@ static inline int pshm_owner_alive(const pshm_ring *r, uint32_t role, uint64_t p
     return 0;
 }
 
-/* Records the positions this peer is about to claim; must precede the cursor CAS. */
+/* Records the positions this peer is about to claim; must precede the cursor's store or CAS. */
 static inline void pshm_intend(pshm_ring *r, uint64_t start, uint64_t end) {
     atomic_store_explicit(&r->peer->claim_start, start, memory_order_relaxed);
     atomic_store_explicit(&r->peer->claim_end, end, memory_order_release);
@@ -704,9 +838,14 @@ static inline int pshm_stuck_long_enough(pshm_ring *r, uint64_t position) {
 /* ---- producing ---------------------------------------------------------------------------------- */
 
 static inline int pshm_space_ready(const pshm_ring *r) {
-    uint64_t tail = atomic_load_explicit(&r->header->tail, memory_order_seq_cst);
-    return atomic_load_explicit(&pshm_slot_at(r, tail)->sequence, memory_order_seq_cst) >= tail
-        || atomic_load_explicit(&r->header->identity.state, memory_order_relaxed) == PSHM_STATE_CLOSED;
+    uint64_t tail = atomic_load_explicit(&r->header->tail, memory_order_acquire);
+    return atomic_load_explicit(&pshm_slot_at(r, tail)->sequence, memory_order_acquire) >= tail
+        || atomic_load_explicit(&r->header->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED;
+}
+
+/* 1 if the slot a full ring's producer waits for was taken by a consumer and not released yet. */
+static inline int pshm_space_held(const pshm_ring *r, uint64_t tail) {
+    return tail > r->mask && atomic_load_explicit(&r->header->head, memory_order_acquire) > tail - (r->mask + 1);
 }
 
 /*
@@ -733,13 +872,108 @@ static inline int pshm_recover_from_dead_consumer(pshm_ring *r, uint64_t tail) {
     return 1;
 }
 
-/* Publishes the slot of `position` with a SKIP flag: consumers pass over it. */
-static inline void pshm_publish_skip(pshm_ring *r, uint64_t position) {
-    pshm_slot *slot = pshm_slot_at(r, position);
-    slot->length = 0;
-    slot->flags = PSHM_SLOT_SKIP;
-    atomic_store_explicit(&slot->sequence, position + 1, memory_order_release);
+/* Publishes the slots of positions [position, position + count) with a SKIP flag: consumers pass over them. */
+static inline void pshm_publish_skip(pshm_ring *r, uint64_t position, uint32_t count) {
+    for (uint32_t i = 0; i < count; i++) {
+        pshm_slot *slot = pshm_slot_at(r, position + i);
+        slot->length = 0;
+        slot->flags = PSHM_SLOT_SKIP;
+        atomic_store_explicit(&slot->sequence, position + i + 1, memory_order_release);
+    }
     pshm_ring_data_bell(r);
+}
+
+/*
+ * Claims up to `count` consecutive positions for messages of up to `length` bytes each, at least one,
+ * with one move of the tail. Returns how many (1..count), or a negative code: -EAGAIN (timeout 0 and
+ * full), -ETIMEDOUT, -EPIPE (closed for writing), -EMSGSIZE, -EINVAL. timeout_ns < 0 waits for ever.
+ * Write message i at pshm_batch_payload(r, i), then publish all with pshm_commit_n (or give them up
+ * with pshm_abort_n).
+ */
+static inline int pshm_claim_n(pshm_ring *r, uint32_t count, uint32_t length, int64_t timeout_ns) {
+    if (r->role != PSHM_ROLE_PRODUCER || r->has_claim || count == 0 || count > INT32_MAX) return -EINVAL;
+    if (length > r->max_payload) return -EMSGSIZE;
+    pshm_header *h = r->header;
+    int single = (r->flags & PSHM_FLAG_SINGLE_PRODUCER) != 0;
+    if (count > r->mask + 1) count = (uint32_t)(r->mask + 1);
+    pshm_wait w = pshm_wait_begin(timeout_ns);
+    for (;;) {
+        if (atomic_load_explicit(&h->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED) return -EPIPE;
+        uint64_t tail = atomic_load_explicit(&h->tail, memory_order_relaxed);
+        uint64_t sequence = atomic_load_explicit(&pshm_slot_at(r, tail)->sequence, memory_order_acquire);
+        if (sequence == tail) {
+            uint32_t n = 1;
+            while (n < count && atomic_load_explicit(&pshm_slot_at(r, tail + n)->sequence, memory_order_acquire) == tail + n) n++;
+            pshm_intend(r, tail, tail + n);
+            if (single) {
+                atomic_store_explicit(&h->tail, tail + n, memory_order_release);
+                pshm_publish_barrier(r);  /* the tail store before the state load; see pshm_end_of_stream */
+            } else if (!atomic_compare_exchange_weak_explicit(&h->tail, &tail, tail + n, memory_order_seq_cst,
+                                                              memory_order_relaxed)) {
+                pshm_forget_intent(r);
+                continue;
+            }
+            if (atomic_load_explicit(&h->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED) {
+                /* closed while claiming: consumers may already have seen the end of the stream,
+                 * so give the positions up rather than publish messages nobody would read */
+                pshm_publish_skip(r, tail, n);
+                return -EPIPE;
+            }
+            for (uint32_t i = 0; i < n; i++) {
+                pshm_slot *slot = pshm_slot_at(r, tail + i);
+                slot->length = length;
+                slot->flags = 0;
+            }
+            r->claimed = tail;
+            r->batch = n;
+            r->has_claim = PSHM_ROLE_PRODUCER;
+            return (int)n;
+        }
+        if ((int64_t)(sequence - tail) > 0) continue;  /* another producer took it: reload tail */
+        /* full: the slot's last message is unread, or taken by a consumer that has not released it */
+        int held = 0;
+        if (pshm_check_due(r, &w)) {
+            held = pshm_space_held(r, tail);
+            if (held && pshm_stuck_long_enough(r, tail) && pshm_recover_from_dead_consumer(r, tail)) continue;
+        }
+        int rc = pshm_wait_step(r, &w, PSHM_BELL_SPACE, pshm_space_ready, held);
+        if (rc) return rc;
+    }
+}
+
+/* Where message i (0 <= i < the count pshm_claim_n returned) of the pending claim goes. */
+static inline void *pshm_batch_payload(const pshm_ring *r, uint32_t i) {
+    return pshm_payload(pshm_slot_at(r, r->claimed + i));
+}
+
+/* Sets the length of claimed message i (at most the length claimed). */
+static inline int pshm_batch_set_length(pshm_ring *r, uint32_t i, uint32_t length) {
+    if (r->has_claim != PSHM_ROLE_PRODUCER || i >= r->batch) return -EINVAL;
+    pshm_slot *slot = pshm_slot_at(r, r->claimed + i);
+    if (length > slot->length) return -EMSGSIZE;
+    slot->length = length;
+    return 0;
+}
+
+/* Publishes every claimed message, in order, with one look at the doorbell. */
+static inline int pshm_commit_n(pshm_ring *r) {
+    if (r->has_claim != PSHM_ROLE_PRODUCER) return -EINVAL;
+    for (uint32_t i = 0; i < r->batch; i++) {
+        atomic_store_explicit(&pshm_slot_at(r, r->claimed + i)->sequence, r->claimed + i + 1, memory_order_release);
+    }
+    r->has_claim = 0;
+    r->messages += r->batch;
+    atomic_store_explicit(&r->peer->messages, r->messages, memory_order_relaxed);
+    pshm_ring_data_bell(r);
+    return 0;
+}
+
+/* Gives up every claimed message: consumers skip their positions. */
+static inline int pshm_abort_n(pshm_ring *r) {
+    if (r->has_claim != PSHM_ROLE_PRODUCER) return -EINVAL;
+    r->has_claim = 0;
+    pshm_publish_skip(r, r->claimed, r->batch);
+    return 0;
 }
 
 /*
@@ -748,77 +982,21 @@ static inline void pshm_publish_skip(pshm_ring *r, uint64_t position) {
  * position up with pshm_abort.
  */
 static inline int pshm_claim(pshm_ring *r, uint32_t length, void **payload, int64_t timeout_ns) {
-    if (r->role != PSHM_ROLE_PRODUCER || r->has_claim) return -EINVAL;
-    if (length > r->max_payload) return -EMSGSIZE;
-    pshm_header *h = r->header;
-    int single = (r->flags & PSHM_FLAG_SINGLE_PRODUCER) != 0;
-    int64_t deadline = pshm_deadline(timeout_ns);
-    int spins = 0;
-    for (;;) {
-        if (atomic_load_explicit(&h->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED) return -EPIPE;
-        uint64_t tail = atomic_load_explicit(&h->tail, memory_order_relaxed);
-        pshm_slot *slot = pshm_slot_at(r, tail);
-        uint64_t sequence = atomic_load_explicit(&slot->sequence, memory_order_acquire);
-        if (sequence == tail) {
-            pshm_intend(r, tail, tail + 1);
-            int won = single;
-            if (single) {
-                atomic_store_explicit(&h->tail, tail + 1, memory_order_seq_cst);
-            } else {
-                won = atomic_compare_exchange_weak_explicit(&h->tail, &tail, tail + 1, memory_order_seq_cst,
-                                                            memory_order_relaxed);
-            }
-            if (won) {
-                slot->producer_pid = (uint32_t)r->pid;
-                if (atomic_load_explicit(&h->identity.state, memory_order_seq_cst) == PSHM_STATE_CLOSED) {
-                    /* closed while claiming: consumers may already have seen the end of the stream,
-                     * so give the position up rather than publish a message nobody would read */
-                    pshm_publish_skip(r, tail);
-                    return -EPIPE;
-                }
-                slot->length = length;
-                slot->flags = 0;
-                r->claimed = tail;
-                r->has_claim = PSHM_ROLE_PRODUCER;
-                *payload = pshm_payload(slot);
-                return 0;
-            }
-            pshm_forget_intent(r);
-            continue;
-        }
-        if ((int64_t)(sequence - tail) > 0) continue;  /* another producer took it: reload tail */
-        /* full: the slot's last message is unread, or taken by a consumer that has not released it */
-        if (tail > r->mask && atomic_load_explicit(&h->head, memory_order_relaxed) > tail - (r->mask + 1)
-            && pshm_stuck_long_enough(r, tail) && pshm_recover_from_dead_consumer(r, tail)) {
-            continue;
-        }
-        if (timeout_ns == 0) return -EAGAIN;
-        if (spins < PSHM_SPIN_TRIES) { spins++; pshm_cpu_relax(); continue; }
-        if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) return -ETIMEDOUT;
-        int rc = pshm_sleep(r, PSHM_BELL_SPACE, pshm_space_ready, deadline);
-        if (rc) return rc;
-    }
+    int rc = pshm_claim_n(r, 1, length, timeout_ns);
+    if (rc < 0) return rc;
+    *payload = pshm_batch_payload(r, 0);
+    return 0;
 }
 
 /* Publishes the claimed message with `length` bytes (<= the claimed length). */
 static inline int pshm_commit(pshm_ring *r, uint32_t length) {
-    if (r->has_claim != PSHM_ROLE_PRODUCER) return -EINVAL;
-    pshm_slot *slot = pshm_slot_at(r, r->claimed);
-    if (length > slot->length) return -EMSGSIZE;
-    slot->length = length;
-    atomic_store_explicit(&slot->sequence, r->claimed + 1, memory_order_release);
-    r->has_claim = 0;
-    atomic_store_explicit(&r->peer->messages, ++r->messages, memory_order_relaxed);
-    pshm_ring_data_bell(r);
-    return 0;
+    int rc = pshm_batch_set_length(r, 0, length);
+    return rc ? rc : pshm_commit_n(r);
 }
 
 /* Gives up the claimed position: consumers skip it. */
 static inline int pshm_abort(pshm_ring *r) {
-    if (r->has_claim != PSHM_ROLE_PRODUCER) return -EINVAL;
-    r->has_claim = 0;
-    pshm_publish_skip(r, r->claimed);
-    return 0;
+    return pshm_abort_n(r);
 }
 
 /* Copies `length` bytes into the ring as one message. */
@@ -827,13 +1005,14 @@ static inline int pshm_send(pshm_ring *r, const void *data, uint32_t length, int
     int rc = pshm_claim(r, length, &payload, timeout_ns);
     if (rc) return rc;
     memcpy(payload, data, length);
-    return pshm_commit(r, length);
+    return pshm_commit_n(r);
 }
 
 /* Closes the ring for writing: producers get -EPIPE, consumers drain and then get -EPIPE. */
 static inline void pshm_close_for_writing(pshm_ring *r) {
     pshm_header *h = r->header;
     atomic_store_explicit(&h->identity.state, PSHM_STATE_CLOSED, memory_order_seq_cst);
+    atomic_thread_fence(memory_order_seq_cst);  /* Dekker with sleepers, who re-check the state */
     for (uint32_t n = atomic_load_explicit(&h->consumers_waiting, memory_order_seq_cst); n > 0; n--) sem_post(r->data_bell);
     for (uint32_t n = atomic_load_explicit(&h->producers_waiting, memory_order_seq_cst); n > 0; n--) sem_post(r->space_bell);
 }
@@ -843,20 +1022,39 @@ static inline void pshm_close_for_writing(pshm_ring *r) {
 /* Work for a consumer: a published slot at the head, or the end of the stream. */
 static inline int pshm_data_ready(const pshm_ring *r) {
     const pshm_header *h = r->header;
-    uint64_t head = atomic_load_explicit(&h->head, memory_order_seq_cst);
-    if (atomic_load_explicit(&pshm_slot_at(r, head)->sequence, memory_order_seq_cst) >= head + 1) return 1;
-    return atomic_load_explicit(&h->identity.state, memory_order_seq_cst) == PSHM_STATE_CLOSED
-        && atomic_load_explicit(&h->tail, memory_order_seq_cst) == head;
+    uint64_t head = atomic_load_explicit(&h->head, memory_order_acquire);
+    if (atomic_load_explicit(&pshm_slot_at(r, head)->sequence, memory_order_acquire) >= head + 1) return 1;
+    return atomic_load_explicit(&h->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED
+        && atomic_load_explicit(&h->tail, memory_order_acquire) == head;
 }
 
-/* Takes a position for consumption; returns 1 if this consumer won it. */
-static inline int pshm_take(pshm_ring *r, uint64_t head) {
-    pshm_intend(r, head, head + 1);
+/*
+ * 1 if the stream has ended at `head`: closed for writing, and no position claimed beyond it. A single
+ * producer stores its tail with release only and loads the state after it (no fence), so before the
+ * first such conclusion this consumer issues the asymmetric barrier and looks again: after it, a
+ * producer that did not see CLOSED has its tail visible here.
+ */
+static inline int pshm_end_of_stream(pshm_ring *r, uint64_t head) {
+    pshm_header *h = r->header;
+    for (;;) {
+        if (atomic_load_explicit(&h->identity.state, memory_order_acquire) != PSHM_STATE_CLOSED
+            || atomic_load_explicit(&h->tail, memory_order_acquire) != head) {
+            return 0;
+        }
+        if (r->eos_confirmed) return 1;
+        if (!pshm_peer_barrier(r)) usleep(1000);  /* no barrier here: give other cores' stores time to land */
+        r->eos_confirmed = 1;
+    }
+}
+
+/* Takes positions [head, head + count) for consumption; returns 1 if this consumer won them. */
+static inline int pshm_take(pshm_ring *r, uint64_t head, uint32_t count) {
+    pshm_intend(r, head, head + count);
     if (r->flags & PSHM_FLAG_SINGLE_CONSUMER) {
-        atomic_store_explicit(&r->header->head, head + 1, memory_order_release);
+        atomic_store_explicit(&r->header->head, head + count, memory_order_release);
         return 1;
     }
-    if (atomic_compare_exchange_weak_explicit(&r->header->head, &head, head + 1, memory_order_acq_rel,
+    if (atomic_compare_exchange_weak_explicit(&r->header->head, &head, head + count, memory_order_acq_rel,
                                               memory_order_relaxed)) {
         return 1;
     }
@@ -864,10 +1062,9 @@ static inline int pshm_take(pshm_ring *r, uint64_t head) {
     return 0;
 }
 
-/* Gives the slot of `position` back to producers. */
+/* Gives the slot of `position` back to producers; ring the space bell after the last of a batch. */
 static inline void pshm_release_slot(pshm_ring *r, uint64_t position) {
     atomic_store_explicit(&pshm_slot_at(r, position)->sequence, position + r->mask + 1, memory_order_release);
-    pshm_ring_space_bell(r);
 }
 
 /*
@@ -880,25 +1077,26 @@ static inline int pshm_skip_if_producer_dead(pshm_ring *r, uint64_t head) {
     if (atomic_load_explicit(&r->header->tail, memory_order_acquire) <= head) return 0;
     if (pshm_owner_alive(r, PSHM_ROLE_PRODUCER, head)) return 0;
     if (atomic_load_explicit(&pshm_slot_at(r, head)->sequence, memory_order_acquire) != head) return 0;
-    if (!pshm_take(r, head)) return 0;
+    if (!pshm_take(r, head, 1)) return 0;
     atomic_fetch_add_explicit(&r->header->counters.abandoned_by_producers, 1, memory_order_relaxed);
     pshm_release_slot(r, head);
+    pshm_ring_space_bell(r);
     pshm_ring_data_bell(r);  /* other consumers sleep behind the same position */
     return 1;
 }
 
 /*
- * Takes the next message of at most `capacity` bytes (a longer one stays in the ring: -EMSGSIZE).
- * Returns 0 with *slot_out and *position_out set, -EAGAIN (timeout 0 and empty), -ETIMEDOUT,
- * -EPIPE (closed for writing and drained: end of stream), or -EPROTO (a slot claims more than the
- * ring's maximum: it is taken and dropped).
+ * Takes up to `max` consecutive messages of at most `capacity` bytes each, at least one, with one move
+ * of the head (a longer first message stays in the ring: -EMSGSIZE). Returns how many, with the first
+ * position in *position_out, or -EAGAIN (timeout 0 and empty), -ETIMEDOUT, -EPIPE (closed for writing
+ * and drained: end of stream), or -EPROTO (a slot claims more than the ring's maximum: it is taken
+ * and dropped).
  */
-static inline int pshm_take_next(pshm_ring *r, uint32_t capacity, int64_t timeout_ns, pshm_slot **slot_out,
+static inline int pshm_take_next(pshm_ring *r, uint32_t max, uint32_t capacity, int64_t timeout_ns,
                                  uint64_t *position_out) {
-    if (r->role != PSHM_ROLE_CONSUMER || r->has_claim) return -EINVAL;
+    if (r->role != PSHM_ROLE_CONSUMER || r->has_claim || max == 0 || max > INT32_MAX) return -EINVAL;
     pshm_header *h = r->header;
-    int64_t deadline = pshm_deadline(timeout_ns);
-    int spins = 0;
+    pshm_wait w = pshm_wait_begin(timeout_ns);
     for (;;) {
         uint64_t head = atomic_load_explicit(&h->head, memory_order_relaxed);
         pshm_slot *slot = pshm_slot_at(r, head);
@@ -913,72 +1111,117 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t capacity, int64_t timeou
                 if (atomic_load_explicit(&h->head, memory_order_relaxed) != head) continue;
                 return -EMSGSIZE;
             }
-            if (!pshm_take(r, head)) continue;
-            if (skip) { pshm_release_slot(r, head); continue; }
-            if (length > r->max_payload) { pshm_release_slot(r, head); return -EPROTO; }
-            *slot_out = slot;
+            if (skip || length > r->max_payload) {
+                if (!pshm_take(r, head, 1)) continue;
+                pshm_release_slot(r, head);
+                pshm_ring_space_bell(r);
+                if (skip) continue;
+                return -EPROTO;
+            }
+            /* the batch: following published, well-formed messages that fit */
+            uint32_t n = 1;
+            while (n < max) {
+                pshm_slot *next = pshm_slot_at(r, head + n);
+                if (atomic_load_explicit(&next->sequence, memory_order_acquire) != head + n + 1
+                    || next->flags != 0 || next->length > capacity || next->length > r->max_payload) {
+                    break;
+                }
+                n++;
+            }
+            if (!pshm_take(r, head, n)) continue;
             *position_out = head;
-            return 0;
+            return (int)n;
         }
         if ((int64_t)(sequence - (head + 1)) > 0) continue;  /* another consumer took it: reload head */
         /* empty, or claimed and not yet published */
-        uint64_t tail = atomic_load_explicit(&h->tail, memory_order_seq_cst);
-        if (tail == head && atomic_load_explicit(&h->identity.state, memory_order_seq_cst) == PSHM_STATE_CLOSED
-            && atomic_load_explicit(&h->tail, memory_order_seq_cst) == head) {
+        if (atomic_load_explicit(&h->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED
+            && pshm_end_of_stream(r, head)) {
             return -EPIPE;
         }
-        if (tail > head && pshm_stuck_long_enough(r, head) && pshm_skip_if_producer_dead(r, head)) continue;
-        if (timeout_ns == 0) return -EAGAIN;
-        if (spins < PSHM_SPIN_TRIES) { spins++; pshm_cpu_relax(); continue; }
-        if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) return -ETIMEDOUT;
-        int rc = pshm_sleep(r, PSHM_BELL_DATA, pshm_data_ready, deadline);
+        int claimed = 0;
+        if (pshm_check_due(r, &w)) {
+            claimed = atomic_load_explicit(&h->tail, memory_order_acquire) > head;
+            if (claimed && pshm_stuck_long_enough(r, head) && pshm_skip_if_producer_dead(r, head)) continue;
+        }
+        int rc = pshm_wait_step(r, &w, PSHM_BELL_DATA, pshm_data_ready, claimed);
         if (rc) return rc;
     }
 }
 
+/*
+ * Takes up to `max` messages without copying, at least one (waiting as timeout_ns says): they stay in
+ * the ring, message i at pshm_batch_message(r, i, &length), until pshm_release_n. Returns how many or
+ * a negative code (see pshm_take_next).
+ */
+static inline int pshm_receive_n(pshm_ring *r, uint32_t max, int64_t timeout_ns) {
+    uint64_t position = 0;
+    int n = pshm_take_next(r, max, UINT32_MAX, timeout_ns, &position);
+    if (n < 0) return n;
+    r->claimed = position;
+    r->batch = (uint32_t)n;
+    r->has_claim = PSHM_ROLE_CONSUMER;
+    return n;
+}
+
+/* Message i of the pending pshm_receive_n (or NULL if there is no such message). */
+static inline const void *pshm_batch_message(const pshm_ring *r, uint32_t i, uint32_t *length) {
+    if (r->has_claim != PSHM_ROLE_CONSUMER || i >= r->batch) {
+        *length = 0;
+        return NULL;
+    }
+    pshm_slot *slot = pshm_slot_at(r, r->claimed + i);
+    *length = slot->length;
+    return pshm_payload(slot);
+}
+
+/* Gives every slot taken by pshm_receive_n back to producers, with one look at the doorbell. */
+static inline int pshm_release_n(pshm_ring *r) {
+    if (r->has_claim != PSHM_ROLE_CONSUMER) return -EINVAL;
+    r->has_claim = 0;
+    for (uint32_t i = 0; i < r->batch; i++) pshm_release_slot(r, r->claimed + i);
+    r->messages += r->batch;
+    atomic_store_explicit(&r->peer->messages, r->messages, memory_order_relaxed);
+    pshm_ring_space_bell(r);
+    return 0;
+}
+
 /* Takes the next message without copying: it stays in the ring, at *payload, until pshm_release. */
 static inline int pshm_receive_zc(pshm_ring *r, const void **payload, uint32_t *length, int64_t timeout_ns) {
-    pshm_slot *slot = NULL;
-    int rc = pshm_take_next(r, UINT32_MAX, timeout_ns, &slot, &r->claimed);
-    if (rc) return rc;
-    r->has_claim = PSHM_ROLE_CONSUMER;
-    *payload = pshm_payload(slot);
-    *length = slot->length;
+    int rc = pshm_receive_n(r, 1, timeout_ns);
+    if (rc < 0) return rc;
+    *payload = pshm_batch_message(r, 0, length);
     return 0;
 }
 
 /* Gives the slot of the message from pshm_receive_zc back to producers. */
 static inline int pshm_release(pshm_ring *r) {
-    if (r->has_claim != PSHM_ROLE_CONSUMER) return -EINVAL;
-    r->has_claim = 0;
-    atomic_store_explicit(&r->peer->messages, ++r->messages, memory_order_relaxed);
-    pshm_release_slot(r, r->claimed);
-    return 0;
+    return pshm_release_n(r);
 }
 
 /* Copies the next message into buffer; returns its length or a negative code (see pshm_take_next). */
 static inline int pshm_receive(pshm_ring *r, void *buffer, uint32_t capacity, int64_t timeout_ns) {
-    pshm_slot *slot = NULL;
     uint64_t position = 0;
-    int rc = pshm_take_next(r, capacity, timeout_ns, &slot, &position);
-    if (rc) return rc;
+    int rc = pshm_take_next(r, 1, capacity, timeout_ns, &position);
+    if (rc < 0) return rc;
+    pshm_slot *slot = pshm_slot_at(r, position);
     uint32_t length = slot->length;
     memcpy(buffer, pshm_payload(slot), length);
     atomic_store_explicit(&r->peer->messages, ++r->messages, memory_order_relaxed);
     pshm_release_slot(r, position);
+    pshm_ring_space_bell(r);
     return (int)length;
 }
 
 /* ---- leaving ------------------------------------------------------------------------------------ */
 
 /*
- * Gives up a pending claim or releases a pending zero-copy message, leaves the peer table and
+ * Gives up a pending claim or releases pending zero-copy messages, leaves the peer table and
  * unmaps. The ring stays (see pshm_unlink).
  */
 static inline void pshm_detach(pshm_ring *r) {
     if (r->peer != NULL && r->pid == getpid()) {
-        if (r->has_claim == PSHM_ROLE_PRODUCER) pshm_abort(r);
-        if (r->has_claim == PSHM_ROLE_CONSUMER) pshm_release(r);
+        if (r->has_claim == PSHM_ROLE_PRODUCER) pshm_abort_n(r);
+        if (r->has_claim == PSHM_ROLE_CONSUMER) pshm_release_n(r);
         atomic_store_explicit(&r->peer->messages, r->messages, memory_order_relaxed);
         atomic_store_explicit(&r->peer->state, PSHM_PEER_FREE, memory_order_release);
         pshm_ofd_lock(r->fd, pshm_peer_lock_offset((uint32_t)r->peer_index), F_UNLCK);

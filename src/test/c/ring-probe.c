@@ -49,7 +49,6 @@ int main(void) {
     FIELD(pshm_peer, messages); FIELD(pshm_peer, waiting_on); FIELD(pshm_peer, reserved0); FIELD(pshm_peer, reserved);
 
     STRUCT(pshm_slot);
-    FIELD(pshm_slot, sequence); FIELD(pshm_slot, length); FIELD(pshm_slot, flags); FIELD(pshm_slot, producer_pid);
-    FIELD(pshm_slot, reserved);
+    FIELD(pshm_slot, sequence); FIELD(pshm_slot, length); FIELD(pshm_slot, flags);
     return 0;
 }

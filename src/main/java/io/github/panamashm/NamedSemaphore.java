@@ -29,7 +29,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class NamedSemaphore implements AutoCloseable {
 
     /** Longest time a waiting thread stays in the C library before it looks at interrupts and close. */
-    public static final Duration WAIT_SLICE = Duration.ofMillis(100);
+    public static final Duration WAIT_SLICE = Duration.ofSeconds(1);
     private static final long WAIT_SLICE_NANOS = WAIT_SLICE.toNanos();
     /** Longest pause between two tries of a waiting virtual thread. */
     public static final Duration VIRTUAL_THREAD_POLL = Duration.ofMillis(1);

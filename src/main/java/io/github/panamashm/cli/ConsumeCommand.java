@@ -44,7 +44,8 @@ final class ConsumeCommand {
                 int limit = (int) (count < 0 ? BATCH : Math.min(BATCH, count - verifier.received()));
                 int handled;
                 try {
-                    handled = consumer.poll(message -> verifier.accept(message, verify), limit, POLL_SLICE);
+                    handled = consumer.poll((buffer, index, length) -> verifier.accept(buffer.asSlice(index, length), verify),
+                            limit, POLL_SLICE);
                 } catch (RingFormatException corruptedSlot) {
                     System.err.println("consume: " + corruptedSlot.getMessage() + "; dropped");
                     verifier.countCorrupt();

@@ -107,9 +107,12 @@ final class ProduceCommand {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs < 0 ? Long.MAX_VALUE / 2_000_000 : timeoutMs);
         while (!stop.requested()) {
             long remaining = deadline - System.nanoTime();
-            MemorySegment slot = producer.claim(length, Duration.ofNanos(Math.max(0, Math.min(remaining, SLICE_NANOS))));
-            if (slot != null || remaining <= SLICE_NANOS) {
-                return slot;
+            long index = producer.claim(length, Duration.ofNanos(Math.max(0, Math.min(remaining, SLICE_NANOS))));
+            if (index >= 0) {
+                return producer.buffer().asSlice(index, length);
+            }
+            if (remaining <= SLICE_NANOS) {
+                return null;
             }
         }
         return null;

@@ -86,6 +86,10 @@ public final class Libc {
     private static final MethodHandle CLOCK_GETTIME = shortCall("clock_gettime",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
 
+    /** {@code long syscall(long number, ...)}: bound for membarrier(2), which glibc does not wrap. */
+    private static final MethodHandle SYSCALL3 = blocking("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(1));
+
     private static final MethodHandle STRERROR = plain("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     /** glibc 2.32+; absent elsewhere, then names come from {@link Errno}'s own table. */
     private static final MethodHandle STRERRORNAME_NP = LINKER.defaultLookup().find("strerrorname_np")
@@ -335,6 +339,16 @@ public final class Libc {
     public static int clockGettime(int clockId, MemorySegment timespec) {
         try {
             return (int) CLOCK_GETTIME.invokeExact(CallFrame.current().capture, clockId, timespec);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code membarrier(cmd, flags, cpu_id)} through {@code syscall}: 0 or a bitmask on success, -1 and errno on failure. */
+    public static long membarrier(int command, int flags) {
+        try {
+            return (long) SYSCALL3.invokeExact(CallFrame.current().capture, (long) PosixConstants.SYS_MEMBARRIER, command,
+                    flags, 0);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -36,6 +36,13 @@ public final class PosixConstants {
     public static final int NAME_MAX = 255;
     public static final int SEM_VALUE_MAX = Integer.MAX_VALUE;
 
+    // <linux/membarrier.h>, <sys/syscall.h>
+    public static final int MEMBARRIER_CMD_QUERY = 0;
+    public static final int MEMBARRIER_CMD_GLOBAL_EXPEDITED = 1 << 1;
+    public static final int MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 1 << 2;
+    /** The system call number differs by architecture: 324 on x86-64, 283 on aarch64. */
+    public static final int SYS_MEMBARRIER = "aarch64".equals(System.getProperty("os.arch")) ? 283 : 324;
+
     // return values that signal failure, and the size of the opaque sem_t
     public static final long MAP_FAILED = -1L;
     public static final long SEM_FAILED = 0L;

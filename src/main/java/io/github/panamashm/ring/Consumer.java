@@ -17,12 +17,14 @@ import static io.github.panamashm.ring.RingLayout.LONG;
  *       a timeout) and returns its length, {@link #END_OF_STREAM} once the ring is closed for
  *       writing and drained, or {@link #NO_MESSAGE} when the time ran out;</li>
  *   <li>{@code tryReceive} does the same without waiting;</li>
- *   <li>{@link #poll(MessageHandler, int)} hands up to a batch of messages to a handler as
- *       read-only views into the ring, without copying.</li>
+ *   <li>{@link #poll(MessageHandler, int)} takes up to a batch of messages with one move of the
+ *       ring's cursor and hands them to a handler in place, without copying, then gives their slots
+ *       back with one look at the doorbell.</li>
  * </ul>
  * A message longer than the caller's buffer stays in the ring and the call throws
- * {@link IllegalArgumentException}: nothing is lost. The uncontended path neither allocates nor
- * makes a system call. A consumer is for one thread at a time.
+ * {@link IllegalArgumentException}: nothing is lost. The calls that do not wait neither allocate,
+ * nor read the clock, nor make a system call, nor fence. Waiting follows the consumer's
+ * {@link WaitPolicy}. A consumer is for one thread at a time.
  */
 public final class Consumer implements AutoCloseable, Ring.Peer {
 
@@ -33,20 +35,36 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
 
     private final Ring ring;
     private final MemorySegment segment;
-    private final MemorySegment readOnlySegment;
+    private final MemorySegment readOnlySlots;
     private final PeerEntry peer;
     private final boolean single;
+    private final long mask;
+    private final long slotSize;
+    private final long headerSize;
+    private final int maxPayload;
+    /** Positions taken by a poll whose handler threw, not yet handed out: [pendingFrom, pendingEnd). */
+    private long pendingFrom;
+    private long pendingEnd;
+    /** The last take's first position and count (takeNext's results, to avoid allocating a pair). */
+    private long taken;
+    private int takenCount;
     private boolean endOfStream;
-    /** Set while a message is taken and not yet released: guards against re-entry from a handler. */
+    /** Whether a barrier made the end of the stream seen so far conclusive (see endOfStream). */
+    private boolean endConfirmed;
+    /** Set while messages are taken and not yet released: guards against re-entry from a handler. */
     private boolean holding;
     private volatile boolean closed;
 
-    Consumer(Ring ring, int peerIndex) {
+    Consumer(Ring ring, int peerIndex, WaitPolicy policy) {
         this.ring = ring;
         this.segment = ring.segment();
-        this.readOnlySegment = segment.asReadOnly();
-        this.peer = new PeerEntry(ring, peerIndex);
+        this.readOnlySlots = segment.asSlice(ring.headerSize).asReadOnly();
+        this.peer = new PeerEntry(ring, peerIndex, policy);
         this.single = ring.isSingleConsumer();
+        this.mask = ring.mask;
+        this.slotSize = ring.slotSize;
+        this.headerSize = ring.headerSize;
+        this.maxPayload = ring.maxPayload;
     }
 
     // ---- copy out --------------------------------------------------------------------------
@@ -107,29 +125,31 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         if (destination.isReadOnly()) {
             throw new IllegalArgumentException("destination segment is read-only");
         }
-        long position = takeNext(destination.byteSize(), timeoutNanos);
-        if (position < 0) {
-            return (int) position;
+        int outcome = takeNext(1, destination.byteSize(), timeoutNanos);
+        if (outcome < 0) {
+            return outcome;
         }
+        long position = taken;
         int length = messageLength(position);
         try {
             MemorySegment.copy(segment, payloadOffset(position), destination, 0, length);
         } finally {
-            release(position); // even if the copy failed (e.g. the destination's arena closed)
+            release(position, 1); // even if the copy failed (e.g. the destination's arena closed)
         }
         return length;
     }
 
     private int receiveNanos(byte[] destination, long timeoutNanos) throws InterruptedException {
-        long position = takeNext(destination.length, timeoutNanos);
-        if (position < 0) {
-            return (int) position;
+        int outcome = takeNext(1, destination.length, timeoutNanos);
+        if (outcome < 0) {
+            return outcome;
         }
+        long position = taken;
         int length = messageLength(position);
         try {
             MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination, 0, length);
         } finally {
-            release(position);
+            release(position, 1);
         }
         return length;
     }
@@ -138,10 +158,11 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         if (destination.isReadOnly()) {
             throw new IllegalArgumentException("destination buffer is read-only");
         }
-        long position = takeNext(destination.remaining(), timeoutNanos);
-        if (position < 0) {
-            return (int) position;
+        int outcome = takeNext(1, destination.remaining(), timeoutNanos);
+        if (outcome < 0) {
+            return outcome;
         }
+        long position = taken;
         int length = messageLength(position);
         try {
             if (destination.hasArray()) {
@@ -151,7 +172,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
                 MemorySegment.copy(segment, payloadOffset(position), MemorySegment.ofBuffer(destination), 0, length);
             }
         } finally {
-            release(position);
+            release(position, 1);
         }
         destination.position(destination.position() + length);
         return length;
@@ -160,10 +181,11 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
     // ---- zero copy -------------------------------------------------------------------------
 
     /**
-     * Hands up to {@code limit} messages that are there now to {@code handler}, each as a read-only
-     * view into the ring that is valid during the call. Returns how many were handled, or
-     * {@link #END_OF_STREAM} if the ring is closed for writing, drained and none was handled. If the
-     * handler throws, its message counts as taken and the exception propagates.
+     * Takes up to {@code limit} messages that are there now, with one move of the ring's cursor, and
+     * hands each to {@code handler} in place (a read-only view, valid during the call). Returns how
+     * many were handled, or {@link #END_OF_STREAM} if the ring is closed for writing, drained and none
+     * was handled. If the handler throws, its message counts as handled, the exception propagates,
+     * and the rest of the batch is handed out first by the next poll.
      */
     public int poll(MessageHandler handler, int limit) {
         try {
@@ -182,18 +204,41 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be positive: " + limit);
         }
+        long first;
+        int count;
+        if (pendingEnd > pendingFrom) {
+            if (closed) {
+                throw new IllegalStateException("consumer is closed");
+            }
+            first = pendingFrom;
+            count = (int) Math.min(limit, pendingEnd - pendingFrom);
+            holding = true;
+        } else {
+            int outcome = takeNext(limit, Long.MAX_VALUE, timeoutNanos);
+            if (outcome < 0) {
+                return outcome == END_OF_STREAM ? END_OF_STREAM : 0;
+            }
+            first = taken;
+            count = takenCount;
+            pendingFrom = first;
+            pendingEnd = first + count;
+        }
         int handled = 0;
-        while (handled < limit) {
-            long position = takeNext(Long.MAX_VALUE, handled == 0 ? timeoutNanos : 0);
-            if (position < 0) {
-                return handled == 0 && position == END_OF_STREAM ? END_OF_STREAM : handled;
+        try {
+            while (handled < count) {
+                long position = first + handled;
+                handled++;
+                pendingFrom = position + 1;
+                handler.onMessage(readOnlySlots, indexOf(position), messageLength(position));
+                releaseSlot(position);
             }
-            try {
-                handler.onMessage(readOnlySegment.asSlice(payloadOffset(position), messageLength(position)));
-            } finally {
-                release(position);
-            }
-            handled++;
+        } catch (Throwable e) {
+            releaseSlot(first + handled - 1); // the message whose handler threw counts as handled
+            throw e;
+        } finally {
+            holding = false;
+            peer.countMessages(handled);
+            ring.doorbells.ringSpace();
         }
         return handled;
     }
@@ -206,29 +251,31 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
     // ---- the protocol ----------------------------------------------------------------------
 
     /**
-     * Takes the next position (see panama_shm.h, pshm_take_next): ready when its slot's sequence is
-     * position + 1. A message longer than {@code capacity} is left in the ring. Returns the
-     * position, {@link #NO_MESSAGE} or {@link #END_OF_STREAM}.
+     * Takes up to {@code max} consecutive messages of at most {@code capacity} bytes each, at least one
+     * (see panama_shm.h, pshm_take_next), with one move of the head: a position is ready when its
+     * slot's sequence is position + 1. A first message longer than {@code capacity} is left in the
+     * ring. Returns the count (first position in {@link #taken}), {@link #NO_MESSAGE} or
+     * {@link #END_OF_STREAM}.
      */
-    private long takeNext(long capacity, long timeoutNanos) throws InterruptedException {
+    private int takeNext(int max, long capacity, long timeoutNanos) throws InterruptedException {
         if (closed) {
             throw new IllegalStateException("consumer is closed");
         }
         if (holding) {
             // e.g. a poll handler calling receive: a second take would overwrite the intent record
-            // that keeps the held message's slot from being recovered as a dead consumer's
+            // that keeps the held messages' slots from being recovered as a dead consumer's
             throw new IllegalStateException("this consumer is inside a poll handler; use another consumer");
         }
-        long deadline = Ring.deadline(timeoutNanos);
-        peer.startWaiting();
+        peer.startCall(timeoutNanos);
         while (true) {
             long head = (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET);
-            long slot = ring.slotOffset(head);
+            long slot = slotOffset(head);
             long sequence = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET);
             if (sequence == head + 1) {
-                boolean skip = ((int) INT.get(segment, slot + RingLayout.SLOT_FLAGS_OFFSET) & RingLayout.SLOT_SKIP) != 0;
+                int flags = (int) INT.get(segment, slot + RingLayout.SLOT_FLAGS_OFFSET);
                 long length = Integer.toUnsignedLong((int) INT.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET));
-                if (!skip && length > capacity && length <= ring.maxPayload) {
+                boolean skip = (flags & RingLayout.SLOT_SKIP) != 0;
+                if (!skip && length > capacity && length <= maxPayload) {
                     VarHandle.acquireFence(); // the length read stays before the second look at the head
                     if ((long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET) != head) {
                         continue; // another consumer took it meanwhile: the length read was not ours
@@ -236,47 +283,90 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
                     throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
                             + capacity + "; it stays in the ring");
                 }
-                if (!take(head)) {
-                    continue;
-                }
-                if (skip) {
+                if (skip || length > maxPayload) {
+                    if (!take(head, 1)) {
+                        continue;
+                    }
                     releaseSlot(head);
-                    continue;
-                }
-                if (length > ring.maxPayload) {
-                    releaseSlot(head); // drop it: it cannot be read without leaving the slot
+                    ring.doorbells.ringSpace();
+                    if (skip) {
+                        continue;
+                    }
+                    // dropped: it cannot be read without leaving the slot
                     throw new RingFormatException(ring.name(), "slot of position " + head + " claims " + length
-                            + " bytes, more than the maximum " + ring.maxPayload);
+                            + " bytes, more than the maximum " + maxPayload);
+                }
+                int n = 1;
+                while (n < max && readyForBatch(head + n, capacity)) {
+                    n++;
+                }
+                if (!take(head, n)) {
+                    continue;
                 }
                 holding = true;
-                return head;
+                taken = head;
+                takenCount = n;
+                return n;
             }
             if (sequence - (head + 1) > 0) {
                 continue; // another consumer took it: reload the head
             }
             // empty, or claimed and not yet published
-            long tail = (long) LONG.getVolatile(segment, RingLayout.TAIL_OFFSET);
-            if (tail == head && (int) INT.getVolatile(segment, RingLayout.STATE_OFFSET) == RingLayout.STATE_CLOSED
-                    && (long) LONG.getVolatile(segment, RingLayout.TAIL_OFFSET) == head) {
+            if (ring.isClosedForWriting() && endOfStream(head)) {
                 endOfStream = true;
                 return END_OF_STREAM;
             }
-            if (tail > head && peer.stuckLongEnough(head) && skipIfProducerDead(head)) {
-                continue;
+            boolean claimedAhead = false;
+            if (peer.checkDue()) {
+                claimedAhead = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) > head;
+                if (claimedAhead && peer.stuckLongEnough(head) && skipIfProducerDead(head)) {
+                    continue;
+                }
             }
-            if (!peer.awaitStep(RingLayout.BELL_DATA, timeoutNanos, deadline)) {
+            if (!peer.awaitStep(RingLayout.BELL_DATA, claimedAhead)) {
                 return NO_MESSAGE;
             }
         }
     }
 
-    private boolean take(long head) {
-        peer.intend(head, head + 1);
+    /** Whether the message at {@code position} can join a batch: published, well formed, fits. */
+    private boolean readyForBatch(long position, long capacity) {
+        long slot = slotOffset(position);
+        if ((long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET) != position + 1
+                || (int) INT.get(segment, slot + RingLayout.SLOT_FLAGS_OFFSET) != 0) {
+            return false;
+        }
+        long length = Integer.toUnsignedLong((int) INT.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET));
+        return length <= capacity && length <= maxPayload;
+    }
+
+    /**
+     * Whether the stream has ended at {@code head}: closed for writing, and nothing claimed beyond it.
+     * A single producer stores its tail with release only and loads the state after it, without a
+     * fence, so before the first such conclusion this consumer fences every peer and looks again:
+     * after that, a producer that did not see the close has its tail visible here.
+     */
+    private boolean endOfStream(long head) {
+        while ((long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) == head && ring.isClosedForWriting()) {
+            if (endConfirmed) {
+                return true;
+            }
+            if (!Barrier.fencePeers()) {
+                // no barrier here: give other cores' stores the time to land
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            endConfirmed = true;
+        }
+        return false;
+    }
+
+    private boolean take(long head, int count) {
+        peer.intend(head, head + count);
         if (single) {
-            LONG.setRelease(segment, RingLayout.HEAD_OFFSET, head + 1);
+            LONG.setRelease(segment, RingLayout.HEAD_OFFSET, head + count);
             return true;
         }
-        if (LONG.compareAndSet(segment, RingLayout.HEAD_OFFSET, head, head + 1)) {
+        if (LONG.compareAndSet(segment, RingLayout.HEAD_OFFSET, head, head + count)) {
             return true;
         }
         peer.forgetIntent();
@@ -293,34 +383,46 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         // sequence read afterwards shows the publication.
         if ((long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) <= head
                 || ring.peerTable.ownerAlive(RingLayout.ROLE_PRODUCER, head)
-                || (long) LONG.getAcquire(segment, ring.slotOffset(head) + RingLayout.SLOT_SEQUENCE_OFFSET) != head
-                || !take(head)) {
+                || (long) LONG.getAcquire(segment, slotOffset(head) + RingLayout.SLOT_SEQUENCE_OFFSET) != head
+                || !take(head, 1)) {
             return false;
         }
         LONG.getAndAdd(segment, RingLayout.ABANDONED_BY_PRODUCERS_OFFSET, 1L);
         releaseSlot(head);
+        ring.doorbells.ringSpace();
         ring.doorbells.ringData(); // other consumers sleep behind the same position
         return true;
     }
 
-    private void release(long position) {
+    private void release(long position, int count) {
         holding = false;
-        peer.countMessage();
-        releaseSlot(position);
+        for (int i = 0; i < count; i++) {
+            releaseSlot(position + i);
+        }
+        peer.countMessages(count);
+        ring.doorbells.ringSpace();
     }
 
+    /** Gives a slot back to producers; the caller rings the space doorbell after the last of a batch. */
     private void releaseSlot(long position) {
-        LONG.setRelease(segment, ring.slotOffset(position) + RingLayout.SLOT_SEQUENCE_OFFSET, position + ring.slotCount);
-        ring.doorbells.ringSpace();
+        LONG.setRelease(segment, slotOffset(position) + RingLayout.SLOT_SEQUENCE_OFFSET, position + mask + 1);
     }
 
     /** The length of the message taken at {@code position} (checked against the maximum when taken). */
     private int messageLength(long position) {
-        return (int) INT.get(segment, ring.slotOffset(position) + RingLayout.SLOT_LENGTH_OFFSET);
+        return (int) INT.get(segment, slotOffset(position) + RingLayout.SLOT_LENGTH_OFFSET);
+    }
+
+    private long slotOffset(long position) {
+        return headerSize + (position & mask) * slotSize;
     }
 
     private long payloadOffset(long position) {
-        return ring.slotOffset(position) + RingLayout.SLOT_HEADER_SIZE;
+        return slotOffset(position) + RingLayout.SLOT_HEADER_SIZE;
+    }
+
+    private long indexOf(long position) {
+        return (position & mask) * slotSize + RingLayout.SLOT_HEADER_SIZE;
     }
 
     /** Messages this consumer has taken. */
@@ -332,7 +434,11 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         return ring;
     }
 
-    /** Detaches from the ring. Call it from the thread that uses this consumer, not from a poll handler. Idempotent. */
+    /**
+     * Detaches from the ring. Call it from the thread that uses this consumer, not from a poll
+     * handler. Messages a throwing handler left in this consumer's batch go back to producers unread
+     * and are counted in {@link Ring#lostInConsumers()}. Idempotent.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -342,6 +448,15 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
             throw new IllegalStateException("cannot close a consumer inside its poll handler");
         }
         closed = true;
+        if (pendingEnd > pendingFrom) {
+            int lost = (int) (pendingEnd - pendingFrom);
+            for (long position = pendingFrom; position < pendingEnd; position++) {
+                releaseSlot(position);
+            }
+            pendingFrom = pendingEnd;
+            LONG.getAndAdd(segment, RingLayout.LOST_IN_CONSUMERS_OFFSET, (long) lost);
+            ring.doorbells.ringSpace();
+        }
         ring.peerTable.detach(peer.index, RingLayout.ROLE_CONSUMER);
         ring.forget(this);
     }

@@ -14,10 +14,10 @@ import static io.github.panamashm.ring.RingLayout.LONG;
  * A ring's two doorbells: the named semaphores consumers sleep on for data and producers for space,
  * with the waiter counters that let the other side post only when someone sleeps.
  *
- * <p>The protocol (panama_shm.h, pshm_sleep and pshm_ring_bell): a sleeper announces itself, fences
- * and re-checks before it sleeps; a poster fences after its publish or release and posts only if
- * the counter is non-zero. Both fences are sequentially consistent, so either the poster sees the
- * announcement or the sleeper sees the work: no wake-up is lost.
+ * <p>The protocol (panama_shm.h, pshm_sleep and pshm_ring_bell): a sleeper announces itself, issues
+ * the asymmetric {@link Barrier} and re-checks before it sleeps; a poster, after its publish or
+ * release, looks at the counter (no fence: the sleeper's barrier fenced it) and posts only if it is
+ * non-zero. Either the poster sees the announcement or the sleeper sees the work: no wake-up is lost.
  */
 final class Doorbells {
 
@@ -36,12 +36,15 @@ final class Doorbells {
         this.space = space;
     }
 
+    /** Sleeps this short when this process's barrier cannot reach other processes (see {@link Barrier}). */
+    private static final long UNFENCED_SLICE_NANOS = 1_000_000;
+
     /**
-     * Sleeps on doorbell {@code which} until it is rung, the deadline passes or a slice of
-     * {@link NamedSemaphore#WAIT_SLICE} ends. The announcement also goes into the sleeper's peer
-     * entry, so that a process that dies asleep can be undone.
+     * Sleeps on doorbell {@code which} until it is rung, the deadline passes or {@code sliceNanos}
+     * end. The announcement also goes into the sleeper's peer entry, so that a process that dies
+     * asleep can be undone.
      */
-    void sleep(long peerEntry, int which, long deadlineNanos) throws InterruptedException {
+    void sleep(long peerEntry, int which, long deadlineNanos, long sliceNanos) throws InterruptedException {
         boolean forData = which == RingLayout.BELL_DATA;
         long waitingOffset = forData ? RingLayout.CONSUMERS_WAITING_OFFSET : RingLayout.PRODUCERS_WAITING_OFFSET;
         sleepers.incrementAndGet();
@@ -52,13 +55,13 @@ final class Doorbells {
             INT.getAndAdd(segment, waitingOffset, 1);
             INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, which);
             try {
-                VarHandle.fullFence();
-                if (forData ? dataReady() : spaceReady()) {
+                long slice = Barrier.fencePeers() ? sliceNanos : UNFENCED_SLICE_NANOS;
+                if (closing || (forData ? dataReady() : spaceReady())) {
                     return;
                 }
                 long remaining = deadlineNanos - System.nanoTime();
                 if (remaining > 0) {
-                    (forData ? data : space).tryAcquireNanos(Math.min(remaining, NamedSemaphore.WAIT_SLICE.toNanos()));
+                    (forData ? data : space).tryAcquireNanos(Math.min(remaining, slice));
                 }
             } finally {
                 INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, RingLayout.BELL_NONE);
@@ -71,18 +74,17 @@ final class Doorbells {
 
     /** Work for a consumer: a published slot at the head, or the end of the stream. */
     private boolean dataReady() {
-        long head = (long) LONG.getVolatile(segment, RingLayout.HEAD_OFFSET);
-        if ((long) LONG.getVolatile(segment, ring.slotOffset(head)) >= head + 1) {
+        long head = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
+        if ((long) LONG.getAcquire(segment, ring.slotOffset(head)) >= head + 1) {
             return true;
         }
-        return (int) INT.getVolatile(segment, RingLayout.STATE_OFFSET) == RingLayout.STATE_CLOSED
-                && (long) LONG.getVolatile(segment, RingLayout.TAIL_OFFSET) == head;
+        return ring.isClosedForWriting() && (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) == head;
     }
 
     /** Work for a producer: a free slot at the tail, or a closed ring (to report). */
     private boolean spaceReady() {
-        long tail = (long) LONG.getVolatile(segment, RingLayout.TAIL_OFFSET);
-        return (long) LONG.getVolatile(segment, ring.slotOffset(tail)) >= tail || ring.isClosedForWriting();
+        long tail = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET);
+        return (long) LONG.getAcquire(segment, ring.slotOffset(tail)) >= tail || ring.isClosedForWriting();
     }
 
     /** After a publish: wakes a consumer if one announced that it sleeps. */
@@ -101,11 +103,13 @@ final class Doorbells {
      * announcement back.
      */
     private void ring(long waitingOffset, NamedSemaphore bell, long postsOffset) {
-        VarHandle.fullFence();
-        int sleeping = (int) INT.getOpaque(segment, waitingOffset);
+        Barrier.afterPublish();
+        // acquire costs nothing on x86; on aarch64 it keeps this load after the release store in hardware too
+        int sleeping = (int) INT.getAcquire(segment, waitingOffset);
         if (sleeping == 0) {
             return;
         }
+        VarHandle.fullFence(); // rare from here on
         try {
             if (bell.value() < sleeping) {
                 LONG.getAndAdd(segment, postsOffset, 1L);
@@ -119,6 +123,7 @@ final class Doorbells {
 
     /** Wakes every announced sleeper, after the ring was closed for writing. */
     void wakeEveryone() {
+        VarHandle.fullFence(); // Dekker with sleepers, who re-check the state after announcing themselves
         for (int n = (int) INT.getVolatile(segment, RingLayout.CONSUMERS_WAITING_OFFSET); n > 0; n--) {
             data.release();
         }
@@ -130,7 +135,17 @@ final class Doorbells {
     /** Closes both semaphores after this process's sleepers have left; the ring memory must stay mapped until then. */
     void close() {
         closing = true;
-        data.close();   // wakes sleepers and waits until none is inside sem_clockwait
+        // wake this process's sleepers now rather than at the end of their slice; a token that wakes
+        // another process's sleeper instead costs it one spurious look at the ring
+        for (int n = sleepers.get(); n > 0; n--) {
+            try {
+                data.release();
+                space.release();
+            } catch (PosixException e) {
+                break; // they leave at the end of their slice
+            }
+        }
+        data.close();   // waits until no sleeper is inside sem_clockwait
         space.close();
         while (sleepers.get() > 0) {
             Thread.onSpinWait(); // a woken sleeper is taking its announcement back

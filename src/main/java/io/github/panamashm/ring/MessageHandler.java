@@ -7,10 +7,12 @@ import java.lang.foreign.MemorySegment;
 public interface MessageHandler {
 
     /**
-     * Handles one message.
+     * Handles one message: bytes {@code [index, index + length)} of {@code buffer}.
      *
-     * @param message a read-only view of the message in the ring, exactly its length; valid only
-     *                until this method returns, after which the slot goes back to the producers
+     * @param buffer a read-only view of the ring's slots, the same for every message of a consumer
+     * @param index  where the message starts in {@code buffer}
+     * @param length the message's length in bytes; the bytes are valid only until this method
+     *               returns, after which the slot goes back to the producers
      */
-    void onMessage(MemorySegment message);
+    void onMessage(MemorySegment buffer, long index, int length);
 }

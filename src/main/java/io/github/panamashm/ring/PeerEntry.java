@@ -6,8 +6,8 @@ import static io.github.panamashm.ring.RingLayout.LONG;
 
 /**
  * This process's entry in a ring's peer table, as one producer or consumer uses it: the intent
- * record that tells other processes which position it owns, its message count, how long it has
- * been held up at one position, and its waiting (spin, then sleep on a doorbell).
+ * record that tells other processes which positions it owns, its message count, how long it has
+ * been held up at one position, and its waiting (as its {@link WaitPolicy} says).
  */
 final class PeerEntry {
 
@@ -18,10 +18,26 @@ final class PeerEntry {
     private long messages;
     private long stuckPosition = -1;
     private long stuckSince;
-    private int spins;
 
-    PeerEntry(Ring ring, int index) {
+    /** Failed attempts between looks at the clock and for dead peers. */
+    static final int CHECK_EVERY = 64;
+    private static final int PHASE_NONE = 0;
+    private static final int PHASE_SPIN = 1;
+    private static final int PHASE_YIELD = 2;
+    private static final int PHASE_SLEEP = 3;
+
+    private final WaitPolicy policy;
+    private long timeoutNanos;
+    private long deadline;
+    private long phaseEnd;
+    private int phase;
+    private int polls;
+    private int idlePolls;
+    private boolean checkNow;
+
+    PeerEntry(Ring ring, int index, WaitPolicy policy) {
         this.ring = ring;
+        this.policy = policy;
         this.segment = ring.segment();
         this.index = index;
         this.offset = RingLayout.peerOffset(index);
@@ -39,9 +55,10 @@ final class PeerEntry {
                 (long) LONG.getOpaque(segment, offset + RingLayout.PEER_CLAIM_START_OFFSET));
     }
 
-    /** Counts one message sent or received, visible to inspection in the entry. */
-    void countMessage() {
-        LONG.setOpaque(segment, offset + RingLayout.PEER_MESSAGES_OFFSET, ++messages);
+    /** Counts messages sent or received, visible to inspection in the entry. */
+    void countMessages(int count) {
+        messages += count;
+        LONG.setOpaque(segment, offset + RingLayout.PEER_MESSAGES_OFFSET, messages);
     }
 
     long messages() {
@@ -63,28 +80,65 @@ final class PeerEntry {
         return now - stuckSince >= Ring.STUCK_NANOS;
     }
 
-    /** Starts a wait: the next steps spin before they sleep. */
-    void startWaiting() {
-        spins = 0;
+    /** Starts a call that may wait; reads no clock (that happens only once the call has to wait). */
+    void startCall(long timeoutNanos) {
+        this.timeoutNanos = timeoutNanos;
+        phase = PHASE_NONE;
     }
 
     /**
-     * One step of waiting for {@code bell} (a {@code RingLayout.BELL_*}): spin a while, then sleep on
-     * the doorbell. False when the caller should stop: it would not wait, or the deadline passed.
+     * Whether this failed attempt is one that looks for dead peers: one in {@link #CHECK_EVERY},
+     * counted across calls (so a caller that only polls looks too), and the first after a sleep.
      */
-    boolean awaitStep(int bell, long timeoutNanos, long deadline) throws InterruptedException {
+    boolean checkDue() {
+        boolean due = checkNow || ++idlePolls % CHECK_EVERY == 0;
+        checkNow = false;
+        return due;
+    }
+
+    /**
+     * One step of waiting for {@code bell} (a {@code RingLayout.BELL_*}) as the wait policy says:
+     * spin, yield, then sleep on the doorbell, in short slices if {@code suspect} (a dead peer may be
+     * what blocks this one). False when the caller should stop: it would not wait, or the deadline
+     * passed. The clock is read once every {@link #CHECK_EVERY} spins.
+     */
+    boolean awaitStep(int bell, boolean suspect) throws InterruptedException {
         if (timeoutNanos == 0) {
             return false;
         }
-        if (spins < Ring.SPIN_TRIES) {
-            spins++;
+        if (phase == PHASE_NONE) {
+            long now = System.nanoTime();
+            deadline = now + (timeoutNanos < 0 || timeoutNanos > Ring.FOREVER_NANOS ? Ring.FOREVER_NANOS : timeoutNanos);
+            phase = switch (policy.mode) {
+                case SPIN -> PHASE_SPIN;
+                case SPIN_THEN_SLEEP -> PHASE_SPIN;
+                case SLEEP -> PHASE_SLEEP;
+            };
+            phaseEnd = policy.mode == WaitPolicy.Mode.SPIN ? Long.MAX_VALUE : now + policy.spinNanos;
+        }
+        if (phase == PHASE_SPIN && ++polls % CHECK_EVERY != 0) {
             Thread.onSpinWait();
             return true;
         }
-        if (System.nanoTime() - deadline >= 0) {
+        long now = System.nanoTime();
+        if (now - deadline >= 0) {
             return false;
         }
-        ring.doorbells.sleep(offset, bell, deadline);
+        if (phase == PHASE_SPIN) {
+            if (phaseEnd == Long.MAX_VALUE || now - phaseEnd < 0) {
+                Thread.onSpinWait();
+                return true;
+            }
+            phase = PHASE_YIELD;
+            phaseEnd = now + policy.spinNanos;
+        }
+        if (phase == PHASE_YIELD && now - phaseEnd < 0) {
+            Thread.yield();
+            return true;
+        }
+        phase = PHASE_SLEEP;
+        checkNow = true;
+        ring.doorbells.sleep(offset, bell, deadline, suspect ? Ring.STUCK_NANOS : Ring.SLEEP_SLICE_NANOS);
         return true;
     }
 }

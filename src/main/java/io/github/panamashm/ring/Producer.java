@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Objects;
 
 import static io.github.panamashm.ring.RingLayout.INT;
 import static io.github.panamashm.ring.RingLayout.LONG;
@@ -15,29 +16,43 @@ import static io.github.panamashm.ring.RingLayout.LONG;
  * <ul>
  *   <li>{@code offer} never waits: false when the ring is full;</li>
  *   <li>{@code send} waits for space (for ever, or up to a timeout: then false);</li>
- *   <li>{@link #claim}/{@link #tryClaim} then {@link #commit()} write in place, without a copy.</li>
+ *   <li>{@link #claim}/{@link #tryClaim} then {@link #commit()} write in place, without a copy: the
+ *       claim returns where the message goes in {@link #buffer()};</li>
+ *   <li>{@link #claimBatch}/{@link #tryClaimBatch} claim many slots with one move of the cursor, and
+ *       {@link #commit()} publishes them all with one look at the doorbell.</li>
  * </ul>
  * A message larger than {@link Ring#maxMessageSize()} is refused with
  * {@link IllegalArgumentException}; a ring closed for writing with {@link RingClosedException}.
- * The uncontended path neither allocates nor makes a system call: the doorbell is rung only when a
- * consumer announced that it sleeps. A producer is for one thread at a time.
+ * The calls that do not wait neither allocate, nor read the clock, nor make a system call, nor fence:
+ * the doorbell is rung only when a consumer announced that it sleeps. Waiting follows the producer's
+ * {@link WaitPolicy}. A producer is for one thread at a time.
  */
 public final class Producer implements AutoCloseable, Ring.Peer {
 
     private final Ring ring;
     private final MemorySegment segment;
+    private final MemorySegment slots;
     private final PeerEntry peer;
     private final boolean single;
-    private final int pid;
-    private long claimedPosition = -1;
+    private final long mask;
+    private final long slotSize;
+    private final long headerSize;
+    private final int maxPayload;
+    /** First claimed position and how many from there; batch == 0: nothing claimed. */
+    private long claimed;
+    private int batch;
     private volatile boolean closed;
 
-    Producer(Ring ring, int peerIndex) {
+    Producer(Ring ring, int peerIndex, WaitPolicy policy) {
         this.ring = ring;
         this.segment = ring.segment();
-        this.peer = new PeerEntry(ring, peerIndex);
+        this.slots = segment.asSlice(ring.headerSize);
+        this.peer = new PeerEntry(ring, peerIndex, policy);
         this.single = ring.isSingleProducer();
-        this.pid = (int) ProcessHandle.current().pid();
+        this.mask = ring.mask;
+        this.slotSize = ring.slotSize;
+        this.headerSize = ring.headerSize;
+        this.maxPayload = ring.maxPayload;
     }
 
     // ---- copy in ---------------------------------------------------------------------------
@@ -100,67 +115,73 @@ public final class Producer implements AutoCloseable, Ring.Peer {
 
     private boolean sendNanos(MemorySegment message, long timeoutNanos) throws InterruptedException {
         int length = checkedLength(message.byteSize());
-        long position = claimPosition(length, timeoutNanos);
-        if (position < 0) {
+        if (claimPositions(1, length, timeoutNanos) == 0) {
             return false;
         }
         try {
-            MemorySegment.copy(message, 0, segment, payloadOffset(position), length);
+            MemorySegment.copy(message, 0, segment, payloadOffset(claimed), length);
         } catch (Throwable e) {
-            publishSkip(position); // e.g. the source's arena closed: never leave a position claimed
+            abort(); // e.g. the source's arena closed: never leave a position claimed
             throw e;
         }
-        publish(position);
+        commit();
         return true;
     }
 
     private boolean sendNanos(byte[] message, int offset, int length, long timeoutNanos) throws InterruptedException {
-        java.util.Objects.checkFromIndexSize(offset, length, message.length);
+        Objects.checkFromIndexSize(offset, length, message.length);
         checkedLength(length);
-        long position = claimPosition(length, timeoutNanos);
-        if (position < 0) {
+        if (claimPositions(1, length, timeoutNanos) == 0) {
             return false;
         }
-        MemorySegment.copy(message, offset, segment, ValueLayout.JAVA_BYTE, payloadOffset(position), length);
-        publish(position);
+        MemorySegment.copy(message, offset, segment, ValueLayout.JAVA_BYTE, payloadOffset(claimed), length);
+        commit();
         return true;
     }
 
     private boolean sendNanos(ByteBuffer message, long timeoutNanos) throws InterruptedException {
         int length = checkedLength(message.remaining());
-        long position = claimPosition(length, timeoutNanos);
-        if (position < 0) {
+        if (claimPositions(1, length, timeoutNanos) == 0) {
             return false;
         }
         try {
             if (message.hasArray()) {
                 MemorySegment.copy(message.array(), message.arrayOffset() + message.position(), segment,
-                        ValueLayout.JAVA_BYTE, payloadOffset(position), length);
+                        ValueLayout.JAVA_BYTE, payloadOffset(claimed), length);
             } else {
-                MemorySegment.copy(MemorySegment.ofBuffer(message), 0, segment, payloadOffset(position), length);
+                MemorySegment.copy(MemorySegment.ofBuffer(message), 0, segment, payloadOffset(claimed), length);
             }
         } catch (Throwable e) {
-            publishSkip(position);
+            abort();
             throw e;
         }
         message.position(message.position() + length);
-        publish(position);
+        commit();
         return true;
     }
 
     // ---- zero copy -------------------------------------------------------------------------
 
     /**
-     * Claims space for a message of {@code length} bytes, waiting as long as the ring is full, and
-     * returns the slot's memory to write it into. {@link #commit()} publishes it; until then
-     * consumers wait at this position, so commit promptly.
+     * The ring's slots, where claimed messages are written: {@link #claim} and {@link #batchIndex}
+     * give the byte index of a message in it. Write only the bytes claimed, and only until
+     * {@link #commit()}; the same segment for the producer's whole life.
      */
-    public MemorySegment claim(int length) throws InterruptedException {
+    public MemorySegment buffer() {
+        return slots;
+    }
+
+    /**
+     * Claims space for a message of {@code length} bytes, waiting as long as the ring is full, and
+     * returns its index in {@link #buffer()}. {@link #commit()} publishes it; until then consumers
+     * wait at this position, so commit promptly.
+     */
+    public long claim(int length) throws InterruptedException {
         return claimNanos(length, -1);
     }
 
-    /** As {@link #claim(int)}, but returns null instead of waiting if the ring is full. */
-    public MemorySegment tryClaim(int length) {
+    /** As {@link #claim(int)}, but returns -1 instead of waiting if the ring is full. */
+    public long tryClaim(int length) {
         try {
             return claimNanos(length, 0);
         } catch (InterruptedException e) {
@@ -168,51 +189,103 @@ public final class Producer implements AutoCloseable, Ring.Peer {
         }
     }
 
-    /** As {@link #claim(int)}, waiting up to {@code timeout}; null if the time ran out. */
-    public MemorySegment claim(int length, Duration timeout) throws InterruptedException {
+    /** As {@link #claim(int)}, waiting up to {@code timeout}; -1 if the time ran out. */
+    public long claim(int length, Duration timeout) throws InterruptedException {
         return claimNanos(length, Ring.timeoutNanos(timeout));
     }
 
-    private MemorySegment claimNanos(int length, long timeoutNanos) throws InterruptedException {
+    private long claimNanos(int length, long timeoutNanos) throws InterruptedException {
         checkedLength(length);
-        long position = claimPosition(length, timeoutNanos);
-        if (position < 0) {
-            return null;
+        return claimPositions(1, length, timeoutNanos) == 0 ? -1 : batchIndex(0);
+    }
+
+    /**
+     * Claims up to {@code count} consecutive slots for messages of up to {@code length} bytes each,
+     * with one move of the ring's cursor, waiting as long as the ring is full; returns how many it
+     * claimed, at least one. Write message {@code i} at {@link #batchIndex(int) batchIndex(i)}, set a
+     * shorter length with {@link #batchLength(int, int)}, then publish them all with {@link #commit()}.
+     */
+    public int claimBatch(int count, int length) throws InterruptedException {
+        return claimBatchNanos(count, length, -1);
+    }
+
+    /** As {@link #claimBatch(int, int)}, waiting up to {@code timeout}; 0 if the time ran out. */
+    public int claimBatch(int count, int length, Duration timeout) throws InterruptedException {
+        return claimBatchNanos(count, length, Ring.timeoutNanos(timeout));
+    }
+
+    /** As {@link #claimBatch(int, int)}, but returns 0 instead of waiting if the ring is full. */
+    public int tryClaimBatch(int count, int length) {
+        try {
+            return claimBatchNanos(count, length, 0);
+        } catch (InterruptedException e) {
+            throw new AssertionError("a non-waiting claim cannot be interrupted", e);
         }
-        claimedPosition = position;
-        return segment.asSlice(payloadOffset(position), length);
     }
 
-    /** Publishes the claimed message with the length claimed. */
-    public void commit() {
-        requireClaim();
-        long position = claimedPosition;
-        claimedPosition = -1;
-        publish(position);
+    private int claimBatchNanos(int count, int length, long timeoutNanos) throws InterruptedException {
+        if (count < 1) {
+            throw new IllegalArgumentException("count must be positive: " + count);
+        }
+        checkedLength(length);
+        return claimPositions((int) Math.min(count, mask + 1), length, timeoutNanos);
     }
 
-    /** Publishes the claimed message with {@code length} bytes, at most the length claimed. */
-    public void commit(int length) {
-        requireClaim();
-        long slot = ring.slotOffset(claimedPosition);
-        int claimed = (int) INT.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET);
-        if (length < 0 || length > claimed) {
-            throw new IllegalArgumentException("commit of " + length + " bytes, but " + claimed + " were claimed");
+    /** The index in {@link #buffer()} of claimed message {@code i}. */
+    public long batchIndex(int i) {
+        Objects.checkIndex(i, batch);
+        return ((claimed + i) & mask) * slotSize + RingLayout.SLOT_HEADER_SIZE;
+    }
+
+    /** Sets the length of claimed message {@code i}: at most the length claimed. */
+    public void batchLength(int i, int length) {
+        Objects.checkIndex(i, batch);
+        long slot = slotOffset(claimed + i);
+        int claimedLength = (int) INT.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET);
+        if (length < 0 || length > claimedLength) {
+            throw new IllegalArgumentException("length " + length + ", but " + claimedLength + " bytes were claimed");
         }
         INT.set(segment, slot + RingLayout.SLOT_LENGTH_OFFSET, length);
+    }
+
+    /** How many messages are claimed and not yet committed or aborted. */
+    public int claimedCount() {
+        return batch;
+    }
+
+    /** Publishes every claimed message, in order, with one look at the doorbell. */
+    public void commit() {
+        requireClaim();
+        long first = claimed;
+        int count = batch;
+        batch = 0;
+        for (int i = 0; i < count; i++) {
+            LONG.setRelease(segment, slotOffset(first + i) + RingLayout.SLOT_SEQUENCE_OFFSET, first + i + 1);
+        }
+        peer.countMessages(count);
+        ring.doorbells.ringData();
+    }
+
+    /** Publishes the one claimed message with {@code length} bytes, at most the length claimed. */
+    public void commit(int length) {
+        requireClaim();
+        if (batch != 1) {
+            throw new IllegalStateException(batch + " messages are claimed: set their lengths with batchLength");
+        }
+        batchLength(0, length);
         commit();
     }
 
-    /** Gives up the claimed message: consumers skip its position. */
+    /** Gives up every claimed message: consumers skip their positions. */
     public void abort() {
         requireClaim();
-        long position = claimedPosition;
-        claimedPosition = -1;
-        publishSkip(position);
+        int count = batch;
+        batch = 0;
+        publishSkip(claimed, count);
     }
 
     private void requireClaim() {
-        if (claimedPosition < 0) {
+        if (batch == 0) {
             throw new IllegalStateException("nothing is claimed");
         }
     }
@@ -220,61 +293,69 @@ public final class Producer implements AutoCloseable, Ring.Peer {
     // ---- the protocol ----------------------------------------------------------------------
 
     /**
-     * Claims the next position (see panama_shm.h, pshm_claim): free when its slot's sequence equals
-     * it. Records the intent in this peer's entry before the cursor moves, so that a consumer can
-     * tell a position whose producer died. Returns the position, or -1 if the time ran out.
+     * Claims up to {@code count} positions (see panama_shm.h, pshm_claim_n): a position is free when
+     * its slot's sequence equals it. Records the intent in this peer's entry before the cursor moves,
+     * so that a consumer can tell a position whose producer died. Returns how many it claimed, 0 if
+     * the time ran out.
      */
-    private long claimPosition(int length, long timeoutNanos) throws InterruptedException {
+    private int claimPositions(int count, int length, long timeoutNanos) throws InterruptedException {
         if (closed) {
             throw new IllegalStateException("producer is closed");
         }
-        if (claimedPosition >= 0) {
+        if (batch != 0) {
             // a second claim would overwrite the intent record that keeps the first one alive
-            throw new IllegalStateException("a claimed message is not committed or aborted yet");
+            throw new IllegalStateException("claimed messages are not committed or aborted yet");
         }
-        long deadline = Ring.deadline(timeoutNanos);
-        peer.startWaiting();
+        peer.startCall(timeoutNanos);
         while (true) {
             if (ring.isClosedForWriting()) {
                 throw new RingClosedException(ring.name());
             }
             long tail = (long) LONG.getOpaque(segment, RingLayout.TAIL_OFFSET);
-            long slot = ring.slotOffset(tail);
-            long sequence = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET);
+            long sequence = (long) LONG.getAcquire(segment, slotOffset(tail) + RingLayout.SLOT_SEQUENCE_OFFSET);
             if (sequence == tail) {
-                peer.intend(tail, tail + 1);
-                boolean won = single;
-                if (single) {
-                    LONG.setVolatile(segment, RingLayout.TAIL_OFFSET, tail + 1);
-                } else {
-                    won = LONG.compareAndSet(segment, RingLayout.TAIL_OFFSET, tail, tail + 1);
+                int n = 1;
+                while (n < count
+                        && (long) LONG.getAcquire(segment, slotOffset(tail + n) + RingLayout.SLOT_SEQUENCE_OFFSET) == tail + n) {
+                    n++;
                 }
-                if (won) {
-                    INT.set(segment, slot + RingLayout.SLOT_PRODUCER_PID_OFFSET, pid);
-                    if ((int) INT.getVolatile(segment, RingLayout.STATE_OFFSET) == RingLayout.STATE_CLOSED) {
-                        // closed while claiming: consumers may already have seen the end of the stream,
-                        // so give the position up rather than publish a message nobody would read
-                        publishSkip(tail);
-                        throw new RingClosedException(ring.name());
-                    }
+                peer.intend(tail, tail + n);
+                if (single) {
+                    LONG.setRelease(segment, RingLayout.TAIL_OFFSET, tail + n);
+                    // the state load below stays after this store (see Barrier); the consumer that
+                    // concludes end of stream fences us (Consumer.endOfStream)
+                } else if (!LONG.compareAndSet(segment, RingLayout.TAIL_OFFSET, tail, tail + n)) {
+                    peer.forgetIntent();
+                    continue;
+                }
+                if (ring.isClosedForWriting()) {
+                    // closed while claiming: consumers may already have seen the end of the stream,
+                    // so give the positions up rather than publish messages nobody would read
+                    publishSkip(tail, n);
+                    throw new RingClosedException(ring.name());
+                }
+                for (int i = 0; i < n; i++) {
+                    long slot = slotOffset(tail + i);
                     INT.set(segment, slot + RingLayout.SLOT_LENGTH_OFFSET, length);
                     INT.set(segment, slot + RingLayout.SLOT_FLAGS_OFFSET, 0);
-                    return tail;
                 }
-                peer.forgetIntent();
-                continue;
+                claimed = tail;
+                batch = n;
+                return n;
             }
             if (sequence - tail > 0) {
                 continue; // another producer took it: reload the tail
             }
             // full: the slot's last message is unread, or taken by a consumer that has not released it
-            if (tail >= ring.slotCount
-                    && (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET) > tail - ring.slotCount
-                    && peer.stuckLongEnough(tail) && recoverFromDeadConsumer(tail)) {
-                continue;
+            boolean held = false;
+            if (peer.checkDue()) {
+                held = tail > mask && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) > tail - (mask + 1);
+                if (held && peer.stuckLongEnough(tail) && recoverFromDeadConsumer(tail)) {
+                    continue;
+                }
             }
-            if (!peer.awaitStep(RingLayout.BELL_SPACE, timeoutNanos, deadline)) {
-                return -1;
+            if (!peer.awaitStep(RingLayout.BELL_SPACE, held)) {
+                return 0;
             }
         }
     }
@@ -292,7 +373,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
         if (stuck < 0) {
             return false;
         }
-        long slot = ring.slotOffset(stuck);
+        long slot = slotOffset(stuck);
         if ((long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) <= stuck) {
             return false;
         }
@@ -310,32 +391,32 @@ public final class Producer implements AutoCloseable, Ring.Peer {
         return true;
     }
 
-    /** Publishes {@code position} as a slot consumers pass over. */
-    private void publishSkip(long position) {
-        long slot = ring.slotOffset(position);
-        INT.set(segment, slot + RingLayout.SLOT_LENGTH_OFFSET, 0);
-        INT.set(segment, slot + RingLayout.SLOT_FLAGS_OFFSET, RingLayout.SLOT_SKIP);
-        LONG.setRelease(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET, position + 1);
+    /** Publishes positions [first, first + count) as slots consumers pass over. */
+    private void publishSkip(long first, int count) {
+        for (int i = 0; i < count; i++) {
+            long slot = slotOffset(first + i);
+            INT.set(segment, slot + RingLayout.SLOT_LENGTH_OFFSET, 0);
+            INT.set(segment, slot + RingLayout.SLOT_FLAGS_OFFSET, RingLayout.SLOT_SKIP);
+            LONG.setRelease(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET, first + i + 1);
+        }
         ring.doorbells.ringData();
     }
 
-    private void publish(long position) {
-        LONG.setRelease(segment, ring.slotOffset(position) + RingLayout.SLOT_SEQUENCE_OFFSET, position + 1);
-        peer.countMessage();
-        ring.doorbells.ringData();
+    private long slotOffset(long position) {
+        return headerSize + (position & mask) * slotSize;
     }
 
     private long payloadOffset(long position) {
-        return ring.slotOffset(position) + RingLayout.SLOT_HEADER_SIZE;
+        return slotOffset(position) + RingLayout.SLOT_HEADER_SIZE;
     }
 
     private int checkedLength(long length) {
         if (length < 0) {
             throw new IllegalArgumentException("message length must not be negative: " + length);
         }
-        if (length > ring.maxPayload) {
+        if (length > maxPayload) {
             throw new IllegalArgumentException("message of " + length + " bytes exceeds the maximum of ring "
-                    + ring.name() + " (" + ring.maxPayload + " bytes)");
+                    + ring.name() + " (" + maxPayload + " bytes)");
         }
         return (int) length;
     }
@@ -350,15 +431,15 @@ public final class Producer implements AutoCloseable, Ring.Peer {
     }
 
     /**
-     * Detaches from the ring. A claim not yet committed is aborted first, so consumers do not wait
-     * for it. Call it from the thread that uses this producer. Idempotent.
+     * Detaches from the ring. Claims not yet committed are aborted first, so consumers do not wait
+     * for them. Call it from the thread that uses this producer. Idempotent.
      */
     @Override
     public void close() {
         if (closed) {
             return;
         }
-        if (claimedPosition >= 0) {
+        if (batch != 0) {
             abort();
         }
         closed = true;

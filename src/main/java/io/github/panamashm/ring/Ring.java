@@ -41,9 +41,10 @@ public final class Ring implements AutoCloseable {
 
     /** How long {@link #open(String)} waits for a creator that is still initialising the ring. */
     static final Duration INITIALISING_GRACE = Duration.ofSeconds(2);
-    static final int SPIN_TRIES = 256;
     /** How long a side waits on the same position before it asks whether the peer holding it died. */
     static final long STUCK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** The longest sleep on a doorbell: an idle waiter wakes at most once a second. */
+    static final long SLEEP_SLICE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final String name;
     private final SharedMemory shm;
@@ -301,21 +302,37 @@ public final class Ring implements AutoCloseable {
 
     // ---- peers -----------------------------------------------------------------------------
 
-    /** Attaches a producer. Refused with {@link IllegalStateException} if the ring is single-producer and has one. */
+    /**
+     * Attaches a producer that waits as {@link WaitPolicy#standard()} says. Refused with
+     * {@link IllegalStateException} if the ring is single-producer and has one.
+     */
     public Producer producer() {
+        return producer(WaitPolicy.standard());
+    }
+
+    /** Attaches a producer that waits for space as {@code policy} says. */
+    public Producer producer(WaitPolicy policy) {
         synchronized (this) {
             ensureOpen();
-            Producer producer = new Producer(this, peerTable.attach(RingLayout.ROLE_PRODUCER));
+            Producer producer = new Producer(this, peerTable.attach(RingLayout.ROLE_PRODUCER), policy);
             attached.add(producer);
             return producer;
         }
     }
 
-    /** Attaches a consumer. Refused with {@link IllegalStateException} if the ring is single-consumer and has one. */
+    /**
+     * Attaches a consumer that waits as {@link WaitPolicy#standard()} says. Refused with
+     * {@link IllegalStateException} if the ring is single-consumer and has one.
+     */
     public Consumer consumer() {
+        return consumer(WaitPolicy.standard());
+    }
+
+    /** Attaches a consumer that waits for messages as {@code policy} says. */
+    public Consumer consumer(WaitPolicy policy) {
         synchronized (this) {
             ensureOpen();
-            Consumer consumer = new Consumer(this, peerTable.attach(RingLayout.ROLE_CONSUMER));
+            Consumer consumer = new Consumer(this, peerTable.attach(RingLayout.ROLE_CONSUMER), policy);
             attached.add(consumer);
             return consumer;
         }
@@ -409,12 +426,8 @@ public final class Ring implements AutoCloseable {
         return timeout.compareTo(FOREVER) >= 0 ? FOREVER_NANOS : timeout.toNanos();
     }
 
-    /** The System.nanoTime() deadline of a wait; a negative timeout waits for ever (~146 years). */
-    static long deadline(long timeoutNanos) {
-        return System.nanoTime() + (timeoutNanos < 0 || timeoutNanos > FOREVER_NANOS ? FOREVER_NANOS : timeoutNanos);
-    }
-
-    private static final long FOREVER_NANOS = Long.MAX_VALUE / 2;
+    /** A wait "for ever" (~146 years): deadlines stay clear of overflow. */
+    static final long FOREVER_NANOS = Long.MAX_VALUE / 2;
     private static final Duration FOREVER = Duration.ofNanos(FOREVER_NANOS);
 
     static long currentTimeNanos() {

@@ -12,7 +12,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * The byte layout of a ring, version 1: the Java mirror of {@code native-headers/panama_shm.h},
+ * The byte layout of a ring, version 2: the Java mirror of {@code native-headers/panama_shm.h},
  * which is the specification. Every offset and constant of the layout is named here and nowhere
  * else; a test compares each of them with what the C compiler makes of the header.
  *
@@ -23,23 +23,23 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *   384  waiters     consumers_waiting, producers_waiting (doorbell announcements)
  *   512  counters    abandoned_by_producers, lost_in_consumers, data_posts, space_posts, peers_reclaimed
  *   640  peers       max_peers entries of 64 bytes; byte 0 of each is OFD-locked by its holder
- *   header_size      slots: slot_count x slot_size = 32-byte slot header + payload
+ *   header_size      slots: slot_count x slot_size = 16-byte slot header + payload
  * </pre>
  *
- * Slot header: {@code sequence} (8), {@code length} (4), {@code flags} (4), {@code producer_pid} (4),
- * reserved (12). Position {@code p} lives in slot {@code p & (slot_count - 1)}; its sequence is
+ * Slot header: {@code sequence} (8), {@code length} (4), {@code flags} (4); slots are 16-byte
+ * aligned, so a 64-byte message takes 80 bytes. Position {@code p} lives in slot {@code p & (slot_count - 1)}; its sequence is
  * {@code p} when free for the producer of {@code p}, {@code p + 1} when published, and
  * {@code p + slot_count} when released by the consumer.
  */
 public final class RingLayout {
 
     public static final long MAGIC = 0x474E49524D485350L;
-    public static final int VERSION_MAJOR = 1;
+    public static final int VERSION_MAJOR = 2;
     public static final int VERSION_MINOR = 0;
 
     public static final int LINE = 128;
-    public static final int SLOT_HEADER_SIZE = 32;
-    public static final int SLOT_ALIGN = 64;
+    public static final int SLOT_HEADER_SIZE = 16;
+    public static final int SLOT_ALIGN = 16;
     public static final int PEER_SIZE = 64;
     public static final int PEERS_OFFSET = 640;
     public static final int DEFAULT_MAX_PEERS = 64;
@@ -128,9 +128,7 @@ public final class RingLayout {
     public static final StructLayout SLOT = MemoryLayout.structLayout(
             JAVA_LONG.withName("sequence"),
             JAVA_INT.withName("length"),
-            JAVA_INT.withName("flags"),
-            JAVA_INT.withName("producer_pid"),
-            MemoryLayout.sequenceLayout(3, JAVA_INT).withName("reserved")).withName("pshm_slot");
+            JAVA_INT.withName("flags")).withName("pshm_slot");
 
     // identity, relative to the object
     public static final long MAGIC_OFFSET = offset(IDENTITY, "magic");
@@ -176,7 +174,6 @@ public final class RingLayout {
     public static final long SLOT_SEQUENCE_OFFSET = offset(SLOT, "sequence");
     public static final long SLOT_LENGTH_OFFSET = offset(SLOT, "length");
     public static final long SLOT_FLAGS_OFFSET = offset(SLOT, "flags");
-    public static final long SLOT_PRODUCER_PID_OFFSET = offset(SLOT, "producer_pid");
 
     /** Access modes on (segment, offset): plain, acquire/release, volatile and CAS all work on aligned offsets. */
     static final VarHandle LONG = JAVA_LONG.varHandle();
@@ -184,7 +181,7 @@ public final class RingLayout {
 
     /**
      * The fields the layout hash covers, in the order of the C header's pshm_layout_hash(): those of
-     * layout 1.0, without reserved bytes, which a minor version may put to use.
+     * layout 2.0, without reserved bytes, which a minor version may put to use.
      */
     private static final List<HashedStruct> HASHED = List.of(
             new HashedStruct(IDENTITY, List.of("magic", "version_major", "version_minor", "header_size", "slot_count",
@@ -195,7 +192,7 @@ public final class RingLayout {
                     "space_posts", "peers_reclaimed")),
             new HashedStruct(PEER, List.of("state", "role", "pid", "language", "attach_time_ns", "claim_start",
                     "claim_end", "messages", "waiting_on")),
-            new HashedStruct(SLOT, List.of("sequence", "length", "flags", "producer_pid")));
+            new HashedStruct(SLOT, List.of("sequence", "length", "flags")));
 
     /** FNV-1a over (offset, size) of every field, as 8 little-endian bytes each: equal to C's pshm_layout_hash(). */
     public static final long LAYOUT_HASH = layoutHash();

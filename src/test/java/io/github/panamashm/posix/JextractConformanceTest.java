@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class JextractConformanceTest {
 
     private static final String PACKAGE = "io.github.panamashm.jextract.";
-    private static final Set<String> VARIADIC = Set.of("sem_open", "fcntl");
+    private static final Set<String> VARIADIC = Set.of("sem_open", "fcntl", "syscall");
     private static Class<?> header;
 
     @BeforeAll

@@ -45,7 +45,8 @@ class ProtocolExampleTest {
         try (Ring ring = Ring.create(name, RingSpec.of(8, 300)); Producer producer = ring.producer()) {
             try (var consumer = Processes.start(List.of(program.toString(), name))) {
                 for (int seq = 0; seq < count; seq++) {
-                    MemorySegment slot = producer.claim(TrafficPattern.length(9, seq, 16, 300));
+                    int length = TrafficPattern.length(9, seq, 16, 300);
+                    MemorySegment slot = producer.buffer().asSlice(producer.claim(length), length);
                     TrafficPattern.fill(slot, 9, seq);
                     for (long i = 0; i < slot.byteSize(); i++) {
                         expectedSum = expectedSum * 31 + Byte.toUnsignedInt(slot.get(ValueLayout.JAVA_BYTE, i));

@@ -69,7 +69,8 @@ public final class PeerMain {
             case "ring-claim-and-hang" -> {
                 // dies (when killed) between claiming a position and publishing it
                 try (Ring ring = Ring.open(args[1]); Producer producer = ring.producer()) {
-                    producer.claim(Integer.parseInt(args[2])).fill((byte) 0x5a);
+                    int length = Integer.parseInt(args[2]);
+                    producer.buffer().asSlice(producer.claim(length), length).fill((byte) 0x5a);
                     System.out.println("claimed");
                     System.out.flush();
                     Thread.sleep(Long.MAX_VALUE);
@@ -78,8 +79,8 @@ public final class PeerMain {
             case "ring-take-and-hang" -> {
                 // dies (when killed) between taking a message and releasing its slot
                 try (Ring ring = Ring.open(args[1]); Consumer consumer = ring.consumer()) {
-                    consumer.poll(message -> {
-                        System.out.println("taken " + message.byteSize());
+                    consumer.poll((buffer, index, length) -> {
+                        System.out.println("taken " + length);
                         System.out.flush();
                         try {
                             Thread.sleep(Long.MAX_VALUE);
