@@ -759,11 +759,21 @@ static inline int pshm_check_due(pshm_ring *r, pshm_wait *w) {
 }
 
 /*
- * One step of waiting after a failed attempt: 0 to try again, or -EAGAIN (the call does not wait),
- * -ETIMEDOUT, or a doorbell error. `suspect` is 1 when a dead peer may be what blocks the caller: it
- * then sleeps in short slices to look again soon. Reads the clock only every PSHM_CHECK_EVERY spins.
+ * Whether what a waiter on `bell` waits for may be held by a peer that died: a consumer waits behind a
+ * claimed, unpublished position; a producer behind a slot taken and not released.
  */
-static inline int pshm_wait_step(pshm_ring *r, pshm_wait *w, uint32_t bell, pshm_ready_fn ready, int suspect) {
+static inline int pshm_may_be_held_by_dead_peer(const pshm_ring *r, uint32_t bell) {
+    uint64_t tail = atomic_load_explicit(&r->header->tail, memory_order_acquire);
+    uint64_t head = atomic_load_explicit(&r->header->head, memory_order_acquire);
+    return bell == PSHM_BELL_DATA ? tail > head : tail > r->mask && head > tail - (r->mask + 1);
+}
+
+/*
+ * One step of waiting after a failed attempt: 0 to try again, or -EAGAIN (the call does not wait),
+ * -ETIMEDOUT, or a doorbell error. Sleeps in short slices when a dead peer may be what blocks the
+ * caller, to look again soon. Reads the clock only every PSHM_CHECK_EVERY spins.
+ */
+static inline int pshm_wait_step(pshm_ring *r, pshm_wait *w, uint32_t bell, pshm_ready_fn ready) {
     if (w->timeout_ns == 0) return -EAGAIN;
     if (w->phase == 0) {
         w->deadline = pshm_deadline(w->timeout_ns);
@@ -790,7 +800,8 @@ static inline int pshm_wait_step(pshm_ring *r, pshm_wait *w, uint32_t bell, pshm
     }
     w->phase = 3;
     w->check_now = 1;
-    return pshm_sleep(r, bell, ready, w->deadline, suspect ? PSHM_STUCK_SLICE_NS : PSHM_SLEEP_SLICE_NS);
+    int64_t slice = pshm_may_be_held_by_dead_peer(r, bell) ? PSHM_STUCK_SLICE_NS : PSHM_SLEEP_SLICE_NS;
+    return pshm_sleep(r, bell, ready, w->deadline, slice);
 }
 
 /* ---- dead peers --------------------------------------------------------------------------------- */
@@ -812,7 +823,9 @@ static inline int pshm_owner_alive(const pshm_ring *r, uint32_t role, uint64_t p
 
 /* Records the positions this peer is about to claim; must precede the cursor's store or CAS. */
 static inline void pshm_intend(pshm_ring *r, uint64_t start, uint64_t end) {
-    atomic_store_explicit(&r->peer->claim_start, start, memory_order_relaxed);
+    /* both release: neither may overtake this peer's last publication or release (aarch64), or an
+     * owner scan could read a range that no longer holds a position whose slot is unfinished */
+    atomic_store_explicit(&r->peer->claim_start, start, memory_order_release);
     atomic_store_explicit(&r->peer->claim_end, end, memory_order_release);
 }
 
@@ -833,6 +846,15 @@ static inline int pshm_stuck_long_enough(pshm_ring *r, uint64_t position) {
         return 0;
     }
     return now - r->stuck_since >= PSHM_STUCK_NS;
+}
+
+/*
+ * After this handle recovered `position` from a dead peer: the next position is likely the dead peer's
+ * too (a batch), so it is looked at without waiting again. The owner scan still decides.
+ */
+static inline void pshm_recovered(pshm_ring *r, uint64_t position) {
+    r->stuck_position = position + 1;
+    r->stuck_since = pshm_now_ns(CLOCK_MONOTONIC) - PSHM_STUCK_NS;
 }
 
 /* ---- producing ---------------------------------------------------------------------------------- */
@@ -931,12 +953,12 @@ static inline int pshm_claim_n(pshm_ring *r, uint32_t count, uint32_t length, in
         }
         if ((int64_t)(sequence - tail) > 0) continue;  /* another producer took it: reload tail */
         /* full: the slot's last message is unread, or taken by a consumer that has not released it */
-        int held = 0;
-        if (pshm_check_due(r, &w)) {
-            held = pshm_space_held(r, tail);
-            if (held && pshm_stuck_long_enough(r, tail) && pshm_recover_from_dead_consumer(r, tail)) continue;
+        if (pshm_check_due(r, &w) && pshm_space_held(r, tail) && pshm_stuck_long_enough(r, tail)
+            && pshm_recover_from_dead_consumer(r, tail)) {
+            pshm_recovered(r, tail);
+            continue;
         }
-        int rc = pshm_wait_step(r, &w, PSHM_BELL_SPACE, pshm_space_ready, held);
+        int rc = pshm_wait_step(r, &w, PSHM_BELL_SPACE, pshm_space_ready);
         if (rc) return rc;
     }
 }
@@ -1042,7 +1064,10 @@ static inline int pshm_end_of_stream(pshm_ring *r, uint64_t head) {
             return 0;
         }
         if (r->eos_confirmed) return 1;
-        if (!pshm_peer_barrier(r)) usleep(1000);  /* no barrier here: give other cores' stores time to land */
+        if (!pshm_peer_barrier(r)) {  /* no barrier here: give other cores' stores time to land */
+            int64_t until = pshm_now_ns(CLOCK_MONOTONIC) + 1000000;
+            while (pshm_now_ns(CLOCK_MONOTONIC) < until) usleep(1000);
+        }
         r->eos_confirmed = 1;
     }
 }
@@ -1086,8 +1111,9 @@ static inline int pshm_skip_if_producer_dead(pshm_ring *r, uint64_t head) {
 }
 
 /*
- * Takes up to `max` consecutive messages of at most `capacity` bytes each, at least one, with one move
- * of the head (a longer first message stays in the ring: -EMSGSIZE). Returns how many, with the first
+ * Internal (use pshm_receive, pshm_receive_n or pshm_receive_zc, which guard against a second take
+ * while messages are held). Takes up to `max` consecutive messages of at most `capacity` bytes each,
+ * at least one, with one move of the head (a longer first message stays in the ring: -EMSGSIZE). Returns how many, with the first
  * position in *position_out, or -EAGAIN (timeout 0 and empty), -ETIMEDOUT, -EPIPE (closed for writing
  * and drained: end of stream), or -EPROTO (a slot claims more than the ring's maximum: it is taken
  * and dropped).
@@ -1138,12 +1164,12 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t max, uint32_t capacity, 
             && pshm_end_of_stream(r, head)) {
             return -EPIPE;
         }
-        int claimed = 0;
-        if (pshm_check_due(r, &w)) {
-            claimed = atomic_load_explicit(&h->tail, memory_order_acquire) > head;
-            if (claimed && pshm_stuck_long_enough(r, head) && pshm_skip_if_producer_dead(r, head)) continue;
+        if (pshm_check_due(r, &w) && atomic_load_explicit(&h->tail, memory_order_acquire) > head
+            && pshm_stuck_long_enough(r, head) && pshm_skip_if_producer_dead(r, head)) {
+            pshm_recovered(r, head);
+            continue;
         }
-        int rc = pshm_wait_step(r, &w, PSHM_BELL_DATA, pshm_data_ready, claimed);
+        int rc = pshm_wait_step(r, &w, PSHM_BELL_DATA, pshm_data_ready);
         if (rc) return rc;
     }
 }

@@ -20,12 +20,16 @@ import java.lang.invoke.VarHandle;
 final class Barrier {
 
     /** Whether this process is registered, and so may skip the publish fence and fence others. */
-    static final boolean AVAILABLE = register();
+    static final boolean AVAILABLE = registerProcess();
 
     private Barrier() {
     }
 
-    private static boolean register() {
+    /** Registers this process if it is not yet: calling this loads the class, which registers. */
+    static void register() {
+    }
+
+    private static boolean registerProcess() {
         if ("false".equals(System.getProperty("panamashm.membarrier"))) {
             return false;
         }

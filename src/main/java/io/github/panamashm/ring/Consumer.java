@@ -42,12 +42,13 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
     private final long slotSize;
     private final long headerSize;
     private final int maxPayload;
-    /** Positions taken by a poll whose handler threw, not yet handed out: [pendingFrom, pendingEnd). */
+    /**
+     * Positions this consumer took from the ring and has not handed out yet: [pendingFrom, pendingEnd).
+     * Its intent record covers them; a poll whose handler threw leaves the rest of its batch here, and
+     * the next take hands them out before it takes more.
+     */
     private long pendingFrom;
     private long pendingEnd;
-    /** The last take's first position and count (takeNext's results, to avoid allocating a pair). */
-    private long taken;
-    private int takenCount;
     private boolean endOfStream;
     /** Whether a barrier made the end of the stream seen so far conclusive (see endOfStream). */
     private boolean endConfirmed;
@@ -129,7 +130,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         if (outcome < 0) {
             return outcome;
         }
-        long position = taken;
+        long position = pendingFrom;
         int length = messageLength(position);
         try {
             MemorySegment.copy(segment, payloadOffset(position), destination, 0, length);
@@ -144,7 +145,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         if (outcome < 0) {
             return outcome;
         }
-        long position = taken;
+        long position = pendingFrom;
         int length = messageLength(position);
         try {
             MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination, 0, length);
@@ -162,7 +163,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         if (outcome < 0) {
             return outcome;
         }
-        long position = taken;
+        long position = pendingFrom;
         int length = messageLength(position);
         try {
             if (destination.hasArray()) {
@@ -204,25 +205,11 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be positive: " + limit);
         }
-        long first;
-        int count;
-        if (pendingEnd > pendingFrom) {
-            if (closed) {
-                throw new IllegalStateException("consumer is closed");
-            }
-            first = pendingFrom;
-            count = (int) Math.min(limit, pendingEnd - pendingFrom);
-            holding = true;
-        } else {
-            int outcome = takeNext(limit, Long.MAX_VALUE, timeoutNanos);
-            if (outcome < 0) {
-                return outcome == END_OF_STREAM ? END_OF_STREAM : 0;
-            }
-            first = taken;
-            count = takenCount;
-            pendingFrom = first;
-            pendingEnd = first + count;
+        int count = takeNext(limit, Long.MAX_VALUE, timeoutNanos);
+        if (count < 0) {
+            return count == END_OF_STREAM ? END_OF_STREAM : 0;
         }
+        long first = pendingFrom;
         int handled = 0;
         try {
             while (handled < count) {
@@ -254,17 +241,26 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
      * Takes up to {@code max} consecutive messages of at most {@code capacity} bytes each, at least one
      * (see panama_shm.h, pshm_take_next), with one move of the head: a position is ready when its
      * slot's sequence is position + 1. A first message longer than {@code capacity} is left in the
-     * ring. Returns the count (first position in {@link #taken}), {@link #NO_MESSAGE} or
-     * {@link #END_OF_STREAM}.
+     * ring. Messages already taken and not handed out come first. Returns the count (the messages
+     * start at {@link #pendingFrom}), {@link #NO_MESSAGE} or {@link #END_OF_STREAM}.
      */
     private int takeNext(int max, long capacity, long timeoutNanos) throws InterruptedException {
         if (closed) {
             throw new IllegalStateException("consumer is closed");
         }
         if (holding) {
-            // e.g. a poll handler calling receive: a second take would overwrite the intent record
-            // that keeps the held messages' slots from being recovered as a dead consumer's
+            // e.g. a poll handler calling receive or poll: a second take would overwrite the intent
+            // record that keeps the held messages' slots from being recovered as a dead consumer's
             throw new IllegalStateException("this consumer is inside a poll handler; use another consumer");
+        }
+        if (pendingEnd > pendingFrom) {
+            int length = messageLength(pendingFrom);
+            if (length > capacity) {
+                throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
+                        + capacity + "; it stays in the ring");
+            }
+            holding = true;
+            return (int) Math.min(max, pendingEnd - pendingFrom);
         }
         peer.startCall(timeoutNanos);
         while (true) {
@@ -304,8 +300,8 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
                     continue;
                 }
                 holding = true;
-                taken = head;
-                takenCount = n;
+                pendingFrom = head;
+                pendingEnd = head + n;
                 return n;
             }
             if (sequence - (head + 1) > 0) {
@@ -316,14 +312,12 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
                 endOfStream = true;
                 return END_OF_STREAM;
             }
-            boolean claimedAhead = false;
-            if (peer.checkDue()) {
-                claimedAhead = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) > head;
-                if (claimedAhead && peer.stuckLongEnough(head) && skipIfProducerDead(head)) {
-                    continue;
-                }
+            if (peer.checkDue() && (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) > head
+                    && peer.stuckLongEnough(head) && skipIfProducerDead(head)) {
+                peer.recovered(head);
+                continue;
             }
-            if (!peer.awaitStep(RingLayout.BELL_DATA, claimedAhead)) {
+            if (!peer.awaitStep(RingLayout.BELL_DATA)) {
                 return NO_MESSAGE;
             }
         }
@@ -353,7 +347,10 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
             }
             if (!Barrier.fencePeers()) {
                 // no barrier here: give other cores' stores the time to land
-                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                long until = System.nanoTime() + 1_000_000;
+                while (System.nanoTime() - until < 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(until - System.nanoTime());
+                }
             }
             endConfirmed = true;
         }
@@ -396,6 +393,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
 
     private void release(long position, int count) {
         holding = false;
+        pendingFrom = position + count;
         for (int i = 0; i < count; i++) {
             releaseSlot(position + i);
         }

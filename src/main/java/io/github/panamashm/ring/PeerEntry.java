@@ -45,7 +45,9 @@ final class PeerEntry {
 
     /** Records the positions this peer is about to take; must precede the compare-and-set on the cursor. */
     void intend(long start, long end) {
-        LONG.setOpaque(segment, offset + RingLayout.PEER_CLAIM_START_OFFSET, start);
+        // both release: neither may overtake this peer's last publication or release (aarch64), or an
+        // owner scan could read a range that no longer holds the position while its slot is unfinished
+        LONG.setRelease(segment, offset + RingLayout.PEER_CLAIM_START_OFFSET, start);
         LONG.setRelease(segment, offset + RingLayout.PEER_CLAIM_END_OFFSET, end);
     }
 
@@ -80,6 +82,16 @@ final class PeerEntry {
         return now - stuckSince >= Ring.STUCK_NANOS;
     }
 
+    /**
+     * After this peer recovered {@code position} from a dead peer: the next position is likely the
+     * dead peer's too (a batch), so it is looked at without waiting again. The owner scan still
+     * decides; this only skips the debounce that saves system calls while peers are alive.
+     */
+    void recovered(long position) {
+        stuckPosition = position + 1;
+        stuckSince = System.nanoTime() - Ring.STUCK_NANOS;
+    }
+
     /** Starts a call that may wait; reads no clock (that happens only once the call has to wait). */
     void startCall(long timeoutNanos) {
         this.timeoutNanos = timeoutNanos;
@@ -98,11 +110,11 @@ final class PeerEntry {
 
     /**
      * One step of waiting for {@code bell} (a {@code RingLayout.BELL_*}) as the wait policy says:
-     * spin, yield, then sleep on the doorbell, in short slices if {@code suspect} (a dead peer may be
-     * what blocks this one). False when the caller should stop: it would not wait, or the deadline
-     * passed. The clock is read once every {@link #CHECK_EVERY} spins.
+     * spin, yield, then sleep on the doorbell, in short slices if a dead peer may be what blocks this
+     * one. False when the caller should stop: it would not wait, or the deadline passed. The clock is
+     * read once every {@link #CHECK_EVERY} spins.
      */
-    boolean awaitStep(int bell, boolean suspect) throws InterruptedException {
+    boolean awaitStep(int bell) throws InterruptedException {
         if (timeoutNanos == 0) {
             return false;
         }
@@ -138,7 +150,17 @@ final class PeerEntry {
         }
         phase = PHASE_SLEEP;
         checkNow = true;
-        ring.doorbells.sleep(offset, bell, deadline, suspect ? Ring.STUCK_NANOS : Ring.SLEEP_SLICE_NANOS);
+        ring.doorbells.sleep(offset, bell, deadline, mayBeHeldByDeadPeer(bell) ? Ring.STUCK_NANOS : Ring.SLEEP_SLICE_NANOS);
         return true;
+    }
+
+    /**
+     * Whether what this peer waits for may be held by a peer that died: a consumer waits behind a
+     * claimed, unpublished position; a producer behind a slot taken and not released.
+     */
+    private boolean mayBeHeldByDeadPeer(int bell) {
+        long tail = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET);
+        long head = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
+        return bell == RingLayout.BELL_DATA ? tail > head : tail > ring.mask && head > tail - (ring.mask + 1);
     }
 }

@@ -322,8 +322,9 @@ public final class Producer implements AutoCloseable, Ring.Peer {
                 peer.intend(tail, tail + n);
                 if (single) {
                     LONG.setRelease(segment, RingLayout.TAIL_OFFSET, tail + n);
-                    // the state load below stays after this store (see Barrier); the consumer that
-                    // concludes end of stream fences us (Consumer.endOfStream)
+                    // the state load below stays after this store: a fence only without membarrier,
+                    // else the consumer that concludes end of stream fences us (Consumer.endOfStream)
+                    Barrier.afterPublish();
                 } else if (!LONG.compareAndSet(segment, RingLayout.TAIL_OFFSET, tail, tail + n)) {
                     peer.forgetIntent();
                     continue;
@@ -347,14 +348,13 @@ public final class Producer implements AutoCloseable, Ring.Peer {
                 continue; // another producer took it: reload the tail
             }
             // full: the slot's last message is unread, or taken by a consumer that has not released it
-            boolean held = false;
-            if (peer.checkDue()) {
-                held = tail > mask && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) > tail - (mask + 1);
-                if (held && peer.stuckLongEnough(tail) && recoverFromDeadConsumer(tail)) {
-                    continue;
-                }
+            if (peer.checkDue() && tail > mask
+                    && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) > tail - (mask + 1)
+                    && peer.stuckLongEnough(tail) && recoverFromDeadConsumer(tail)) {
+                peer.recovered(tail);
+                continue;
             }
-            if (!peer.awaitStep(RingLayout.BELL_SPACE, held)) {
+            if (!peer.awaitStep(RingLayout.BELL_SPACE)) {
                 return 0;
             }
         }

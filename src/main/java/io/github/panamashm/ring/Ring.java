@@ -73,6 +73,7 @@ public final class Ring implements AutoCloseable {
         this.headerSize = (int) INT.get(segment, RingLayout.HEADER_SIZE_OFFSET);
         this.maxPeers = (int) INT.get(segment, RingLayout.MAX_PEERS_OFFSET);
         this.peerTable = new PeerTable(name, shm, maxPeers, flags);
+        Barrier.register(); // before any peer publishes: others' barriers must reach this process
         this.doorbells = new Doorbells(this, dataBell, spaceBell);
     }
 

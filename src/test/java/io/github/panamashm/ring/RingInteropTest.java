@@ -11,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.MemorySegment;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -257,6 +258,28 @@ class RingInteropTest {
                 assertThat(find(CONSUMER, consuming.await(60).requireSuccess().output()).group(1)).isEqualTo("50");
             }
             assertThat(handle.lostInConsumers()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aConsumerKilledHoldingABatchIsRecoveredWithoutAWaitPerSlot() throws Exception {
+        String ring = names.ring("dead-batch");
+        try (Ring handle = Ring.create(ring, RingSpec.of(8, 64)); Producer producer = handle.producer(WaitPolicy.sleep())) {
+            for (int i = 0; i < 8; i++) {
+                assertThat(producer.offer(new byte[16])).isTrue();
+            }
+            try (var dying = Processes.start(Processes.javaCommand(PeerMain.class, "ring-take-batch-and-hang", ring, "8"))) {
+                assertThat(dying.awaitOutput("taken a batch", 60)).as(dying.output()).isTrue();
+                dying.process().destroyForcibly().waitFor();
+            }
+            long start = System.nanoTime();
+            for (int i = 0; i < 8; i++) {
+                assertThat(producer.send(new byte[16], Duration.ofSeconds(20))).as("send %d", i).isTrue();
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(handle.lostInConsumers()).isEqualTo(8);
+            // one 100 ms look to tell the holder is dead, then the rest of its batch at once
+            assertThat(millis).as("ms to recover the 8 slots of the dead consumer's batch").isLessThan(1_500);
         }
     }
 }

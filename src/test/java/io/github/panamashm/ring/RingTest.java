@@ -564,4 +564,51 @@ class RingTest {
         });
         return outcome;
     }
+
+    @Test
+    void aThrowingHandlerLeavesTheRestOfItsBatchFirstInLine() throws InterruptedException {
+        String name = names.ring("throwing-batch");
+        try (Ring ring = Ring.create(name, RingSpec.of(8, 8));
+             Producer producer = ring.producer();
+             Consumer consumer = ring.consumer()) {
+            for (int i = 0; i < 6; i++) {
+                assertThat(producer.offer(new byte[] {(byte) i})).isTrue();
+            }
+            assertThatThrownBy(() -> consumer.poll((buffer, index, length) -> {
+                throw new IllegalStateException("handler failed on " + buffer.get(ValueLayout.JAVA_BYTE, index));
+            }, 4)).hasMessage("handler failed on 0");
+            // 1..3 were taken with 0 and come next, before 4 and 5, whatever the call
+            byte[] one = new byte[8];
+            assertThat(consumer.receive(one, Duration.ofMillis(100))).isEqualTo(1);
+            assertThat(one[0]).isEqualTo((byte) 1);
+            List<Byte> rest = new ArrayList<>();
+            while (rest.size() < 4) {
+                consumer.poll((buffer, index, length) -> rest.add(buffer.get(ValueLayout.JAVA_BYTE, index)), 10);
+            }
+            assertThat(rest).containsExactly((byte) 2, (byte) 3, (byte) 4, (byte) 5);
+            assertThat(ring.depth()).isZero();
+            assertThat(ring.lostInConsumers()).isZero();
+        }
+    }
+
+    @Test
+    void aHandlerCannotPollItsOwnConsumer() {
+        String name = names.ring("reentrant-poll");
+        try (Ring ring = Ring.create(name, RingSpec.of(8, 8));
+             Producer producer = ring.producer();
+             Consumer consumer = ring.consumer()) {
+            for (int i = 0; i < 4; i++) {
+                assertThat(producer.offer(new byte[] {(byte) i})).isTrue();
+            }
+            List<Byte> seen = new ArrayList<>();
+            assertThatThrownBy(() -> consumer.poll((buffer, index, length) -> {
+                seen.add(buffer.get(ValueLayout.JAVA_BYTE, index));
+                consumer.poll((b, i, l) -> seen.add((byte) -1), 10);
+            }, 4)).isInstanceOf(IllegalStateException.class).hasMessageContaining("inside a poll handler");
+            while (seen.size() < 4) {
+                consumer.poll((buffer, index, length) -> seen.add(buffer.get(ValueLayout.JAVA_BYTE, index)), 10);
+            }
+            assertThat(seen).containsExactly((byte) 0, (byte) 1, (byte) 2, (byte) 3); // each once, in order
+        }
+    }
 }

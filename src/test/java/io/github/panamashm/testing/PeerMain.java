@@ -6,6 +6,7 @@ import io.github.panamashm.posix.PosixException;
 import io.github.panamashm.ring.Consumer;
 import io.github.panamashm.ring.Producer;
 import io.github.panamashm.ring.Ring;
+import io.github.panamashm.ring.WaitPolicy;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -74,6 +75,40 @@ public final class PeerMain {
                     System.out.println("claimed");
                     System.out.flush();
                     Thread.sleep(Long.MAX_VALUE);
+                }
+            }
+            case "ring-echo" -> {
+                // echoes every message of ring args[1] into ring args[2], args[3] times, asleep between them
+                try (Ring in = Ring.open(args[1]); Ring out = Ring.open(args[2]);
+                     Consumer consumer = in.consumer(WaitPolicy.sleep());
+                     Producer producer = out.producer(WaitPolicy.sleep())) {
+                    System.out.println("ready");
+                    System.out.flush();
+                    long count = Long.parseLong(args[3]);
+                    byte[] message = new byte[in.maxMessageSize()];
+                    for (long i = 0; i < count; i++) {
+                        int length = consumer.receive(message, Duration.ofSeconds(30));
+                        if (length < 0) {
+                            System.out.println("no message " + i);
+                            System.exit(1);
+                        }
+                        producer.send(java.util.Arrays.copyOf(message, length));
+                    }
+                    System.out.println("echoed " + count);
+                }
+            }
+            case "ring-take-batch-and-hang" -> {
+                // dies (when killed) holding a whole batch: taken, the first handed out, none released
+                try (Ring ring = Ring.open(args[1]); Consumer consumer = ring.consumer()) {
+                    consumer.poll((buffer, index, length) -> {
+                        System.out.println("taken a batch");
+                        System.out.flush();
+                        try {
+                            Thread.sleep(Long.MAX_VALUE);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }, Integer.parseInt(args[2]), Duration.ofSeconds(30));
                 }
             }
             case "ring-take-and-hang" -> {

@@ -1,0 +1,473 @@
+package io.github.panamashm.bench;
+
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.BitUtil;
+import org.agrona.IoUtil;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * The Agrona competitor: an {@link OneToOneRingBuffer} in a file under {@code /dev/shm}, used the
+ * way its best users use it. The producer claims space with {@code tryClaim}, writes the message
+ * in place and commits it (zero copy), busy-spinning while the ring is full; the consumer drains
+ * with {@code read(handler, 256)} and busy-spins while it is empty. Ping and pong use two rings,
+ * {@code NAME.ab} (ping to pong) and {@code NAME.ba} (pong to ping).
+ *
+ * <p>The ring holds {@code --slots} messages: its capacity is the next power of two of
+ * {@code slots * align(size + 8, 8)} bytes, plus Agrona's trailer. The creating side
+ * ({@code consume}, {@code pong}) makes the file, faults every page in and prints {@code ready};
+ * the other waits up to 5 s for the file to reach its full length.
+ */
+public final class AgronaSide {
+
+    private static final String SIDE = "AgronaSide";
+    private static final int MSG_TYPE_ID = 1;
+    private static final int READ_LIMIT = 256;
+    /** Loops look at the stop flag and the deadline once every this many turns. */
+    private static final int CHECK_MASK = 1023;
+    private static final long ATTACH_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
+    private static final int PAGE = 4096;
+
+    /** The files this process created, deleted on every way out, SIGTERM included. */
+    private static final List<Path> created = new CopyOnWriteArrayList<>();
+    private static volatile boolean stop;
+    /** Set, with {@link #exitStatus}, when the main thread is done. */
+    private static final CountDownLatch finished = new CountDownLatch(1);
+    private static volatile int exitStatus = SideArgs.EXIT_TIMEOUT;
+
+    private final SideArgs args;
+    private final int fileLength;
+
+    private AgronaSide(SideArgs args) throws SetupException {
+        this.args = args;
+        this.fileLength = ringFileLength(args.size, args.slots);
+    }
+
+    public static void main(String[] argv) {
+        SideArgs args = SideArgs.parseOrExit(SIDE, argv, Set.of(), Set.of());
+        Runtime.getRuntime().addShutdownHook(new Thread(AgronaSide::onShutdown, "agrona-side-cleanup"));
+        int status;
+        try {
+            status = new AgronaSide(args).run();
+        } catch (SetupException | IOException e) {
+            System.err.println(SIDE + " " + args.role + ": " + e.getMessage());
+            status = SideArgs.EXIT_SETUP;
+        } catch (Stopped e) {
+            System.err.println(SIDE + " " + args.role + ": " + e.getMessage());
+            status = SideArgs.EXIT_TIMEOUT;
+        } catch (RuntimeException | OutOfMemoryError e) {
+            System.err.println(SIDE + " " + args.role + ": failed: " + e);
+            status = SideArgs.EXIT_SETUP;
+        } finally {
+            deleteCreated();
+        }
+        System.out.flush();
+        exitStatus = status;
+        finished.countDown();
+        System.exit(status);
+    }
+
+    private int run() throws SetupException, IOException {
+        return switch (args.role) {
+            case PRODUCE -> produce();
+            case CONSUME -> consume();
+            case PING -> ping();
+            case PONG -> pong();
+        };
+    }
+
+    private int produce() throws SetupException, IOException {
+        MappedByteBuffer file = attach(ringPath(""));
+        try {
+            RingBuffer ring = new OneToOneRingBuffer(new UnsafeBuffer(file));
+            AtomicBuffer buffer = ring.buffer();
+            int size = args.size;
+            long total = args.total();
+            int spins = 0;
+            for (long seq = 0; seq < total; seq++) {
+                int index;
+                while ((index = ring.tryClaim(MSG_TYPE_ID, size)) < 0) {
+                    Thread.onSpinWait();
+                    if ((++spins & CHECK_MASK) == 0) {
+                        checkStop("sent", seq, total);
+                    }
+                }
+                Payload.fill(buffer, index, size, seq);
+                ring.commit(index);
+                if ((seq & CHECK_MASK) == 0) {
+                    checkStop("sent", seq, total);
+                }
+            }
+            System.out.println("result sent=" + total);
+            return SideArgs.EXIT_OK;
+        } finally {
+            IoUtil.unmap(file);
+        }
+    }
+
+    private int consume() throws SetupException, IOException {
+        MappedByteBuffer file = create(ringPath(""));
+        try {
+            RingBuffer ring = new OneToOneRingBuffer(new UnsafeBuffer(file));
+            Receiver receiver = new Receiver(args.size, args.warmup, args.total());
+            ready();
+            long total = args.total();
+            int turns = 0;
+            while (receiver.received < total) {
+                if (ring.read(receiver, READ_LIMIT) == 0) {
+                    Thread.onSpinWait();
+                }
+                if ((++turns & CHECK_MASK) == 0) {
+                    checkStop("received", receiver.received, total);
+                }
+            }
+            double seconds = (receiver.endNanos - receiver.startNanos) / 1e9;
+            System.out.println(String.format(Locale.ROOT, "result msgs=%d seconds=%.6f msgs_per_s=%.0f errors=%d",
+                    args.count, seconds, args.count / seconds, receiver.errors));
+            return receiver.errors == 0 ? SideArgs.EXIT_OK : SideArgs.EXIT_ERRORS;
+        } finally {
+            IoUtil.unmap(file);
+        }
+    }
+
+    private int ping() throws SetupException, IOException {
+        Latency latency = new Latency(args.count);
+        MappedByteBuffer outFile = attach(ringPath(".ab"));
+        MappedByteBuffer inFile = null;
+        try {
+            inFile = attach(ringPath(".ba"));
+            RingBuffer out = new OneToOneRingBuffer(new UnsafeBuffer(outFile));
+            RingBuffer in = new OneToOneRingBuffer(new UnsafeBuffer(inFile));
+            AtomicBuffer outBuffer = out.buffer();
+            Echoed echoed = new Echoed(args.size);
+            int size = args.size;
+            long total = args.total();
+            long errors = 0;
+            int spins = 0;
+            for (long round = 0; round < total; round++) {
+                long start = System.nanoTime();
+                int index;
+                while ((index = out.tryClaim(MSG_TYPE_ID, size)) < 0) {
+                    Thread.onSpinWait();
+                    if ((++spins & CHECK_MASK) == 0) {
+                        checkStop("round trips", round, total);
+                    }
+                }
+                Payload.fill(outBuffer, index, size, round);
+                out.commit(index);
+                echoed.expected = round;
+                while (in.read(echoed, READ_LIMIT) == 0) {
+                    Thread.onSpinWait();
+                    if ((++spins & CHECK_MASK) == 0) {
+                        checkStop("round trips", round, total);
+                    }
+                }
+                long end = System.nanoTime();
+                if (!echoed.ok) {
+                    errors++;
+                }
+                if (round >= args.warmup) {
+                    latency.record(end - start);
+                }
+                if ((round & CHECK_MASK) == 0) {
+                    checkStop("round trips", round, total);
+                }
+            }
+            System.out.println(latency.resultLine());
+            if (args.samples != null) {
+                latency.writeSamples(args.samples);
+            }
+            if (errors != 0) {
+                System.err.println(SIDE + " ping: " + errors + " echoed messages failed verification");
+                return SideArgs.EXIT_ERRORS;
+            }
+            return SideArgs.EXIT_OK;
+        } finally {
+            IoUtil.unmap(outFile);
+            if (inFile != null) {
+                IoUtil.unmap(inFile);
+            }
+        }
+    }
+
+    private int pong() throws SetupException, IOException {
+        MappedByteBuffer inFile = create(ringPath(".ab"));
+        MappedByteBuffer outFile = null;
+        try {
+            outFile = create(ringPath(".ba"));
+            RingBuffer in = new OneToOneRingBuffer(new UnsafeBuffer(inFile));
+            Echo echo = new Echo(new OneToOneRingBuffer(new UnsafeBuffer(outFile)), this);
+            ready();
+            long total = args.total();
+            int turns = 0;
+            while (echo.echoed < total) {
+                if (in.read(echo, READ_LIMIT) == 0) {
+                    Thread.onSpinWait();
+                }
+                if ((++turns & CHECK_MASK) == 0) {
+                    checkStop("echoed", echo.echoed, total);
+                }
+            }
+            return SideArgs.EXIT_OK;
+        } finally {
+            IoUtil.unmap(inFile);
+            if (outFile != null) {
+                IoUtil.unmap(outFile);
+            }
+        }
+    }
+
+    /** Counts and verifies what {@code consume} receives; the clock runs from message {@code warmup} to the last. */
+    private static final class Receiver implements MessageHandler {
+        private final int size;
+        private final long warmup;
+        private final long total;
+        long received;
+        long expected;
+        long errors;
+        long startNanos;
+        long endNanos;
+
+        Receiver(int size, long warmup, long total) {
+            this.size = size;
+            this.warmup = warmup;
+            this.total = total;
+        }
+
+        @Override
+        public void onMessage(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
+            if (received == warmup) {
+                startNanos = System.nanoTime();
+            }
+            if (msgTypeId != MSG_TYPE_ID || length != size || !Payload.verify(buffer, index, size, expected)) {
+                errors++;
+                if (length >= Payload.SEQ_BYTES) {
+                    expected = Payload.sequence(buffer, index);
+                }
+            }
+            expected++;
+            if (++received == total) {
+                endNanos = System.nanoTime();
+            }
+        }
+    }
+
+    /** What {@code ping} gets back: whether the echo is the message it sent. */
+    private static final class Echoed implements MessageHandler {
+        private final int size;
+        long expected;
+        boolean ok;
+
+        Echoed(int size) {
+            this.size = size;
+        }
+
+        @Override
+        public void onMessage(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
+            ok = msgTypeId == MSG_TYPE_ID && length == size && Payload.verify(buffer, index, size, expected);
+        }
+    }
+
+    /** {@code pong}: copies each message as it is into the ring back to {@code ping}. */
+    private static final class Echo implements MessageHandler {
+        private final RingBuffer out;
+        private final AtomicBuffer outBuffer;
+        private final AgronaSide side;
+        long echoed;
+
+        Echo(RingBuffer out, AgronaSide side) {
+            this.out = out;
+            this.outBuffer = out.buffer();
+            this.side = side;
+        }
+
+        @Override
+        public void onMessage(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
+            int claimed;
+            int spins = 0;
+            while ((claimed = out.tryClaim(msgTypeId, length)) < 0) {
+                Thread.onSpinWait();
+                if ((++spins & CHECK_MASK) == 0) {
+                    side.checkStop("echoed", echoed, side.args.total());
+                }
+            }
+            outBuffer.putBytes(claimed, buffer, index, length);
+            out.commit(claimed);
+            echoed++;
+        }
+    }
+
+    /** The ring file's length for messages of {@code size} bytes and {@code slots} of them. */
+    private static int ringFileLength(int size, int slots) throws SetupException {
+        long record = BitUtil.align(size + RecordDescriptor.HEADER_LENGTH, RecordDescriptor.ALIGNMENT);
+        long capacity = BitUtil.findNextPositivePowerOfTwo(slots * record);
+        if (capacity > 1 << 30) {
+            throw new SetupException("--slots " + slots + " of " + size + "-byte messages need a ring of " + capacity
+                    + " bytes; Agrona takes at most " + (1 << 30));
+        }
+        if (size > Math.max(RecordDescriptor.HEADER_LENGTH, capacity >> 3)) {
+            throw new SetupException("--slots " + slots + " is too few: Agrona's OneToOneRingBuffer of " + capacity
+                    + " bytes takes messages of up to " + (capacity >> 3) + " bytes (capacity / 8), not " + size);
+        }
+        return (int) capacity + RingBufferDescriptor.TRAILER_LENGTH;
+    }
+
+    private Path ringPath(String suffix) throws SetupException {
+        String file = args.name.startsWith("/") ? args.name.substring(1) : args.name;
+        if (file.isEmpty() || file.contains("/")) {
+            throw new SetupException("--name must be a file name under /dev/shm such as /pshm-bench-1, not \""
+                    + args.name + "\"");
+        }
+        return Path.of("/dev/shm", file + suffix);
+    }
+
+    /** Makes a new ring file, zero as new files are, with every page faulted in (as IoUtil.mapNewFile does). */
+    private static MappedByteBuffer create(Path path, int length) throws SetupException, IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            registerCreated(path);
+            MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
+            for (int i = 0; i < length; i += PAGE) {
+                map.put(i, (byte) 0);
+            }
+            return map;
+        } catch (FileAlreadyExistsException e) {
+            throw new SetupException(path + " already exists (left over from an earlier run? delete it)");
+        }
+    }
+
+    private MappedByteBuffer create(Path path) throws SetupException, IOException {
+        return create(path, fileLength);
+    }
+
+    /** Maps the ring file another process creates, waiting up to 5 s for it to exist at its full length. */
+    private MappedByteBuffer attach(Path path) throws SetupException {
+        long giveUp = System.nanoTime() + ATTACH_WAIT_NS;
+        long seen = -1;
+        IOException problem = null;
+        while (true) {
+            try {
+                seen = Files.size(path);
+                problem = null;
+                if (seen == fileLength) {
+                    return IoUtil.mapExistingFile(path.toFile(), "ring " + path);
+                }
+            } catch (NoSuchFileException e) {
+                seen = -1;
+                problem = null;
+            } catch (IOException e) {
+                // also what IoUtil.mapExistingFile throws (unchecked), e.g. when the file went in between
+                problem = e;
+            }
+            if (stop || args.pastDeadline()) {
+                throw new Stopped(stopReason() + " waiting for " + path);
+            }
+            if (System.nanoTime() - giveUp >= 0) {
+                if (problem != null) {
+                    throw new SetupException("cannot map " + path + ": " + problem);
+                }
+                throw new SetupException(seen < 0
+                        ? "no ring at " + path + " after 5 s"
+                        : path + " is " + seen + " bytes, not " + fileLength + " (same --size and --slots on both sides?)");
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Stopped("interrupted while waiting for " + path);
+            }
+        }
+    }
+
+    private static void ready() {
+        System.out.println("ready");
+        System.out.flush();
+    }
+
+    /** Throws {@link Stopped} once the process is being stopped or the deadline has passed. */
+    private void checkStop(String what, long done, long total) {
+        if (stop || args.pastDeadline()) {
+            throw new Stopped(stopReason() + " (" + what + " " + done + " of " + total + ")");
+        }
+    }
+
+    private String stopReason() {
+        return stop ? "stopped" : "timed out after " + args.timeoutMs + " ms";
+    }
+
+    private static void registerCreated(Path path) {
+        created.add(path);
+        if (stop) {
+            deleteCreated();
+        }
+    }
+
+    /**
+     * On SIGTERM: stops the main thread, lets it clean up and report (for up to 2 s), and exits
+     * with its status (3) rather than the signal's. On a normal exit there is nothing left to do.
+     */
+    private static void onShutdown() {
+        boolean signalled = finished.getCount() != 0;
+        stop = true;
+        if (signalled) {
+            try {
+                finished.await(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        deleteCreated();
+        if (signalled && finished.getCount() == 0) {
+            System.err.flush();
+            Runtime.getRuntime().halt(exitStatus);
+        }
+    }
+
+    private static void deleteCreated() {
+        for (Path path : created) {
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException e) {
+                System.err.println(SIDE + ": cannot delete " + path + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** A wrong set-up: exit status 2. */
+    private static final class SetupException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        SetupException(String message) {
+            super(message);
+        }
+    }
+
+    /** Stopped by SIGTERM or the deadline: exit status 3. */
+    private static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stopped(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

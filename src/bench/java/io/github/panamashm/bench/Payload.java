@@ -1,0 +1,65 @@
+package io.github.panamashm.bench;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * The test message every side sends: its first 8 bytes are its sequence number (a little-endian
+ * long, counted from 0 across warmup and measured messages), every other byte is
+ * {@code (byte) seq}. A receiver checks the sequence number and the last byte.
+ *
+ * <p>One flavour for memory segments (shared-memory rings, and socket buffers seen through
+ * {@link MemorySegment#ofBuffer}) and one for Agrona buffers, so that each side writes with its
+ * own system's native accessors. Nothing here allocates.
+ */
+final class Payload {
+
+    static final int SEQ_BYTES = Long.BYTES;
+
+    private static final ValueLayout.OfLong SEQ = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private Payload() {
+    }
+
+    /** Writes message {@code seq} of {@code size} bytes at {@code offset}. */
+    static void fill(MemorySegment segment, long offset, int size, long seq) {
+        segment.set(SEQ, offset, seq);
+        if (size > SEQ_BYTES) {
+            segment.asSlice(offset + SEQ_BYTES, size - SEQ_BYTES).fill((byte) seq);
+        }
+    }
+
+    /** Whether the {@code size} bytes at {@code offset} look like message {@code expectedSeq}. */
+    static boolean verify(MemorySegment segment, long offset, int size, long expectedSeq) {
+        return segment.get(SEQ, offset) == expectedSeq
+                && (size <= SEQ_BYTES || segment.get(ValueLayout.JAVA_BYTE, offset + size - 1) == (byte) expectedSeq);
+    }
+
+    /** The sequence number of the message at {@code offset}. */
+    static long sequence(MemorySegment segment, long offset) {
+        return segment.get(SEQ, offset);
+    }
+
+    /** Writes message {@code seq} of {@code size} bytes at {@code index}. */
+    static void fill(MutableDirectBuffer buffer, int index, int size, long seq) {
+        buffer.putLong(index, seq, ByteOrder.LITTLE_ENDIAN);
+        if (size > SEQ_BYTES) {
+            buffer.setMemory(index + SEQ_BYTES, size - SEQ_BYTES, (byte) seq);
+        }
+    }
+
+    /** Whether the {@code size} bytes at {@code index} look like message {@code expectedSeq}. */
+    static boolean verify(DirectBuffer buffer, int index, int size, long expectedSeq) {
+        return buffer.getLong(index, ByteOrder.LITTLE_ENDIAN) == expectedSeq
+                && (size <= SEQ_BYTES || buffer.getByte(index + size - 1) == (byte) expectedSeq);
+    }
+
+    /** The sequence number of the message at {@code index}. */
+    static long sequence(DirectBuffer buffer, int index) {
+        return buffer.getLong(index, ByteOrder.LITTLE_ENDIAN);
+    }
+}

@@ -1,0 +1,267 @@
+package io.github.panamashm.bench;
+
+import io.github.panamashm.ring.Consumer;
+import io.github.panamashm.ring.MessageHandler;
+import io.github.panamashm.ring.Producer;
+import io.github.panamashm.ring.Ring;
+import io.github.panamashm.ring.RingSpec;
+import io.github.panamashm.ring.WaitPolicy;
+
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The panama-shm Java side of the benchmark, used as the README recommends: zero-copy claims (one
+ * message per claim, or {@code --batch B} per {@code claimBatch}), consumers draining with
+ * {@code poll(handler, 256)}. {@code --spsc} makes a single-producer/single-consumer ring (otherwise
+ * the default multi-producer/multi-consumer one); {@code --wait spin|standard|sleep} picks the wait
+ * policy of both sides. Ping and pong use two rings, {@code NAME.ab} and {@code NAME.ba}.
+ */
+public final class PshmSide {
+
+    private static final String SIDE = "PshmSide";
+    private static final int POLL_LIMIT = 256;
+    /** Waiting calls wait this long at most, so the deadline and the stop flag are looked at. */
+    private static final Duration SLICE = Duration.ofSeconds(1);
+
+    private static final List<String> created = new CopyOnWriteArrayList<>();
+    private static volatile boolean stop;
+
+    private final SideArgs args;
+    private final WaitPolicy policy;
+    private final boolean spsc;
+
+    private PshmSide(SideArgs args) {
+        this.args = args;
+        this.spsc = args.flag("spsc");
+        this.policy = switch (args.option("wait", "standard")) {
+            case "spin" -> WaitPolicy.busySpin();
+            case "standard" -> WaitPolicy.standard();
+            case "sleep" -> WaitPolicy.sleep();
+            default -> throw new IllegalArgumentException("--wait must be spin, standard or sleep");
+        };
+    }
+
+    public static void main(String[] argv) {
+        SideArgs args = SideArgs.parseOrExit(SIDE, argv, Set.of("spsc"), Set.of("wait"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop = true;
+            created.forEach(Ring::unlink);
+        }, "pshm-side-cleanup"));
+        int status;
+        try {
+            status = new PshmSide(args).run();
+        } catch (Stopped e) {
+            System.err.println(SIDE + " " + args.role + ": " + e.getMessage());
+            status = SideArgs.EXIT_TIMEOUT;
+        } catch (Exception | OutOfMemoryError e) {
+            System.err.println(SIDE + " " + args.role + ": failed: " + e);
+            status = SideArgs.EXIT_SETUP;
+        } finally {
+            created.forEach(Ring::unlink);
+        }
+        System.out.flush();
+        Runtime.getRuntime().halt(status); // the cleanup ran above; skip the hook's second pass
+    }
+
+    private int run() throws Exception {
+        return switch (args.role) {
+            case PRODUCE -> produce();
+            case CONSUME -> consume();
+            case PING -> ping();
+            case PONG -> pong();
+        };
+    }
+
+    private Ring create(String name) {
+        RingSpec spec = RingSpec.of(args.slots, args.size).singleProducer(spsc).singleConsumer(spsc);
+        Ring ring = Ring.create(name, spec);
+        created.add(name);
+        return ring;
+    }
+
+    private static Ring open(String name) {
+        return Ring.open(name, Duration.ofSeconds(5));
+    }
+
+    private void ready() {
+        System.out.println("ready");
+        System.out.flush();
+    }
+
+    private void checkStop(String what, long done, long total) throws Stopped {
+        if (stop || args.pastDeadline()) {
+            throw new Stopped((stop ? "stopped" : "timed out") + " (" + what + " " + done + " of " + total + ")");
+        }
+    }
+
+    // ---- throughput ----------------------------------------------------------------------------
+
+    private int produce() throws Exception {
+        long total = args.total();
+        int size = args.size;
+        int batch = args.batch;
+        try (Ring ring = open(args.name); Producer producer = ring.producer(policy)) {
+            MemorySegment buffer = producer.buffer();
+            long seq = 0;
+            while (seq < total) {
+                int n = batch == 1 ? (producer.claim(size, SLICE) < 0 ? 0 : 1)
+                        : producer.claimBatch((int) Math.min(batch, total - seq), size, SLICE);
+                for (int i = 0; i < n; i++) {
+                    Payload.fill(buffer, producer.batchIndex(i), size, seq + i);
+                }
+                if (n > 0) {
+                    producer.commit();
+                    seq += n;
+                }
+                if (n == 0 || (seq & 1023) < n) {
+                    checkStop("sent", seq, total);
+                }
+            }
+        }
+        System.out.println("result sent=" + total);
+        return SideArgs.EXIT_OK;
+    }
+
+    private int consume() throws Exception {
+        long total = args.total();
+        Receiver receiver = new Receiver(args.size, args.warmup);
+        try (Ring ring = create(args.name); Consumer consumer = ring.consumer(policy)) {
+            ready();
+            while (receiver.received < total) {
+                if (consumer.poll(receiver, POLL_LIMIT, SLICE) <= 0) {
+                    checkStop("received", receiver.received, total);
+                }
+            }
+        }
+        double seconds = (receiver.endNanos - receiver.startNanos) / 1e9;
+        System.out.println(String.format(Locale.ROOT, "result msgs=%d seconds=%.6f msgs_per_s=%.0f errors=%d",
+                args.count, seconds, args.count / seconds, receiver.errors));
+        return receiver.errors == 0 ? SideArgs.EXIT_OK : SideArgs.EXIT_ERRORS;
+    }
+
+    /** Verifies and counts messages; the clock starts at the first measured one. */
+    private static final class Receiver implements MessageHandler {
+        private final int size;
+        private final long warmup;
+        long received;
+        long errors;
+        long startNanos;
+        long endNanos;
+
+        Receiver(int size, long warmup) {
+            this.size = size;
+            this.warmup = warmup;
+        }
+
+        @Override
+        public void onMessage(MemorySegment buffer, long index, int length) {
+            if (length != size || !Payload.verify(buffer, index, size, received)) {
+                errors++;
+            }
+            if (received == warmup) {
+                startNanos = System.nanoTime();
+            }
+            received++;
+            endNanos = System.nanoTime();
+        }
+    }
+
+    // ---- latency -------------------------------------------------------------------------------
+
+    private int ping() throws Exception {
+        long total = args.total();
+        Latency latency = new Latency(args.count);
+        Echo reply = new Echo(null);
+        try (Ring out = open(args.name + ".ab"); Ring in = open(args.name + ".ba");
+             Producer producer = out.producer(policy); Consumer consumer = in.consumer(policy)) {
+            MemorySegment buffer = producer.buffer();
+            for (long seq = 0; seq < total; seq++) {
+                long start = System.nanoTime();
+                long index;
+                while ((index = producer.claim(args.size, SLICE)) < 0) {
+                    checkStop("round trips", seq, total);
+                }
+                Payload.fill(buffer, index, args.size, seq);
+                producer.commit();
+                reply.expected = seq;
+                while (consumer.poll(reply, 1, SLICE) <= 0) {
+                    checkStop("round trips", seq, total);
+                }
+                long rtt = System.nanoTime() - start;
+                if (seq >= args.warmup) {
+                    latency.record(rtt);
+                }
+            }
+        }
+        if (reply.errors > 0) {
+            System.err.println(SIDE + " ping: " + reply.errors + " echoes did not match");
+        }
+        if (args.samples != null) {
+            latency.writeSamples(args.samples);
+        }
+        System.out.println(latency.resultLine());
+        return reply.errors == 0 ? SideArgs.EXIT_OK : SideArgs.EXIT_ERRORS;
+    }
+
+    private int pong() throws Exception {
+        long total = args.total();
+        try (Ring in = create(args.name + ".ab"); Ring out = create(args.name + ".ba");
+             Consumer consumer = in.consumer(policy); Producer producer = out.producer(policy)) {
+            Echo echo = new Echo(producer);
+            ready();
+            while (echo.echoed < total) {
+                if (consumer.poll(echo, 1, SLICE) <= 0) {
+                    checkStop("echoes", echo.echoed, total);
+                }
+            }
+        }
+        return SideArgs.EXIT_OK;
+    }
+
+    /** pong: copies each message into the other ring; ping: checks the reply. */
+    private static final class Echo implements MessageHandler {
+        private final Producer producer;
+        long expected;
+        long echoed;
+        long errors;
+
+        Echo(Producer producer) {
+            this.producer = producer;
+        }
+
+        @Override
+        public void onMessage(MemorySegment buffer, long index, int length) {
+            if (producer == null) {
+                if (!Payload.verify(buffer, index, length, expected)) {
+                    errors++;
+                }
+                return;
+            }
+            try {
+                long at;
+                while ((at = producer.claim(length, SLICE)) < 0) {
+                    if (stop) {
+                        throw new IllegalStateException("stopped");
+                    }
+                }
+                MemorySegment.copy(buffer, index, producer.buffer(), at, length);
+                producer.commit();
+                echoed++;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static final class Stopped extends Exception {
+        Stopped(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.github.panamashm.bench;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The named targets: ratios of 64-byte medians of the same benchmark run, each with a goal the ratio
+ * must reach. Throughput ratios are ours over theirs; latency ratios theirs over ours, so that higher is
+ * better everywhere. The idle-CPU targets are the goal (10 ms per 10 s) over the measured CPU time.
+ */
+final class Targets {
+
+    /**
+     * A median: {@code metric} of {@code scenario} at 64 bytes.
+     */
+    record Input(String scenario, String metric) {
+    }
+
+    /**
+     * @param name        as printed
+     * @param goal        as printed; the ratio must be at least this
+     * @param numerator   over
+     * @param denominator (null for the idle-CPU targets, whose numerator is the CPU time)
+     */
+    record Target(String name, String goal, Input numerator, Input denominator) {
+
+        List<Input> inputs() {
+            return denominator == null ? List.of(numerator) : List.of(numerator, denominator);
+        }
+
+        boolean idle() {
+            return denominator == null;
+        }
+    }
+
+    static final List<Target> ALL = List.of(
+            ratio("spsc64-java-vs-agrona", "2.0", "pshm-java-spsc", "agrona", BenchResults.MSGS_PER_S),
+            ratio("mpmc64-java-vs-agrona", "1.0", "pshm-java-mpmc", "agrona", BenchResults.MSGS_PER_S),
+            ratio("spsc64-java-to-c-vs-c", "0.9", "pshm-java-to-c", "pshm-c-spsc", BenchResults.MSGS_PER_S),
+            ratio("spsc64-c-to-java-vs-c", "0.9", "pshm-c-to-java", "pshm-c-spsc", BenchResults.MSGS_PER_S),
+            ratio("spsc64-c-vs-cring", "1.0", "pshm-c-spsc", "cring", BenchResults.MSGS_PER_S),
+            ratio("batch64-java-vs-cring-batch", "0.8", "pshm-java-batch", "cring-batch", BenchResults.MSGS_PER_S),
+            ratio("batch64-java-vs-uds", "2.0", "pshm-java-batch", "uds-batch", BenchResults.MSGS_PER_S),
+            ratio("pingpong-java-vs-agrona", "1.0", "pingpong-agrona", "pingpong-pshm-java-spin", BenchResults.P50),
+            ratio("pingpong-java-vs-c", "0.9", "pingpong-cring", "pingpong-pshm-java-spin", BenchResults.P50),
+            ratio("pingpong-wait-p99-vs-spin-p99", "0.5", "pingpong-pshm-java-spin", "pingpong-pshm-java-standard",
+                    BenchResults.P99),
+            ratio("pingpong-blocking-vs-uds", "1.4", "pingpong-uds", "pingpong-pshm-java-sleep", BenchResults.P50),
+            ratio("blocking-vs-spin", "0.8", "pshm-java-sleep", "pshm-java-spsc", BenchResults.MSGS_PER_S),
+            ratio("spsc64-java-vs-textbook", "20", "pshm-java-spsc", "textbook", BenchResults.MSGS_PER_S),
+            new Target("idle-cpu-java", "1", new Input("idle-cpu-java", BenchResults.IDLE_CPU_MS), null),
+            new Target("idle-cpu-c", "1", new Input("idle-cpu-c", BenchResults.IDLE_CPU_MS), null));
+
+    private Targets() {
+    }
+
+    /**
+     * One line per target: {@code target NAME ratio=X.XX goal=Y met|missed}, or a {@code note:} line for a
+     * target whose scenarios did not run.
+     */
+    static List<String> lines(BenchResults results) {
+        List<String> lines = new ArrayList<>();
+        for (Target target : ALL) {
+            lines.add(line(target, results));
+        }
+        return lines;
+    }
+
+    static String line(Target target, BenchResults results) {
+        int size = target.idle() ? BenchCounts.IDLE_SIZE : BenchCounts.TARGET_SIZE;
+        for (Input input : target.inputs()) {
+            if (!results.ran(input.scenario(), size)) {
+                return "note: target " + target.name() + " skipped: scenario " + input.scenario() + " did not run at "
+                        + size + " bytes (--only or --sizes)";
+            }
+        }
+        for (Input input : target.inputs()) {
+            BenchStats stats = results.stats(input.scenario(), size, input.metric());
+            if (stats.failed() > 0 || !stats.usable()) {
+                String how = stats.ok() == 0 ? "" : " in " + stats.failed() + " of " + (stats.failed() + stats.ok()) + " rounds";
+                return "target " + target.name() + " ratio=NaN goal=" + target.goal() + " missed (scenario "
+                        + input.scenario() + " failed" + how + ")";
+            }
+        }
+        double goal = Double.parseDouble(target.goal());
+        double numerator = results.stats(target.numerator().scenario(), size, target.numerator().metric()).median();
+        if (target.idle()) {
+            double ratio = BenchCounts.IDLE_GOAL_MS / numerator;
+            return "target " + target.name() + " ratio=" + format(ratio) + " goal=" + target.goal() + " "
+                    + (ratio >= goal ? "met" : "missed") + String.format(Locale.ROOT, " actual_ms=%.1f", numerator);
+        }
+        double denominator = results.stats(target.denominator().scenario(), size, target.denominator().metric()).median();
+        double ratio = numerator / denominator;
+        return "target " + target.name() + " ratio=" + format(ratio) + " goal=" + target.goal() + " "
+                + (ratio >= goal ? "met" : "missed");
+    }
+
+    /**
+     * Two decimals, rounded down, so that the printed ratio is at least the goal exactly when the ratio is
+     * ({@code 1.996} prints as {@code 1.99}, missing a goal of 2).
+     */
+    static String format(double ratio) {
+        if (Double.isNaN(ratio)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(ratio)) {
+            return ratio > 0 ? "inf" : "-inf";
+        }
+        return BigDecimal.valueOf(ratio).setScale(2, RoundingMode.FLOOR).toPlainString();
+    }
+
+    private static Target ratio(String name, String goal, String numerator, String denominator, String metric) {
+        return new Target(name, goal, new Input(numerator, metric), new Input(denominator, metric));
+    }
+}
