@@ -102,9 +102,8 @@ static int consume(const struct bench_args *a) {
             if (length != a->size) errors++;
             else errors += (uint64_t)bench_check_msg(m, a->size, &expected);
             if (received == a->warmup) t0 = bench_now_ns();
-            received++;
+            if (++received == a->total) t1 = bench_now_ns();
         }
-        t1 = bench_now_ns();
         pshm_release_n(&r);
         bench_spin_check(&spins, "receiving");
     }

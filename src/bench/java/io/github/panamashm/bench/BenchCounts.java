@@ -54,8 +54,11 @@ final class BenchCounts {
     /** Idle CPU: one consume message that never comes. */
     static final long IDLE_COUNT = 1;
     static final int IDLE_SIZE = 64;
-    /** Time between {@code ready} and the first CPU sample, and between the two samples. */
-    static final Duration IDLE_SETTLE = Duration.ofSeconds(2);
+    /**
+     * Time between {@code ready} and the first CPU sample: long enough for the JIT to finish compiling
+     * what start-up ran, since idle means after that. Then the window between the two samples.
+     */
+    static final Duration IDLE_SETTLE = Duration.ofSeconds(10);
     static final Duration IDLE_WINDOW = Duration.ofSeconds(10);
     /** Idle-CPU goal: at most this many ms of CPU per {@link #IDLE_WINDOW}. */
     static final double IDLE_GOAL_MS = 10;

@@ -25,8 +25,12 @@ public final class PshmSide {
 
     private static final String SIDE = "PshmSide";
     private static final int POLL_LIMIT = 256;
-    /** Waiting calls wait this long at most, so the deadline and the stop flag are looked at. */
-    private static final Duration SLICE = Duration.ofSeconds(1);
+    /**
+     * Waiting calls wait this long at most, then the deadline is looked at. Long, because each call
+     * starts its wait policy afresh (the standard one spins and yields before it sleeps): an idle
+     * side should stay asleep. SIGTERM ends the JVM through the shutdown hook whatever it waits for.
+     */
+    private static final Duration SLICE = Duration.ofSeconds(10);
 
     private static final List<String> created = new CopyOnWriteArrayList<>();
     private static volatile boolean stop;
@@ -129,7 +133,7 @@ public final class PshmSide {
 
     private int consume() throws Exception {
         long total = args.total();
-        Receiver receiver = new Receiver(args.size, args.warmup);
+        Receiver receiver = new Receiver(args.size, args.warmup, total);
         try (Ring ring = create(args.name); Consumer consumer = ring.consumer(policy)) {
             ready();
             while (receiver.received < total) {
@@ -148,14 +152,16 @@ public final class PshmSide {
     private static final class Receiver implements MessageHandler {
         private final int size;
         private final long warmup;
+        private final long total;
         long received;
         long errors;
         long startNanos;
         long endNanos;
 
-        Receiver(int size, long warmup) {
+        Receiver(int size, long warmup, long total) {
             this.size = size;
             this.warmup = warmup;
+            this.total = total;
         }
 
         @Override
@@ -166,8 +172,9 @@ public final class PshmSide {
             if (received == warmup) {
                 startNanos = System.nanoTime();
             }
-            received++;
-            endNanos = System.nanoTime();
+            if (++received == total) {
+                endNanos = System.nanoTime();
+            }
         }
     }
 

@@ -90,7 +90,7 @@ record Scenario(String name, Kind kind, Side receiver, Side sender, Pace pace, L
             throughput("cring-batch", Side.CRING, Side.CRING, Pace.FAST, List.of("--batch", "64")),
 
             latency("pingpong-pshm-java-spin", Side.PSHM_JAVA, Pace.FAST, SPIN),
-            latency("pingpong-pshm-java-standard", Side.PSHM_JAVA, Pace.SLOW, List.of("--spsc", "--wait", "standard")),
+            latency("pingpong-pshm-java-standard", Side.PSHM_JAVA, Pace.FAST, List.of("--spsc", "--wait", "standard")),
             latency("pingpong-pshm-java-sleep", Side.PSHM_JAVA, Pace.SLOW, List.of("--spsc", "--wait", "sleep")),
             latency("pingpong-pshm-c-spin", Side.PSHM_C, Pace.FAST, SPIN),
             latency("pingpong-agrona", Side.AGRONA, Pace.FAST, List.of()),

@@ -24,6 +24,9 @@ public final class Main {
               %s
               %s
               rm NAME...   remove rings (their shared-memory object and doorbell semaphores)
+              bench [--quick] [--rounds N] [--sizes LIST] [--only REGEX] [--out DIR]
+                   panama-shm side by side with Agrona, sockets, pipes, semaphores and a bare C ring
+                   (bin/panama-shm only: it runs with the test class path; see docs/BENCHMARKS.md)
             """.formatted(ProduceCommand.USAGE.replace("\n", "\n  "), ConsumeCommand.USAGE.replace("\n", "\n  "));
 
     private Main() {
