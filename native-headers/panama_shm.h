@@ -691,7 +691,8 @@ static inline int pshm_set_wait(pshm_ring *r, int policy, int64_t spin_ns) {
  * bounded even when a sleeper died without taking its announcement back.
  */
 static inline void pshm_ring_bell(_Atomic uint32_t *waiting, sem_t *bell, _Atomic uint64_t *posts) {
-    uint32_t sleepers = atomic_load_explicit(waiting, memory_order_relaxed);
+    /* acquire costs nothing on x86; on aarch64 it keeps this load after the release store in hardware too */
+    uint32_t sleepers = atomic_load_explicit(waiting, memory_order_acquire);
     if (sleepers == 0) return;
     atomic_thread_fence(memory_order_seq_cst);  /* rare from here on */
     int tokens = 0;
@@ -956,6 +957,7 @@ static inline int pshm_claim_n(pshm_ring *r, uint32_t count, uint32_t length, in
         if (pshm_check_due(r, &w) && pshm_space_held(r, tail) && pshm_stuck_long_enough(r, tail)
             && pshm_recover_from_dead_consumer(r, tail)) {
             pshm_recovered(r, tail);
+            w.check_now = 1;
             continue;
         }
         int rc = pshm_wait_step(r, &w, PSHM_BELL_SPACE, pshm_space_ready);
@@ -1010,8 +1012,9 @@ static inline int pshm_claim(pshm_ring *r, uint32_t length, void **payload, int6
     return 0;
 }
 
-/* Publishes the claimed message with `length` bytes (<= the claimed length). */
+/* Publishes the one claimed message with `length` bytes (<= the claimed length); a batch: pshm_commit_n. */
 static inline int pshm_commit(pshm_ring *r, uint32_t length) {
+    if (r->has_claim == PSHM_ROLE_PRODUCER && r->batch != 1) return -EINVAL;
     int rc = pshm_batch_set_length(r, 0, length);
     return rc ? rc : pshm_commit_n(r);
 }
@@ -1167,6 +1170,7 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t max, uint32_t capacity, 
         if (pshm_check_due(r, &w) && atomic_load_explicit(&h->tail, memory_order_acquire) > head
             && pshm_stuck_long_enough(r, head) && pshm_skip_if_producer_dead(r, head)) {
             pshm_recovered(r, head);
+            w.check_now = 1;
             continue;
         }
         int rc = pshm_wait_step(r, &w, PSHM_BELL_DATA, pshm_data_ready);

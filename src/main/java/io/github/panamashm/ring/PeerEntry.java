@@ -90,6 +90,7 @@ final class PeerEntry {
     void recovered(long position) {
         stuckPosition = position + 1;
         stuckSince = System.nanoTime() - Ring.STUCK_NANOS;
+        checkNow = true;
     }
 
     /** Starts a call that may wait; reads no clock (that happens only once the call has to wait). */

@@ -282,4 +282,27 @@ class RingInteropTest {
             assertThat(millis).as("ms to recover the 8 slots of the dead consumer's batch").isLessThan(1_500);
         }
     }
+
+    @Test
+    void aProducerKilledHoldingABatchIsSkippedWithoutAWaitPerSlot() throws Exception {
+        String ring = names.ring("dead-claims");
+        try (Ring handle = Ring.create(ring, RingSpec.of(32, 64)); Consumer consumer = handle.consumer(WaitPolicy.sleep())) {
+            try (var dying = Processes.start(Processes.javaCommand(PeerMain.class, "ring-claim-batch-and-hang", ring, "16"))) {
+                assertThat(dying.awaitOutput("claimed 16", 60)).as(dying.output()).isTrue();
+                dying.process().destroyForcibly().waitFor();
+            }
+            try (Producer producer = handle.producer()) {
+                producer.send(new byte[] {42});
+            }
+            long start = System.nanoTime();
+            byte[] message = new byte[64];
+            assertThat(consumer.receive(message, Duration.ofSeconds(20))).isEqualTo(1);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(message[0]).isEqualTo((byte) 42);
+            assertThat(handle.abandonedByProducers()).isEqualTo(16);
+            // one 100 ms look to tell the claimer is dead, then the rest of its batch at once (a 100 ms
+            // slice per position would take 1.6 s)
+            assertThat(millis).as("ms to skip the 16 positions of the dead producer's batch").isLessThan(1_000);
+        }
+    }
 }

@@ -97,6 +97,14 @@ public final class PeerMain {
                     System.out.println("echoed " + count);
                 }
             }
+            case "ring-claim-batch-and-hang" -> {
+                // dies (when killed) holding a batch of claimed positions, none published
+                try (Ring ring = Ring.open(args[1]); Producer producer = ring.producer()) {
+                    System.out.println("claimed " + producer.claimBatch(Integer.parseInt(args[2]), 16));
+                    System.out.flush();
+                    Thread.sleep(Long.MAX_VALUE);
+                }
+            }
             case "ring-take-batch-and-hang" -> {
                 // dies (when killed) holding a whole batch: taken, the first handed out, none released
                 try (Ring ring = Ring.open(args[1]); Consumer consumer = ring.consumer()) {
