@@ -40,11 +40,13 @@ final class Doorbells {
     private static final long UNFENCED_SLICE_NANOS = 1_000_000;
 
     /**
-     * Sleeps on doorbell {@code which} until it is rung, the deadline passes or {@code sliceNanos}
-     * end. The announcement also goes into the sleeper's peer entry, so that a process that dies
-     * asleep can be undone.
+     * Sleeps on doorbell {@code which} until it is rung or the deadline passes, in slices: 100 ms if a
+     * dead peer may hold what the sleeper waits for (then it returns after one, for the caller to
+     * look), else a second, after each of which it looks at the ring and sleeps again, still announced,
+     * unless something changed. The announcement also goes into the sleeper's peer entry, so that a
+     * process that dies asleep can be undone.
      */
-    void sleep(long peerEntry, int which, long deadlineNanos, long sliceNanos) throws InterruptedException {
+    void sleep(long peerEntry, int which, long deadlineNanos) throws InterruptedException {
         boolean forData = which == RingLayout.BELL_DATA;
         long waitingOffset = forData ? RingLayout.CONSUMERS_WAITING_OFFSET : RingLayout.PRODUCERS_WAITING_OFFSET;
         sleepers.incrementAndGet();
@@ -55,13 +57,16 @@ final class Doorbells {
             INT.getAndAdd(segment, waitingOffset, 1);
             INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, which);
             try {
-                long slice = Barrier.fencePeers() ? sliceNanos : UNFENCED_SLICE_NANOS;
-                if (closing || (forData ? dataReady() : spaceReady())) {
-                    return;
-                }
-                long remaining = deadlineNanos - System.nanoTime();
-                if (remaining > 0) {
-                    (forData ? data : space).tryAcquireNanos(Math.min(remaining, slice));
+                boolean fenced = Barrier.fencePeers();
+                NamedSemaphore bell = forData ? data : space;
+                while (!closing && !(forData ? dataReady() : spaceReady())) {
+                    boolean suspect = mayBeHeldByDeadPeer(which);
+                    long slice = !fenced ? UNFENCED_SLICE_NANOS : suspect ? Ring.STUCK_NANOS : Ring.SLEEP_SLICE_NANOS;
+                    long remaining = deadlineNanos - System.nanoTime();
+                    // an idle sleeper stays in this loop: no more work per second than this
+                    if (remaining <= 0 || bell.tryAcquireNanos(Math.min(remaining, slice)) || suspect || !fenced) {
+                        return;
+                    }
                 }
             } finally {
                 INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, RingLayout.BELL_NONE);
@@ -70,6 +75,16 @@ final class Doorbells {
         } finally {
             sleepers.decrementAndGet();
         }
+    }
+
+    /**
+     * Whether what a waiter on {@code bell} waits for may be held by a peer that died: a consumer
+     * waits behind a claimed, unpublished position; a producer behind a slot taken and not released.
+     */
+    boolean mayBeHeldByDeadPeer(int bell) {
+        long tail = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET);
+        long head = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
+        return bell == RingLayout.BELL_DATA ? tail > head : tail > ring.mask && head > tail - (ring.mask + 1);
     }
 
     /** Work for a consumer: a published slot at the head, or the end of the stream. */

@@ -151,17 +151,7 @@ final class PeerEntry {
         }
         phase = PHASE_SLEEP;
         checkNow = true;
-        ring.doorbells.sleep(offset, bell, deadline, mayBeHeldByDeadPeer(bell) ? Ring.STUCK_NANOS : Ring.SLEEP_SLICE_NANOS);
+        ring.doorbells.sleep(offset, bell, deadline);
         return true;
-    }
-
-    /**
-     * Whether what this peer waits for may be held by a peer that died: a consumer waits behind a
-     * claimed, unpublished position; a producer behind a slot taken and not released.
-     */
-    private boolean mayBeHeldByDeadPeer(int bell) {
-        long tail = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET);
-        long head = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
-        return bell == RingLayout.BELL_DATA ? tail > head : tail > ring.mask && head > tail - (ring.mask + 1);
     }
 }
