@@ -22,6 +22,7 @@
 #include <inttypes.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -381,6 +382,31 @@ static inline uint64_t *bench_alloc_samples(uint64_t n) {
 }
 
 /* ---- POSIX shm helpers (cring, textbook) ---------------------------------------------------- */
+
+/*
+ * An attaching side's wait for its creator: up to BENCH_ATTACH_NS for the ready marker, then a check
+ * that the object was made for the same --size and --slots.
+ */
+static inline void bench_await_creator(const char *name, _Atomic uint64_t *ready, uint64_t magic, uint64_t size,
+                                       uint64_t slots, const struct bench_args *a) {
+    int64_t give_up = bench_now_ns() + BENCH_ATTACH_NS;
+    while (atomic_load_explicit(ready, memory_order_acquire) != magic) {
+        if (bench_should_stop())
+            bench_stop_exit("attaching");
+        if (bench_now_ns() >= give_up) {
+            fprintf(stderr, "error: %s: not initialised by its creator after 5 s\n", name);
+            exit(EXIT_SETUP);
+        }
+        bench_sleep_ns(1000000);
+    }
+    if (size != a->size || slots != a->slots) {
+        fprintf(stderr, "error: %s has size %" PRIu64 " slots %" PRIu64 ", we were given %zu and %" PRIu64 "\n",
+                name, size, slots, a->size, a->slots);
+        exit(EXIT_SETUP);
+    }
+}
+
+
 
 /* Create a fresh object of `bytes`, backed now (posix_fallocate: no SIGBUS later), mapped. */
 static inline void *bench_shm_create(const char *name, size_t bytes) {

@@ -55,21 +55,7 @@ static struct cring cring_attach(const char *name, const struct bench_args *a) {
     struct cring r = { .mask = a->slots - 1, .size = a->size };
     r.sh = bench_shm_attach(name, cring_bytes(a));
     r.data = (unsigned char *)(r.sh + 1);
-    int64_t give_up = bench_now_ns() + BENCH_ATTACH_NS;
-    while (atomic_load_explicit(&r.sh->ready, memory_order_acquire) != CRING_MAGIC) {
-        if (bench_should_stop())
-            bench_stop_exit("attaching");
-        if (bench_now_ns() >= give_up) {
-            fprintf(stderr, "error: %s: not initialised by its creator after 5 s\n", name);
-            exit(EXIT_SETUP);
-        }
-        bench_sleep_ns(1000000);
-    }
-    if (r.sh->size != a->size || r.sh->slots != a->slots) {
-        fprintf(stderr, "error: %s has size %" PRIu64 " slots %" PRIu64 ", we were given %zu and %" PRIu64 "\n",
-                name, r.sh->size, r.sh->slots, a->size, a->slots);
-        exit(EXIT_SETUP);
-    }
+    bench_await_creator(name, &r.sh->ready, CRING_MAGIC, r.sh->size, r.sh->slots, a);
     return r;
 }
 

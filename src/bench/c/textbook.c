@@ -78,21 +78,7 @@ static struct tb tb_attach(const char *name, const struct bench_args *a) {
     struct tb b = { .size = a->size, .slots = a->slots };
     b.sh = bench_shm_attach(name, tb_bytes(a));
     b.data = (unsigned char *)(b.sh + 1);
-    int64_t give_up = bench_now_ns() + BENCH_ATTACH_NS;
-    while (atomic_load_explicit(&b.sh->ready, memory_order_acquire) != TB_MAGIC) {
-        if (bench_should_stop())
-            bench_stop_exit("attaching");
-        if (bench_now_ns() >= give_up) {
-            fprintf(stderr, "error: %s: not initialised by its creator after 5 s\n", name);
-            exit(EXIT_SETUP);
-        }
-        bench_sleep_ns(1000000);
-    }
-    if (b.sh->size != a->size || b.sh->slots != a->slots) {
-        fprintf(stderr, "error: %s has size %" PRIu64 " slots %" PRIu64 ", we were given %zu and %" PRIu64 "\n",
-                name, b.sh->size, b.sh->slots, a->size, a->slots);
-        exit(EXIT_SETUP);
-    }
+    bench_await_creator(name, &b.sh->ready, TB_MAGIC, b.sh->size, b.sh->slots, a);
     b.mutex = tb_sem_open(name, ".mutex");
     b.empty = tb_sem_open(name, ".empty");
     b.full = tb_sem_open(name, ".full");

@@ -1,5 +1,8 @@
 package io.github.panamashm.bench;
 
+import io.github.panamashm.bench.SideFailure.SetupException;
+import io.github.panamashm.bench.SideFailure.Stopped;
+
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -48,8 +51,7 @@ public final class AgronaSide {
     private static final long ATTACH_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
     private static final int PAGE = 4096;
 
-    /** The files this process created, deleted on every way out, SIGTERM included. */
-    private static final List<Path> created = new CopyOnWriteArrayList<>();
+    private static final CreatedFiles created = new CreatedFiles(SIDE);
     private static volatile boolean stop;
     /** Set, with {@link #exitStatus}, when the main thread is done. */
     private static final CountDownLatch finished = new CountDownLatch(1);
@@ -79,7 +81,7 @@ public final class AgronaSide {
             System.err.println(SIDE + " " + args.role + ": failed: " + e);
             status = SideArgs.EXIT_SETUP;
         } finally {
-            deleteCreated();
+            created.deleteAll();
         }
         System.out.flush();
         exitStatus = status;
@@ -418,7 +420,7 @@ public final class AgronaSide {
     private static void registerCreated(Path path) {
         created.add(path);
         if (stop) {
-            deleteCreated();
+            created.deleteAll();
         }
     }
 
@@ -436,38 +438,10 @@ public final class AgronaSide {
                 Thread.currentThread().interrupt();
             }
         }
-        deleteCreated();
+        created.deleteAll();
         if (signalled && finished.getCount() == 0) {
             System.err.flush();
             Runtime.getRuntime().halt(exitStatus);
-        }
-    }
-
-    private static void deleteCreated() {
-        for (Path path : created) {
-            try {
-                Files.deleteIfExists(path);
-            } catch (IOException e) {
-                System.err.println(SIDE + ": cannot delete " + path + ": " + e.getMessage());
-            }
-        }
-    }
-
-    /** A wrong set-up: exit status 2. */
-    private static final class SetupException extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        SetupException(String message) {
-            super(message);
-        }
-    }
-
-    /** Stopped by SIGTERM or the deadline: exit status 3. */
-    private static final class Stopped extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        Stopped(String message) {
-            super(message, null, false, false);
         }
     }
 }

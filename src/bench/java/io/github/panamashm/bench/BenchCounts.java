@@ -58,11 +58,11 @@ final class BenchCounts {
      * Time between {@code ready} and the first CPU sample: long enough for the JIT to finish compiling
      * what start-up ran, since idle means after that. Then the window between the two samples.
      */
-    static final Duration IDLE_SETTLE = Duration.ofSeconds(10);
+    static final Duration IDLE_SETTLE = Duration.ofSeconds(45);
     static final Duration IDLE_WINDOW = Duration.ofSeconds(10);
     /** Idle-CPU goal: at most this many ms of CPU per {@link #IDLE_WINDOW}. */
     static final double IDLE_GOAL_MS = 10;
-    /** Rounds of the idle-CPU scenarios (each takes 12 s). */
+    /** Rounds of the idle-CPU scenarios (each takes about a minute). */
     static final int IDLE_ROUNDS = 1;
 
     /** How long the receiver may take to print {@code ready}. */
@@ -75,7 +75,7 @@ final class BenchCounts {
     /** Passed to the sides as {@code --timeout-ms}: how long they may wait for their peer. */
     static final long SIDE_TIMEOUT_MS = 30_000;
     /** Passed to the idle consumer as {@code --timeout-ms}: longer than the whole measurement. */
-    static final long IDLE_SIDE_TIMEOUT_MS = 60_000;
+    static final long IDLE_SIDE_TIMEOUT_MS = 120_000;
     /** Between SIGTERM and SIGKILL. */
     static final Duration KILL_GRACE = Duration.ofSeconds(2);
     /** A guess used for the progress line's time estimate before the first run finished. */

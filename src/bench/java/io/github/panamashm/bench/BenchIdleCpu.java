@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * The idle-CPU scenarios: a consumer with nothing to consume, in its default wait policy. After it is
- * ready and has settled for 10 s (the JIT done with start-up), the CPU time of all its threads is sampled twice, 10 s apart, from
+ * ready and has settled for 45 s (the JIT done with start-up), the CPU time of all its threads is sampled twice, 10 s apart, from
  * {@code /proc/PID/task/TID/schedstat} (first field: ns on CPU). Threads that appear during the window
  * count in full; threads that end during it take their window time with them, so the process total of
  * {@code /proc/PID/stat} (utime + stime, 10 ms ticks) is recorded as a cross-check.

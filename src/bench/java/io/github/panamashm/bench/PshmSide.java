@@ -1,5 +1,6 @@
 package io.github.panamashm.bench;
 
+import io.github.panamashm.bench.SideFailure.Stopped;
 import io.github.panamashm.ring.Consumer;
 import io.github.panamashm.ring.MessageHandler;
 import io.github.panamashm.ring.Producer;
@@ -263,12 +264,6 @@ public final class PshmSide {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
-        }
-    }
-
-    private static final class Stopped extends Exception {
-        Stopped(String message) {
-            super(message);
         }
     }
 }

@@ -1,5 +1,8 @@
 package io.github.panamashm.bench;
 
+import io.github.panamashm.bench.SideFailure.SetupException;
+import io.github.panamashm.bench.SideFailure.Stopped;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -39,7 +42,7 @@ public final class UdsSide {
     private static final long CONNECT_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
 
     /** The socket file this process bound, deleted on every way out, SIGTERM included. */
-    private static final List<Path> created = new CopyOnWriteArrayList<>();
+    private static final CreatedFiles created = new CreatedFiles(SIDE);
     private static final List<Closeable> channels = new CopyOnWriteArrayList<>();
     private static volatile boolean stop;
     /** Set, with {@link #exitStatus}, when the main thread is done. */
@@ -84,7 +87,7 @@ public final class UdsSide {
             status = SideArgs.EXIT_SETUP;
         } finally {
             closeChannels();
-            deleteCreated();
+            created.deleteAll();
         }
         System.out.flush();
         exitStatus = status;
@@ -324,7 +327,7 @@ public final class UdsSide {
     private static void registerCreated(Path path) {
         created.add(path);
         if (stop) {
-            deleteCreated();
+            created.deleteAll();
         }
     }
 
@@ -343,7 +346,7 @@ public final class UdsSide {
                 Thread.currentThread().interrupt();
             }
         }
-        deleteCreated();
+        created.deleteAll();
         if (signalled && finished.getCount() == 0) {
             System.err.flush();
             Runtime.getRuntime().halt(exitStatus);
@@ -363,34 +366,6 @@ public final class UdsSide {
             } catch (IOException e) {
                 // closing only to unblock or to clean up
             }
-        }
-    }
-
-    private static void deleteCreated() {
-        for (Path path : created) {
-            try {
-                Files.deleteIfExists(path);
-            } catch (IOException e) {
-                System.err.println(SIDE + ": cannot delete " + path + ": " + e.getMessage());
-            }
-        }
-    }
-
-    /** A wrong set-up, or the other side gone: exit status 2. */
-    private static final class SetupException extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        SetupException(String message) {
-            super(message);
-        }
-    }
-
-    /** Stopped by SIGTERM or the deadline: exit status 3. */
-    private static final class Stopped extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        Stopped(String message) {
-            super(message, null, false, false);
         }
     }
 }
