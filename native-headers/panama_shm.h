@@ -691,8 +691,9 @@ static inline int pshm_set_wait(pshm_ring *r, int policy, int64_t spin_ns) {
  * bounded even when a sleeper died without taking its announcement back.
  */
 static inline void pshm_ring_bell(_Atomic uint32_t *waiting, sem_t *bell, _Atomic uint64_t *posts) {
-    /* acquire costs nothing on x86; on aarch64 it keeps this load after the release store in hardware too */
-    uint32_t sleepers = atomic_load_explicit(waiting, memory_order_acquire);
+    /* seq_cst costs nothing on x86 (a plain load); on aarch64 its ldar stays after the publication's stlr
+     * (an acquire load may compile to ldapr, which does not) */
+    uint32_t sleepers = atomic_load_explicit(waiting, memory_order_seq_cst);
     if (sleepers == 0) return;
     atomic_thread_fence(memory_order_seq_cst);  /* rare from here on */
     int tokens = 0;
@@ -1012,7 +1013,11 @@ static inline int pshm_claim(pshm_ring *r, uint32_t length, void **payload, int6
     return 0;
 }
 
-/* Publishes the one claimed message with `length` bytes (<= the claimed length); a batch: pshm_commit_n. */
+/*
+ * Publishes the one claimed message with `length` bytes (<= the claimed length). With more than one
+ * claimed it returns -EINVAL and the claim stays: set lengths with pshm_batch_set_length, then
+ * pshm_commit_n (or pshm_abort_n).
+ */
 static inline int pshm_commit(pshm_ring *r, uint32_t length) {
     if (r->has_claim == PSHM_ROLE_PRODUCER && r->batch != 1) return -EINVAL;
     int rc = pshm_batch_set_length(r, 0, length);

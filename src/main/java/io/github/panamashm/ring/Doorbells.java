@@ -59,14 +59,19 @@ final class Doorbells {
             try {
                 boolean fenced = Barrier.fencePeers();
                 NamedSemaphore bell = forData ? data : space;
+                boolean first = true;
                 while (!closing && !(forData ? dataReady() : spaceReady())) {
                     boolean suspect = mayBeHeldByDeadPeer(which);
+                    if (!first && suspect) {
+                        return; // something was claimed or taken meanwhile: the caller looks for a dead peer
+                    }
                     long slice = !fenced ? UNFENCED_SLICE_NANOS : suspect ? Ring.STUCK_NANOS : Ring.SLEEP_SLICE_NANOS;
                     long remaining = deadlineNanos - System.nanoTime();
                     // an idle sleeper stays in this loop: no more work per second than this
                     if (remaining <= 0 || bell.tryAcquireNanos(Math.min(remaining, slice)) || suspect || !fenced) {
                         return;
                     }
+                    first = false;
                 }
             } finally {
                 INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, RingLayout.BELL_NONE);
@@ -119,8 +124,8 @@ final class Doorbells {
      */
     private void ring(long waitingOffset, NamedSemaphore bell, long postsOffset) {
         Barrier.afterPublish();
-        // acquire costs nothing on x86; on aarch64 it keeps this load after the release store in hardware too
-        int sleeping = (int) INT.getAcquire(segment, waitingOffset);
+        // volatile costs nothing on x86 (a plain load); on aarch64 its ldar stays after the publication's stlr
+        int sleeping = (int) INT.getVolatile(segment, waitingOffset);
         if (sleeping == 0) {
             return;
         }
