@@ -165,7 +165,8 @@ typedef struct pshm_header {
     uint8_t head_pad[PSHM_LINE - 8];
     _Atomic uint32_t consumers_waiting;               /* 384 */
     _Atomic uint32_t producers_waiting;               /* 388 */
-    uint8_t waiters_pad[PSHM_LINE - 8];
+    _Atomic uint32_t fenced_sleepers;                 /* 392: peers that sleep without membarrier; publishers fence while > 0 */
+    uint8_t waiters_pad[PSHM_LINE - 12];
     pshm_counters counters;                           /* 512 */
 } pshm_header;                                        /* 640 = PSHM_PEERS_OFFSET */
 
@@ -186,7 +187,7 @@ typedef struct pshm_peer {
     _Atomic uint64_t claim_end;        /* 32 */
     _Atomic uint64_t messages;         /* 40: messages sent or received by this peer */
     _Atomic uint32_t waiting_on;       /* 48: PSHM_BELL_* while asleep, so a dead sleeper's count can be undone */
-    uint32_t reserved0;                /* 52 */
+    _Atomic uint32_t fenced_sleeper;   /* 52: 1 while this peer counts in header.fenced_sleepers */
     uint8_t reserved[8];               /* 56 */
 } pshm_peer;
 
@@ -235,6 +236,7 @@ static inline uint64_t pshm_layout_hash(void) {
     PSHM_FIELD(h, pshm_identity, role_locks);
     PSHM_FIELD(h, pshm_header, tail);               PSHM_FIELD(h, pshm_header, head);
     PSHM_FIELD(h, pshm_header, consumers_waiting);  PSHM_FIELD(h, pshm_header, producers_waiting);
+    PSHM_FIELD(h, pshm_header, fenced_sleepers);
     PSHM_FIELD(h, pshm_header, counters);
     PSHM_FIELD(h, pshm_counters, abandoned_by_producers); PSHM_FIELD(h, pshm_counters, lost_in_consumers);
     PSHM_FIELD(h, pshm_counters, data_posts);       PSHM_FIELD(h, pshm_counters, space_posts);
@@ -243,7 +245,7 @@ static inline uint64_t pshm_layout_hash(void) {
     PSHM_FIELD(h, pshm_peer, pid);                  PSHM_FIELD(h, pshm_peer, language);
     PSHM_FIELD(h, pshm_peer, attach_time_ns);       PSHM_FIELD(h, pshm_peer, claim_start);
     PSHM_FIELD(h, pshm_peer, claim_end);            PSHM_FIELD(h, pshm_peer, messages);
-    PSHM_FIELD(h, pshm_peer, waiting_on);
+    PSHM_FIELD(h, pshm_peer, waiting_on);           PSHM_FIELD(h, pshm_peer, fenced_sleeper);
     PSHM_FIELD(h, pshm_slot, sequence);             PSHM_FIELD(h, pshm_slot, length);
     PSHM_FIELD(h, pshm_slot, flags);
     return h;
@@ -279,6 +281,7 @@ typedef struct pshm_ring {
     uint32_t batch;        /* how many positions from `claimed` */
     int has_claim;         /* 0, or the role of the pending claim */
     int barrier;           /* 1: membarrier works here, so publishes skip the fence (see pshm_publish_barrier) */
+    int fenced_sleeper;    /* 1: this handle sleeps with a fence only, publishers fence for it (PSHM_WAIT_SLEEP) */
     int eos_confirmed;     /* an end of stream was seen after an asymmetric barrier (see pshm_end_of_stream) */
     int wait_policy;       /* PSHM_WAIT_* */
     int64_t spin_ns;       /* PSHM_WAIT_STANDARD: how long to spin (and then yield) before sleeping */
@@ -397,13 +400,17 @@ static inline int pshm_barrier_register(void) {
     return ok;
 }
 
-/* Between a publication (or release) and the look at the waiter count: no instruction when registered. */
+/*
+ * Between a publication (or release) and the look at the waiter count: no instruction when registered
+ * and no peer sleeps fenced (see pshm_set_fenced_sleeper); the count of fenced sleepers shares the
+ * waiter counts' cache line, which the caller reads next anyway.
+ */
 static inline void pshm_publish_barrier(const pshm_ring *r) {
     if (r->barrier) {
         atomic_signal_fence(memory_order_seq_cst);
-    } else {
-        atomic_thread_fence(memory_order_seq_cst);
+        if (atomic_load_explicit(&r->header->fenced_sleepers, memory_order_relaxed) == 0) return;
     }
+    atomic_thread_fence(memory_order_seq_cst);
 }
 
 /* The rare side's barrier. Returns 1 if it fenced every registered peer, 0 if only this thread. */
@@ -411,6 +418,34 @@ static inline int pshm_peer_barrier(const pshm_ring *r) {
     if (r->barrier && pshm_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0) return 1;
     atomic_thread_fence(memory_order_seq_cst);
     return 0;
+}
+
+/*
+ * A peer that sleeps at every wait (PSHM_WAIT_SLEEP) would pay a membarrier per sleep, which costs
+ * inter-processor interrupts (~11 us on a VM when the other side runs). Instead it counts itself in
+ * header.fenced_sleepers and issues ONE membarrier: every registered publisher passes a full barrier
+ * after the count is visible, so all its later publishes see it and fence, and this peer's sleeps need
+ * only a fence of their own (Dekker with fences on both sides). The count goes up before the peer's
+ * flag and the flag is cleared before the count goes down, so a death in between leaves the count too
+ * high (publishers fence needlessly), never too low; a reclaimed dead entry takes its count back.
+ */
+static inline void pshm_set_fenced_sleeper(pshm_ring *r, int on) {
+    if (r->peer == NULL || on == r->fenced_sleeper || (on && !r->barrier)) return;
+    if (on) {
+        atomic_fetch_add_explicit(&r->header->fenced_sleepers, 1, memory_order_seq_cst);
+        atomic_store_explicit(&r->peer->fenced_sleeper, 1, memory_order_seq_cst);
+        if (pshm_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0) {
+            r->fenced_sleeper = 1;
+            return;
+        }
+        on = 0;  /* cannot make publishers see the count: stay a membarrier sleeper, take the count back */
+    }
+    if (!on) {
+        r->fenced_sleeper = 0;
+        if (atomic_exchange_explicit(&r->peer->fenced_sleeper, 0, memory_order_seq_cst) == 1) {
+            atomic_fetch_sub_explicit(&r->header->fenced_sleepers, 1, memory_order_seq_cst);
+        }
+    }
 }
 
 /* ---- lifecycle ---------------------------------------------------------------------------------- */
@@ -585,6 +620,12 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
             while (n > 0 && !atomic_compare_exchange_weak_explicit(waiting, &n, n - 1, memory_order_seq_cst,
                                                                    memory_order_relaxed)) {
             }
+            if (atomic_exchange_explicit(&peer->fenced_sleeper, 0, memory_order_seq_cst) == 1) {
+                uint32_t f = atomic_load_explicit(&h->fenced_sleepers, memory_order_relaxed);
+                while (f > 0 && !atomic_compare_exchange_weak_explicit(&h->fenced_sleepers, &f, f - 1,
+                                                                       memory_order_seq_cst, memory_order_relaxed)) {
+                }
+            }
             atomic_fetch_add_explicit(&h->counters.peers_reclaimed, 1, memory_order_relaxed);
         }
         atomic_store_explicit(&peer->claim_start, 0, memory_order_relaxed);
@@ -600,6 +641,8 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
         r->role = role;
         r->messages = 0;
         r->barrier = pshm_barrier_register();
+        r->fenced_sleeper = 0;
+        pshm_set_fenced_sleeper(r, r->wait_policy == PSHM_WAIT_SLEEP);
         return 0;
     }
     if (r->flags & single) pshm_ofd_lock(r->fd, pshm_role_lock_offset(role), F_UNLCK);
@@ -682,6 +725,7 @@ static inline int pshm_set_wait(pshm_ring *r, int policy, int64_t spin_ns) {
     if (policy != PSHM_WAIT_STANDARD && policy != PSHM_WAIT_SPIN && policy != PSHM_WAIT_SLEEP) return -EINVAL;
     r->wait_policy = policy;
     r->spin_ns = spin_ns > 0 ? spin_ns : PSHM_DEFAULT_SPIN_NS;
+    pshm_set_fenced_sleeper(r, policy == PSHM_WAIT_SLEEP);
     return 0;
 }
 
@@ -725,7 +769,11 @@ static inline int pshm_sleep(pshm_ring *r, uint32_t which, pshm_ready_fn ready, 
     sem_t *bell = which == PSHM_BELL_DATA ? r->data_bell : r->space_bell;
     atomic_fetch_add_explicit(waiting, 1, memory_order_seq_cst);
     atomic_store_explicit(&r->peer->waiting_on, which, memory_order_seq_cst);
-    if (!pshm_peer_barrier(r)) slice_ns = PSHM_UNFENCED_SLICE_NS;  /* publishers elsewhere may not see us */
+    if (r->fenced_sleeper) {
+        atomic_thread_fence(memory_order_seq_cst);  /* publishers fence for us (pshm_set_fenced_sleeper) */
+    } else if (!pshm_peer_barrier(r)) {
+        slice_ns = PSHM_UNFENCED_SLICE_NS;  /* publishers elsewhere may not see us */
+    }
     int rc = 0;
     if (!ready(r)) {
         int64_t now = pshm_now_ns(CLOCK_MONOTONIC);
@@ -1257,6 +1305,7 @@ static inline void pshm_detach(pshm_ring *r) {
     if (r->peer != NULL && r->pid == getpid()) {
         if (r->has_claim == PSHM_ROLE_PRODUCER) pshm_abort_n(r);
         if (r->has_claim == PSHM_ROLE_CONSUMER) pshm_release_n(r);
+        pshm_set_fenced_sleeper(r, 0);
         atomic_store_explicit(&r->peer->messages, r->messages, memory_order_relaxed);
         atomic_store_explicit(&r->peer->state, PSHM_PEER_FREE, memory_order_release);
         pshm_ofd_lock(r->fd, pshm_peer_lock_offset((uint32_t)r->peer_index), F_UNLCK);

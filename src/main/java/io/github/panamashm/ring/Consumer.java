@@ -61,6 +61,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         this.segment = ring.segment();
         this.readOnlySlots = segment.asSlice(ring.headerSize).asReadOnly();
         this.peer = new PeerEntry(ring, peerIndex, policy);
+        peer.startFencedSleeping();
         this.single = ring.isSingleConsumer();
         this.mask = ring.mask;
         this.slotSize = ring.slotSize;
@@ -455,6 +456,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
             LONG.getAndAdd(segment, RingLayout.LOST_IN_CONSUMERS_OFFSET, (long) lost);
             ring.doorbells.ringSpace();
         }
+        peer.stopFencedSleeping();
         ring.peerTable.detach(peer.index, RingLayout.ROLE_CONSUMER);
         ring.forget(this);
     }

@@ -46,7 +46,7 @@ final class Doorbells {
      * unless something changed. The announcement also goes into the sleeper's peer entry, so that a
      * process that dies asleep can be undone.
      */
-    void sleep(long peerEntry, int which, long deadlineNanos) throws InterruptedException {
+    void sleep(long peerEntry, int which, long deadlineNanos, boolean fencedSleeper) throws InterruptedException {
         boolean forData = which == RingLayout.BELL_DATA;
         long waitingOffset = forData ? RingLayout.CONSUMERS_WAITING_OFFSET : RingLayout.PRODUCERS_WAITING_OFFSET;
         sleepers.incrementAndGet();
@@ -57,7 +57,12 @@ final class Doorbells {
             INT.getAndAdd(segment, waitingOffset, 1);
             INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, which);
             try {
-                boolean fenced = Barrier.fencePeers();
+                boolean fenced = true;
+                if (fencedSleeper) {
+                    VarHandle.fullFence(); // publishers fence for this sleeper (PeerEntry.startFencedSleeping)
+                } else {
+                    fenced = Barrier.fencePeers();
+                }
                 NamedSemaphore bell = forData ? data : space;
                 boolean first = true;
                 while (!closing && !(forData ? dataReady() : spaceReady())) {
@@ -123,7 +128,10 @@ final class Doorbells {
      * announcement back.
      */
     private void ring(long waitingOffset, NamedSemaphore bell, long postsOffset) {
-        Barrier.afterPublish();
+        // no fence when registered and no peer sleeps fenced: that count shares the waiter counts' line
+        if (!Barrier.AVAILABLE || (int) INT.getOpaque(segment, RingLayout.FENCED_SLEEPERS_OFFSET) != 0) {
+            VarHandle.fullFence();
+        }
         // volatile costs nothing on x86 (a plain load); on aarch64 its ldar stays after the publication's stlr
         int sleeping = (int) INT.getVolatile(segment, waitingOffset);
         if (sleeping == 0) {

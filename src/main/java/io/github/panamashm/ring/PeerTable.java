@@ -95,17 +95,26 @@ final class PeerTable {
         return role == RingLayout.ROLE_PRODUCER ? RingLayout.FLAG_SINGLE_PRODUCER : RingLayout.FLAG_SINGLE_CONSUMER;
     }
 
-    /** The entry's holder died: if it died asleep, take its announcement back so posts stop going to nobody. */
+    /**
+     * The entry's holder died: if it died asleep, take its announcement back so posts stop going to
+     * nobody; if it slept fenced, take its count back so publishers stop fencing for it.
+     */
     private void undoDeadSleeper(long entry) {
+        if ((int) INT.getAndSet(segment, entry + RingLayout.PEER_FENCED_SLEEPER_OFFSET, 0) == 1) {
+            decrementIfPositive(RingLayout.FENCED_SLEEPERS_OFFSET);
+        }
         int bell = (int) INT.getAndSet(segment, entry + RingLayout.PEER_WAITING_ON_OFFSET, RingLayout.BELL_NONE);
         long counter = bell == RingLayout.BELL_DATA ? RingLayout.CONSUMERS_WAITING_OFFSET
                 : bell == RingLayout.BELL_SPACE ? RingLayout.PRODUCERS_WAITING_OFFSET : -1;
-        if (counter < 0) {
-            return;
+        if (counter >= 0) {
+            decrementIfPositive(counter);
         }
-        int sleeping = (int) INT.getVolatile(segment, counter);
-        while (sleeping > 0 && !INT.compareAndSet(segment, counter, sleeping, sleeping - 1)) {
-            sleeping = (int) INT.getVolatile(segment, counter);
+    }
+
+    private void decrementIfPositive(long counter) {
+        int value = (int) INT.getVolatile(segment, counter);
+        while (value > 0 && !INT.compareAndSet(segment, counter, value, value - 1)) {
+            value = (int) INT.getVolatile(segment, counter);
         }
     }
 

@@ -48,6 +48,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
         this.segment = ring.segment();
         this.slots = segment.asSlice(ring.headerSize);
         this.peer = new PeerEntry(ring, peerIndex, policy);
+        peer.startFencedSleeping();
         this.single = ring.isSingleProducer();
         this.mask = ring.mask;
         this.slotSize = ring.slotSize;
@@ -443,6 +444,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
             abort();
         }
         closed = true;
+        peer.stopFencedSleeping();
         ring.peerTable.detach(peer.index, RingLayout.ROLE_PRODUCER);
         ring.forget(this);
     }

@@ -109,7 +109,8 @@ public final class RingLayout {
             MemoryLayout.paddingLayout(LINE - 8),
             JAVA_INT.withName("consumers_waiting"),
             JAVA_INT.withName("producers_waiting"),
-            MemoryLayout.paddingLayout(LINE - 8),
+            JAVA_INT.withName("fenced_sleepers"),
+            MemoryLayout.paddingLayout(LINE - 12),
             COUNTERS.withName("counters")).withName("pshm_header");
 
     public static final StructLayout PEER = MemoryLayout.structLayout(
@@ -122,7 +123,7 @@ public final class RingLayout {
             JAVA_LONG.withName("claim_end"),
             JAVA_LONG.withName("messages"),
             JAVA_INT.withName("waiting_on"),
-            JAVA_INT.withName("reserved0"),
+            JAVA_INT.withName("fenced_sleeper"),
             MemoryLayout.sequenceLayout(8, JAVA_BYTE).withName("reserved")).withName("pshm_peer");
 
     public static final StructLayout SLOT = MemoryLayout.structLayout(
@@ -152,6 +153,8 @@ public final class RingLayout {
     public static final long HEAD_OFFSET = offset(HEADER, "head");
     public static final long CONSUMERS_WAITING_OFFSET = offset(HEADER, "consumers_waiting");
     public static final long PRODUCERS_WAITING_OFFSET = offset(HEADER, "producers_waiting");
+    /** Peers that sleep with a fence instead of membarrier; publishers fence while it is non-zero. */
+    public static final long FENCED_SLEEPERS_OFFSET = offset(HEADER, "fenced_sleepers");
     public static final long COUNTERS_OFFSET = offset(HEADER, "counters");
     public static final long ABANDONED_BY_PRODUCERS_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "abandoned_by_producers");
     public static final long LOST_IN_CONSUMERS_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "lost_in_consumers");
@@ -169,6 +172,7 @@ public final class RingLayout {
     public static final long PEER_CLAIM_END_OFFSET = offset(PEER, "claim_end");
     public static final long PEER_MESSAGES_OFFSET = offset(PEER, "messages");
     public static final long PEER_WAITING_ON_OFFSET = offset(PEER, "waiting_on");
+    public static final long PEER_FENCED_SLEEPER_OFFSET = offset(PEER, "fenced_sleeper");
 
     // a slot, relative to the slot
     public static final long SLOT_SEQUENCE_OFFSET = offset(SLOT, "sequence");
@@ -187,11 +191,12 @@ public final class RingLayout {
             new HashedStruct(IDENTITY, List.of("magic", "version_major", "version_minor", "header_size", "slot_count",
                     "slot_size", "max_payload", "flags", "total_size", "layout_hash", "creation_time_ns", "creator_pid",
                     "max_peers", "state", "role_locks")),
-            new HashedStruct(HEADER, List.of("tail", "head", "consumers_waiting", "producers_waiting", "counters")),
+            new HashedStruct(HEADER, List.of("tail", "head", "consumers_waiting", "producers_waiting", "fenced_sleepers",
+                    "counters")),
             new HashedStruct(COUNTERS, List.of("abandoned_by_producers", "lost_in_consumers", "data_posts",
                     "space_posts", "peers_reclaimed")),
             new HashedStruct(PEER, List.of("state", "role", "pid", "language", "attach_time_ns", "claim_start",
-                    "claim_end", "messages", "waiting_on")),
+                    "claim_end", "messages", "waiting_on", "fenced_sleeper")),
             new HashedStruct(SLOT, List.of("sequence", "length", "flags")));
 
     /** FNV-1a over (offset, size) of every field, as 8 little-endian bytes each: equal to C's pshm_layout_hash(). */

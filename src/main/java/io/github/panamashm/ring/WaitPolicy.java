@@ -14,7 +14,9 @@ import java.time.Duration;
  *       sleep. The {@linkplain #standard() standard} policy spins for {@link #STANDARD_SPIN}, longer
  *       than one cross-core wake-up, so a chatty pair rarely sleeps between messages, and an idle
  *       one sleeps.</li>
- *   <li>{@link #sleep()}: sleep on the doorbell at once. Least CPU; each wait costs a wake-up.</li>
+ *   <li>{@link #sleep()}: sleep on the doorbell at once. Least CPU; each wait costs a wake-up. While
+ *       such a peer is attached, the ring's publishers fence on every publish, so that its sleeps
+ *       need no membarrier (docs/PROTOCOL.md §8.6).</li>
  * </ul>
  * A sleeping waiter with no traffic wakes at most once a second.
  */

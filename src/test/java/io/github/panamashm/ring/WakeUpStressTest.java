@@ -5,6 +5,8 @@ import io.github.panamashm.testing.Processes;
 import io.github.panamashm.testing.ShmNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,21 +38,29 @@ class WakeUpStressTest {
         String ba = trackRing(base + ".ba");
         try (var pong = Processes.start(cBench("pong", base, ROUND_TRIPS, "--spsc"))) {
             assertThat(pong.awaitOutput("ready", 30)).as(pong.output()).isTrue();
-            assertThat(slowestRoundTrip(ab, ba)).isLessThan(STALL_NANOS);
+            assertThat(slowestRoundTrip(ab, ba, WaitPolicy.sleep())).isLessThan(STALL_NANOS);
             pong.await(60).requireSuccess();
         }
     }
 
-    @Test
-    void javaPingsAJavaEchoWithBothAsleepBetweenMessages() throws Exception {
+    /**
+     * "sleep": both sides sleep fenced (publishers fence for them); "barrier": both sleep after a
+     * membarrier (a standard policy whose spin is over at once), the publishers' fast path unfenced.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"sleep", "barrier"})
+    void javaPingsAJavaEchoWithBothAsleepBetweenMessages(String sleeping) throws Exception {
         String ab = names.ring("wake-j-ab");
         String ba = names.ring("wake-j-ba");
+        WaitPolicy policy = sleeping.equals("sleep") ? WaitPolicy.sleep() : WaitPolicy.spinThenSleep(Duration.ofNanos(1));
         try (Ring abRing = Ring.create(ab, RingSpec.of(2, 64)); Ring baRing = Ring.create(ba, RingSpec.of(2, 64));
              var echo = Processes.start(Processes.javaCommand(PeerMain.class, "ring-echo", ab, ba,
-                     String.valueOf(ROUND_TRIPS)))) {
+                     String.valueOf(ROUND_TRIPS), sleeping))) {
             assertThat(echo.awaitOutput("ready", 30)).as(echo.output()).isTrue();
-            assertThat(slowestRoundTrip(ab, ba)).isLessThan(STALL_NANOS);
+            assertThat(slowestRoundTrip(ab, ba, policy)).isLessThan(STALL_NANOS);
             assertThat(echo.await(60).requireSuccess().output()).contains("echoed " + ROUND_TRIPS);
+            assertThat((int) RingLayout.INT.getVolatile(abRing.segment(), RingLayout.FENCED_SLEEPERS_OFFSET))
+                    .as("fenced sleepers after both detached").isZero();
         }
     }
 
@@ -97,10 +107,10 @@ class WakeUpStressTest {
     }
 
     /** Pings through ring {@code ab} and waits for the echo on {@code ba}; returns the slowest round trip. */
-    private static long slowestRoundTrip(String ab, String ba) throws InterruptedException {
+    private static long slowestRoundTrip(String ab, String ba, WaitPolicy policy) throws InterruptedException {
         long slowest = 0;
         try (Ring out = Ring.open(ab, Duration.ofSeconds(5)); Ring in = Ring.open(ba, Duration.ofSeconds(5));
-             Producer producer = out.producer(WaitPolicy.sleep()); Consumer consumer = in.consumer(WaitPolicy.sleep())) {
+             Producer producer = out.producer(policy); Consumer consumer = in.consumer(policy)) {
             byte[] reply = new byte[64];
             for (long seq = 0; seq < ROUND_TRIPS; seq++) {
                 long start = System.nanoTime();

@@ -78,10 +78,12 @@ public final class PeerMain {
                 }
             }
             case "ring-echo" -> {
-                // echoes every message of ring args[1] into ring args[2], args[3] times, asleep between them
+                // echoes every message of ring args[1] into ring args[2], args[3] times, asleep between
+                // them: with the sleep policy (args[4] "sleep"), or sleeping through membarrier ("barrier")
+                WaitPolicy policy = args[4].equals("sleep") ? WaitPolicy.sleep() : WaitPolicy.spinThenSleep(Duration.ofNanos(1));
                 try (Ring in = Ring.open(args[1]); Ring out = Ring.open(args[2]);
-                     Consumer consumer = in.consumer(WaitPolicy.sleep());
-                     Producer producer = out.producer(WaitPolicy.sleep())) {
+                     Consumer consumer = in.consumer(policy);
+                     Producer producer = out.producer(policy)) {
                     System.out.println("ready");
                     System.out.flush();
                     long count = Long.parseLong(args[3]);
