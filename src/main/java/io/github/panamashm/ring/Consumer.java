@@ -269,8 +269,9 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
             long slot = slotOffset(head);
             long sequence = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET);
             if (sequence == head + 1) {
-                int flags = (int) INT.get(segment, slot + RingLayout.SLOT_FLAGS_OFFSET);
-                long length = Integer.toUnsignedLong((int) INT.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET));
+                long lengthAndFlags = (long) LONG.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET);
+                int flags = RingLayout.flagsOf(lengthAndFlags);
+                long length = Integer.toUnsignedLong(RingLayout.lengthOf(lengthAndFlags));
                 boolean skip = (flags & RingLayout.SLOT_SKIP) != 0;
                 if (!skip && length > capacity && length <= maxPayload) {
                     VarHandle.acquireFence(); // the length read stays before the second look at the head
@@ -327,12 +328,12 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
     /** Whether the message at {@code position} can join a batch: published, well formed, fits. */
     private boolean readyForBatch(long position, long capacity) {
         long slot = slotOffset(position);
-        if ((long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET) != position + 1
-                || (int) INT.get(segment, slot + RingLayout.SLOT_FLAGS_OFFSET) != 0) {
+        if ((long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET) != position + 1) {
             return false;
         }
-        long length = Integer.toUnsignedLong((int) INT.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET));
-        return length <= capacity && length <= maxPayload;
+        long lengthAndFlags = (long) LONG.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET);
+        long length = Integer.toUnsignedLong(RingLayout.lengthOf(lengthAndFlags));
+        return RingLayout.flagsOf(lengthAndFlags) == 0 && length <= capacity && length <= maxPayload;
     }
 
     /**

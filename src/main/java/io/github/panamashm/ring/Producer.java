@@ -309,9 +309,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
         }
         peer.startCall(timeoutNanos);
         while (true) {
-            if (ring.isClosedForWriting()) {
-                throw new RingClosedException(ring.name());
-            }
+            // a closed ring is noticed after the claim (below) or when full: one load less per message
             long tail = (long) LONG.getOpaque(segment, RingLayout.TAIL_OFFSET);
             long sequence = (long) LONG.getAcquire(segment, slotOffset(tail) + RingLayout.SLOT_SEQUENCE_OFFSET);
             if (sequence == tail) {
@@ -336,10 +334,9 @@ public final class Producer implements AutoCloseable, Ring.Peer {
                     publishSkip(tail, n);
                     throw new RingClosedException(ring.name());
                 }
+                long lengthAndFlags = RingLayout.lengthAndFlags(length, 0);
                 for (int i = 0; i < n; i++) {
-                    long slot = slotOffset(tail + i);
-                    INT.set(segment, slot + RingLayout.SLOT_LENGTH_OFFSET, length);
-                    INT.set(segment, slot + RingLayout.SLOT_FLAGS_OFFSET, 0);
+                    LONG.set(segment, slotOffset(tail + i) + RingLayout.SLOT_LENGTH_OFFSET, lengthAndFlags);
                 }
                 claimed = tail;
                 batch = n;
@@ -349,6 +346,9 @@ public final class Producer implements AutoCloseable, Ring.Peer {
                 continue; // another producer took it: reload the tail
             }
             // full: the slot's last message is unread, or taken by a consumer that has not released it
+            if (ring.isClosedForWriting()) {
+                throw new RingClosedException(ring.name());
+            }
             if (peer.checkDue() && tail > mask
                     && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) > tail - (mask + 1)
                     && peer.stuckLongEnough(tail) && recoverFromDeadConsumer(tail)) {
@@ -394,10 +394,10 @@ public final class Producer implements AutoCloseable, Ring.Peer {
 
     /** Publishes positions [first, first + count) as slots consumers pass over. */
     private void publishSkip(long first, int count) {
+        long skip = RingLayout.lengthAndFlags(0, RingLayout.SLOT_SKIP);
         for (int i = 0; i < count; i++) {
             long slot = slotOffset(first + i);
-            INT.set(segment, slot + RingLayout.SLOT_LENGTH_OFFSET, 0);
-            INT.set(segment, slot + RingLayout.SLOT_FLAGS_OFFSET, RingLayout.SLOT_SKIP);
+            LONG.set(segment, slot + RingLayout.SLOT_LENGTH_OFFSET, skip);
             LONG.setRelease(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET, first + i + 1);
         }
         ring.doorbells.ringData();

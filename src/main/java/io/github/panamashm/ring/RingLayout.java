@@ -231,6 +231,25 @@ public final class RingLayout {
         return hash;
     }
 
+    /**
+     * A slot's {@code length} and {@code flags} as the one 8-byte word they form at
+     * {@link #SLOT_LENGTH_OFFSET} (native order: the hot paths read and write them together).
+     */
+    static long lengthAndFlags(int length, int flags) {
+        return NATIVE_LITTLE_ENDIAN ? (length & 0xFFFF_FFFFL) | ((long) flags << 32)
+                : ((long) length << 32) | (flags & 0xFFFF_FFFFL);
+    }
+
+    static int lengthOf(long lengthAndFlags) {
+        return (int) (NATIVE_LITTLE_ENDIAN ? lengthAndFlags : lengthAndFlags >>> 32);
+    }
+
+    static int flagsOf(long lengthAndFlags) {
+        return (int) (NATIVE_LITTLE_ENDIAN ? lengthAndFlags >>> 32 : lengthAndFlags);
+    }
+
+    private static final boolean NATIVE_LITTLE_ENDIAN = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+
     /** Bytes per slot for messages of up to {@code maxPayload} bytes. */
     public static int slotSizeFor(int maxPayload) {
         return (int) align(SLOT_HEADER_SIZE + (long) maxPayload, SLOT_ALIGN);
