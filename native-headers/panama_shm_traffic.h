@@ -287,10 +287,13 @@ static inline int pshm_traffic_parse_size(const char *text, uint32_t *min, uint3
     return 0;
 }
 
+#define PSHM_TRAFFIC_STR_(x) #x
+#define PSHM_TRAFFIC_STR(x) PSHM_TRAFFIC_STR_(x)
+
 /* Text for a negative errno from panama_shm.h, in the words of the ring. */
 static inline const char *pshm_traffic_error_text(int rc) {
     switch (-rc) {
-    case EPROTO: return "not a panama-shm ring of layout version 1 (or corrupted)";
+    case EPROTO: return "not a panama-shm ring of layout version " PSHM_TRAFFIC_STR(PSHM_VERSION_MAJOR) " (or corrupted)";
     case ENOENT: return "no such ring";
     case EBUSY: return "single-producer/consumer ring already has one";
     case EUSERS: return "peer table full";
