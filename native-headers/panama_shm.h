@@ -430,7 +430,8 @@ static inline int pshm_peer_barrier(const pshm_ring *r) {
  * high (publishers fence needlessly), never too low; a reclaimed dead entry takes its count back.
  */
 static inline void pshm_set_fenced_sleeper(pshm_ring *r, int on) {
-    if (r->peer == NULL || on == r->fenced_sleeper || (on && !r->barrier)) return;
+    /* an inherited handle (fork) must not touch its parent's entry: see pshm_attach */
+    if (r->peer == NULL || on == r->fenced_sleeper || (on && !r->barrier) || r->pid != getpid()) return;
     if (on) {
         atomic_fetch_add_explicit(&r->header->fenced_sleepers, 1, memory_order_seq_cst);
         atomic_store_explicit(&r->peer->fenced_sleeper, 1, memory_order_seq_cst);
