@@ -809,14 +809,19 @@ static inline int pshm_check_due(pshm_ring *r, pshm_wait *w) {
     return due;
 }
 
+/* 1 if the slot a full ring's producer waits for was taken by a consumer and not released yet. */
+static inline int pshm_space_held(const pshm_ring *r, uint64_t tail) {
+    return tail > r->mask && atomic_load_explicit(&r->header->head, memory_order_acquire) > tail - (r->mask + 1);
+}
+
 /*
  * Whether what a waiter on `bell` waits for may be held by a peer that died: a consumer waits behind a
  * claimed, unpublished position; a producer behind a slot taken and not released.
  */
 static inline int pshm_may_be_held_by_dead_peer(const pshm_ring *r, uint32_t bell) {
     uint64_t tail = atomic_load_explicit(&r->header->tail, memory_order_acquire);
-    uint64_t head = atomic_load_explicit(&r->header->head, memory_order_acquire);
-    return bell == PSHM_BELL_DATA ? tail > head : tail > r->mask && head > tail - (r->mask + 1);
+    return bell == PSHM_BELL_DATA ? tail > atomic_load_explicit(&r->header->head, memory_order_acquire)
+                                  : pshm_space_held(r, tail);
 }
 
 /*
@@ -914,11 +919,6 @@ static inline int pshm_space_ready(const pshm_ring *r) {
     uint64_t tail = atomic_load_explicit(&r->header->tail, memory_order_acquire);
     return atomic_load_explicit(&pshm_slot_at(r, tail)->sequence, memory_order_acquire) >= tail
         || atomic_load_explicit(&r->header->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED;
-}
-
-/* 1 if the slot a full ring's producer waits for was taken by a consumer and not released yet. */
-static inline int pshm_space_held(const pshm_ring *r, uint64_t tail) {
-    return tail > r->mask && atomic_load_explicit(&r->header->head, memory_order_acquire) > tail - (r->mask + 1);
 }
 
 /*

@@ -93,8 +93,13 @@ final class Doorbells {
      */
     boolean mayBeHeldByDeadPeer(int bell) {
         long tail = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET);
-        long head = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
-        return bell == RingLayout.BELL_DATA ? tail > head : tail > ring.mask && head > tail - (ring.mask + 1);
+        return bell == RingLayout.BELL_DATA ? tail > (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET)
+                : spaceHeld(tail);
+    }
+
+    /** Whether the slot a full ring's producer at {@code tail} waits for was taken and not released yet. */
+    boolean spaceHeld(long tail) {
+        return tail > ring.mask && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) > tail - (ring.mask + 1);
     }
 
     /** Work for a consumer: a published slot at the head, or the end of the stream. */

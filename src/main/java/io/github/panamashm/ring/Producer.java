@@ -349,8 +349,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
             if (ring.isClosedForWriting()) {
                 throw new RingClosedException(ring.name());
             }
-            if (peer.checkDue() && tail > mask
-                    && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) > tail - (mask + 1)
+            if (peer.checkDue() && ring.doorbells.spaceHeld(tail)
                     && peer.stuckLongEnough(tail) && recoverFromDeadConsumer(tail)) {
                 peer.recovered(tail);
                 continue;
