@@ -2,7 +2,7 @@
  * panama_shm.h — the panama-shm ring: a bounded producer–consumer buffer in one POSIX
  * shared-memory object, shared by C and Java processes on one Linux host.
  *
- * This header is the specification of layout version 2 (docs/PROTOCOL.md explains it in prose)
+ * This header is the specification of layout version 3 (docs/PROTOCOL.md explains it in prose)
  * and a header-only C implementation of it: C11, <stdatomic.h>, glibc 2.34+, 64-bit Linux.
  *
  * Object "/NAME" (all integers native-endian, offsets in bytes):
@@ -10,16 +10,20 @@
  *     0   identity      written once by the creator, then `state` goes INITIALISING -> READY
  *   128   tail          producer position: the next position a producer will claim
  *   256   head          consumer position: the next position a consumer will claim
+ *   264   released      single-consumer rings: every position below it is consumed (0 otherwise)
  *   384   waiters       how many consumers / producers sleep (or are about to) on a doorbell
  *   512   counters      statistics: slots abandoned by dead peers, doorbell posts, ...
  *   640   peers[max_peers]   one 64-byte entry per attached process, byte 0 held with an OFD lock
  *   header_size         slots[slot_count], slot_size bytes each: 16-byte slot header + payload
  *
  * Positions are 64-bit counters that never wrap in practice; position p lives in slot
- * p & (slot_count - 1). Each slot's `sequence` says what the slot is ready for (D. Vyukov's bounded
- * queue): sequence == p       free for the producer of position p,
- *           sequence == p + 1   published: holds the message of position p,
- *           sequence == p + slot_count   released by the consumer of p: free for position p + slot_count.
+ * p & (slot_count - 1). Each slot's `sequence` == p + 1 says the slot holds the published message of
+ * position p. How a slot becomes free again depends on the ring:
+ *   - rings with several consumers (D. Vyukov's bounded queue): the consumer of p stores
+ *     sequence = p + slot_count, which is "free for position p + slot_count"; a producer claims
+ *     position t when its slot's sequence == t;
+ *   - single-consumer rings: the consumer stores `released` once after a batch, as Lamport's ring
+ *     does; a producer claims t while t < released + slot_count, and never reads the slot.
  *
  * Two named semaphores are doorbells: "/NAME.data" wakes consumers, "/NAME.space" wakes producers.
  * A side posts only when the waiter counter says someone sleeps, so the uncontended path makes no
@@ -74,7 +78,7 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
 /* ---- constants ------------------------------------------------------------------------------ */
 
 #define PSHM_MAGIC UINT64_C(0x474E49524D485350)  /* the bytes "PSHMRING" on a little-endian host */
-#define PSHM_VERSION_MAJOR 2                     /* incompatible layout or protocol changes */
+#define PSHM_VERSION_MAJOR 3                     /* incompatible layout or protocol changes */
 #define PSHM_VERSION_MINOR 0                     /* compatible additions: reserved bytes, optional flags */
 
 #define PSHM_LINE 128                /* padding unit: two 64-byte lines, beats adjacent-line prefetch */
@@ -162,7 +166,8 @@ typedef struct pshm_header {
     _Atomic uint64_t tail;                            /* 128 */
     uint8_t tail_pad[PSHM_LINE - 8];
     _Atomic uint64_t head;                            /* 256 */
-    uint8_t head_pad[PSHM_LINE - 8];
+    _Atomic uint64_t released;                        /* 264: single-consumer rings only, written by the consumer */
+    uint8_t head_pad[PSHM_LINE - 16];
     _Atomic uint32_t consumers_waiting;               /* 384 */
     _Atomic uint32_t producers_waiting;               /* 388 */
     _Atomic uint32_t fenced_sleepers;                 /* 392: peers that sleep without membarrier; publishers fence while > 0 */
@@ -201,6 +206,7 @@ typedef struct pshm_slot {
 _Static_assert(sizeof(pshm_identity) == 128, "identity is one line");
 _Static_assert(offsetof(pshm_header, tail) == 128, "tail offset");
 _Static_assert(offsetof(pshm_header, head) == 256, "head offset");
+_Static_assert(offsetof(pshm_header, released) == 264, "released offset");
 _Static_assert(offsetof(pshm_header, consumers_waiting) == 384, "waiters offset");
 _Static_assert(offsetof(pshm_header, counters) == 512, "counters offset");
 _Static_assert(sizeof(pshm_header) == PSHM_PEERS_OFFSET, "peer table offset");
@@ -209,7 +215,7 @@ _Static_assert(sizeof(pshm_slot) == PSHM_SLOT_HEADER_SIZE, "slot header size");
 _Static_assert(sizeof(_Atomic uint64_t) == 8 && sizeof(_Atomic uint32_t) == 4, "plain-sized atomics");
 
 /*
- * FNV-1a over (offset, size) of every field of layout 2.0 below, in this order. Any such field that
+ * FNV-1a over (offset, size) of every field of layout 3.0 below, in this order. Any such field that
  * moves or changes size changes the hash; the creator stores it and every opener compares. Reserved
  * bytes are not hashed: a minor version may put them to use without changing the hash.
  */
@@ -235,6 +241,7 @@ static inline uint64_t pshm_layout_hash(void) {
     PSHM_FIELD(h, pshm_identity, max_peers);        PSHM_FIELD(h, pshm_identity, state);
     PSHM_FIELD(h, pshm_identity, role_locks);
     PSHM_FIELD(h, pshm_header, tail);               PSHM_FIELD(h, pshm_header, head);
+    PSHM_FIELD(h, pshm_header, released);
     PSHM_FIELD(h, pshm_header, consumers_waiting);  PSHM_FIELD(h, pshm_header, producers_waiting);
     PSHM_FIELD(h, pshm_header, fenced_sleepers);
     PSHM_FIELD(h, pshm_header, counters);
@@ -277,6 +284,7 @@ typedef struct pshm_ring {
     uint32_t role;         /* PSHM_ROLE_* this handle attached as */
     int peer_index;        /* our entry in the peer table, -1 if none */
     pshm_peer *peer;
+    uint64_t released;     /* single-consumer rings, producer: a copy of header->released (it only grows) */
     uint64_t claimed;      /* first position claimed (producer) or taken (consumer), not yet committed/released */
     uint32_t batch;        /* how many positions from `claimed` */
     int has_claim;         /* 0, or the role of the pending claim */
@@ -296,6 +304,11 @@ typedef struct pshm_ring {
 
 static inline pshm_slot *pshm_slot_at(const pshm_ring *r, uint64_t position) {
     return (pshm_slot *)(r->slots + (size_t)(position & r->mask) * r->slot_size);
+}
+
+/* Single-consumer rings give slots back by one cursor, `released`; the others slot by slot. */
+static inline int pshm_releases_by_cursor(const pshm_ring *r) {
+    return (r->flags & PSHM_FLAG_SINGLE_CONSUMER) != 0;
 }
 
 static inline uint8_t *pshm_payload(pshm_slot *slot) {
@@ -599,6 +612,8 @@ fail:
     return rc;
 }
 
+static inline void pshm_take_over(pshm_ring *r);
+
 /* Takes a free (or dead peer's) entry of the peer table and, for single-role rings, the role lock. */
 static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
     if (role != PSHM_ROLE_PRODUCER && role != PSHM_ROLE_CONSUMER) return -EINVAL;
@@ -644,6 +659,7 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
         r->barrier = pshm_barrier_register();
         r->fenced_sleeper = 0;
         pshm_set_fenced_sleeper(r, r->wait_policy == PSHM_WAIT_SLEEP);
+        if (role == PSHM_ROLE_CONSUMER && pshm_releases_by_cursor(r)) pshm_take_over(r);
         return 0;
     }
     if (r->flags & single) pshm_ofd_lock(r->fd, pshm_role_lock_offset(role), F_UNLCK);
@@ -811,6 +827,8 @@ static inline int pshm_check_due(pshm_ring *r, pshm_wait *w) {
 
 /* 1 if the slot a full ring's producer waits for was taken by a consumer and not released yet. */
 static inline int pshm_space_held(const pshm_ring *r, uint64_t tail) {
+    /* a single consumer's unreleased messages are taken back by the next consumer (pshm_take_over) */
+    if (pshm_releases_by_cursor(r)) return 0;
     return tail > r->mask && atomic_load_explicit(&r->header->head, memory_order_acquire) > tail - (r->mask + 1);
 }
 
@@ -917,8 +935,24 @@ static inline void pshm_recovered(pshm_ring *r, uint64_t position) {
 
 static inline int pshm_space_ready(const pshm_ring *r) {
     uint64_t tail = atomic_load_explicit(&r->header->tail, memory_order_acquire);
-    return atomic_load_explicit(&pshm_slot_at(r, tail)->sequence, memory_order_acquire) >= tail
-        || atomic_load_explicit(&r->header->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED;
+    int free = pshm_releases_by_cursor(r)
+        ? tail - atomic_load_explicit(&r->header->released, memory_order_acquire) <= r->mask
+        : atomic_load_explicit(&pshm_slot_at(r, tail)->sequence, memory_order_acquire) >= tail;
+    return free || atomic_load_explicit(&r->header->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED;
+}
+
+/*
+ * How many of `count` positions from `tail` are free in a single-consumer ring: those below
+ * released + slot_count. The copy of `released` is refreshed (acquire: the consumer's reads of those
+ * slots come before) only when it does not show enough room.
+ */
+static inline uint32_t pshm_room_below_released(pshm_ring *r, uint64_t tail, uint32_t count) {
+    int64_t room = (int64_t)(r->released + r->mask + 1 - tail);
+    if (room < (int64_t)count) {
+        r->released = atomic_load_explicit(&r->header->released, memory_order_acquire);
+        room = (int64_t)(r->released + r->mask + 1 - tail);
+    }
+    return room <= 0 ? 0 : room < (int64_t)count ? (uint32_t)room : count;
 }
 
 /*
@@ -973,10 +1007,18 @@ static inline int pshm_claim_n(pshm_ring *r, uint32_t count, uint32_t length, in
     for (;;) {
         if (atomic_load_explicit(&h->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED) return -EPIPE;
         uint64_t tail = atomic_load_explicit(&h->tail, memory_order_relaxed);
-        uint64_t sequence = atomic_load_explicit(&pshm_slot_at(r, tail)->sequence, memory_order_acquire);
-        if (sequence == tail) {
-            uint32_t n = 1;
-            while (n < count && atomic_load_explicit(&pshm_slot_at(r, tail + n)->sequence, memory_order_acquire) == tail + n) n++;
+        uint32_t n = 0;
+        if (pshm_releases_by_cursor(r)) {
+            n = pshm_room_below_released(r, tail, count);
+        } else {
+            uint64_t sequence = atomic_load_explicit(&pshm_slot_at(r, tail)->sequence, memory_order_acquire);
+            if ((int64_t)(sequence - tail) > 0) continue;  /* another producer took it: reload tail */
+            if (sequence == tail) {
+                n = 1;
+                while (n < count && atomic_load_explicit(&pshm_slot_at(r, tail + n)->sequence, memory_order_acquire) == tail + n) n++;
+            }
+        }
+        if (n > 0) {
             pshm_intend(r, tail, tail + n);
             if (single) {
                 atomic_store_explicit(&h->tail, tail + n, memory_order_release);
@@ -1002,7 +1044,6 @@ static inline int pshm_claim_n(pshm_ring *r, uint32_t count, uint32_t length, in
             r->has_claim = PSHM_ROLE_PRODUCER;
             return (int)n;
         }
-        if ((int64_t)(sequence - tail) > 0) continue;  /* another producer took it: reload tail */
         /* full: the slot's last message is unread, or taken by a consumer that has not released it */
         if (pshm_check_due(r, &w) && pshm_space_held(r, tail) && pshm_stuck_long_enough(r, tail)
             && pshm_recover_from_dead_consumer(r, tail)) {
@@ -1131,11 +1172,12 @@ static inline int pshm_end_of_stream(pshm_ring *r, uint64_t head) {
 
 /* Takes positions [head, head + count) for consumption; returns 1 if this consumer won them. */
 static inline int pshm_take(pshm_ring *r, uint64_t head, uint32_t count) {
-    pshm_intend(r, head, head + count);
-    if (r->flags & PSHM_FLAG_SINGLE_CONSUMER) {
+    if (pshm_releases_by_cursor(r)) {
+        /* no intent needed: [released, head) is this consumer's, and its successor's if it dies */
         atomic_store_explicit(&r->header->head, head + count, memory_order_release);
         return 1;
     }
+    pshm_intend(r, head, head + count);
     if (atomic_compare_exchange_weak_explicit(&r->header->head, &head, head + count, memory_order_acq_rel,
                                               memory_order_relaxed)) {
         return 1;
@@ -1144,9 +1186,34 @@ static inline int pshm_take(pshm_ring *r, uint64_t head, uint32_t count) {
     return 0;
 }
 
-/* Gives the slot of `position` back to producers; ring the space bell after the last of a batch. */
-static inline void pshm_release_slot(pshm_ring *r, uint64_t position) {
-    atomic_store_explicit(&pshm_slot_at(r, position)->sequence, position + r->mask + 1, memory_order_release);
+/*
+ * Gives the slots of positions [first, first + count) back to producers, after the last read of them;
+ * ring the space bell after. A single consumer releases in order, so one store covers them all.
+ */
+static inline void pshm_release_positions(pshm_ring *r, uint64_t first, uint32_t count) {
+    if (pshm_releases_by_cursor(r)) {
+        atomic_store_explicit(&r->header->released, first + count, memory_order_release);
+        return;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        atomic_store_explicit(&pshm_slot_at(r, first + i)->sequence, first + i + r->mask + 1, memory_order_release);
+    }
+}
+
+/*
+ * A consumer attaching to a single-consumer ring takes over from its predecessor: positions in
+ * [released, head) were taken by a consumer that died before releasing them (one that detaches
+ * releases first). They count as lost and their slots go back to producers. Only the holder of the
+ * consumer role lock writes `released`, so nothing races with this.
+ */
+static inline void pshm_take_over(pshm_ring *r) {
+    pshm_header *h = r->header;
+    uint64_t head = atomic_load_explicit(&h->head, memory_order_acquire);
+    uint64_t released = atomic_load_explicit(&h->released, memory_order_acquire);
+    if (released == head) return;
+    if (released < head) atomic_fetch_add_explicit(&h->counters.lost_in_consumers, head - released, memory_order_relaxed);
+    atomic_store_explicit(&h->released, head, memory_order_release);
+    pshm_ring_space_bell(r);
 }
 
 /*
@@ -1158,10 +1225,12 @@ static inline void pshm_release_slot(pshm_ring *r, uint64_t position) {
 static inline int pshm_skip_if_producer_dead(pshm_ring *r, uint64_t head) {
     if (atomic_load_explicit(&r->header->tail, memory_order_acquire) <= head) return 0;
     if (pshm_owner_alive(r, PSHM_ROLE_PRODUCER, head)) return 0;
-    if (atomic_load_explicit(&pshm_slot_at(r, head)->sequence, memory_order_acquire) != head) return 0;
+    /* unpublished: a free slot's sequence (several consumers), anything but head + 1 (one) */
+    uint64_t sequence = atomic_load_explicit(&pshm_slot_at(r, head)->sequence, memory_order_acquire);
+    if (pshm_releases_by_cursor(r) ? sequence == head + 1 : sequence != head) return 0;
     if (!pshm_take(r, head, 1)) return 0;
     atomic_fetch_add_explicit(&r->header->counters.abandoned_by_producers, 1, memory_order_relaxed);
-    pshm_release_slot(r, head);
+    pshm_release_positions(r, head, 1);
     pshm_ring_space_bell(r);
     pshm_ring_data_bell(r);  /* other consumers sleep behind the same position */
     return 1;
@@ -1196,7 +1265,7 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t max, uint32_t capacity, 
             }
             if (skip || length > r->max_payload) {
                 if (!pshm_take(r, head, 1)) continue;
-                pshm_release_slot(r, head);
+                pshm_release_positions(r, head, 1);
                 pshm_ring_space_bell(r);
                 if (skip) continue;
                 return -EPROTO;
@@ -1262,7 +1331,7 @@ static inline const void *pshm_batch_message(const pshm_ring *r, uint32_t i, uin
 static inline int pshm_release_n(pshm_ring *r) {
     if (r->has_claim != PSHM_ROLE_CONSUMER) return -EINVAL;
     r->has_claim = 0;
-    for (uint32_t i = 0; i < r->batch; i++) pshm_release_slot(r, r->claimed + i);
+    pshm_release_positions(r, r->claimed, r->batch);
     r->messages += r->batch;
     atomic_store_explicit(&r->peer->messages, r->messages, memory_order_relaxed);
     pshm_ring_space_bell(r);
@@ -1291,7 +1360,7 @@ static inline int pshm_receive(pshm_ring *r, void *buffer, uint32_t capacity, in
     uint32_t length = slot->length;
     memcpy(buffer, pshm_payload(slot), length);
     atomic_store_explicit(&r->peer->messages, ++r->messages, memory_order_relaxed);
-    pshm_release_slot(r, position);
+    pshm_release_positions(r, position, 1);
     pshm_ring_space_bell(r);
     return (int)length;
 }

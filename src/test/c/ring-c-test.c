@@ -99,6 +99,36 @@ int main(int argc, char **argv) {
     CHECK(pshm_open(&second, single_name, PSHM_ROLE_PRODUCER, 0) == 0);
     pshm_detach(&second);
     pshm_detach(&single_creator);
+    CHECK(pshm_unlink(single_name) == 0);
+
+    /* a single-consumer ring releases by cursor; a consumer that died holding messages is taken over */
+    pshm_spec spsc = {.slot_count = 4, .max_payload = 8,
+                      .flags = PSHM_FLAG_SINGLE_PRODUCER | PSHM_FLAG_SINGLE_CONSUMER};
+    CHECK(pshm_create(&single_creator, single_name, &spsc) == 0);
+    CHECK(pshm_open(&first, single_name, PSHM_ROLE_PRODUCER, 0) == 0);
+    for (int i = 0; i < 4; i++) CHECK(pshm_send(&first, &i, sizeof i, 0) == 0);
+    CHECK(pshm_send(&first, "x", 1, 0) == -EAGAIN);
+    child = fork();
+    if (child == 0) {  /* takes three, releases none, dies */
+        pshm_ring dying;
+        _exit(pshm_open(&dying, single_name, PSHM_ROLE_CONSUMER, 0) == 0 && pshm_receive_n(&dying, 3, 0) == 3 ? 0 : 1);
+    }
+    CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(pshm_send(&first, "x", 1, 0) == -EAGAIN);  /* its slots stay taken until a consumer takes over */
+    CHECK(pshm_open(&second, single_name, PSHM_ROLE_CONSUMER, 0) == 0);
+    CHECK(single_creator.header->counters.lost_in_consumers == 3);
+    int value = -1;
+    CHECK(pshm_receive(&second, &value, sizeof value, 0) == (int)sizeof value && value == 3);
+    for (int i = 4; i < 8; i++) CHECK(pshm_send(&first, &i, sizeof i, 0) == 0);
+    CHECK(pshm_send(&first, "x", 1, 0) == -EAGAIN);
+    CHECK(pshm_receive_n(&second, 8, 0) == 4);
+    CHECK(pshm_send(&first, "x", 1, 0) == -EAGAIN);  /* not released yet */
+    CHECK(pshm_release_n(&second) == 0);
+    CHECK(atomic_load(&single_creator.header->released) == 8);
+    CHECK(pshm_send(&first, "x", 1, 0) == 0);
+    pshm_detach(&second);
+    pshm_detach(&first);
+    pshm_detach(&single_creator);
 
     /* close for writing: producers are refused, consumers drain and then see the end */
     CHECK(pshm_send(&producer, "last", 4, 0) == 0);

@@ -40,7 +40,7 @@ int main(void) {
     FIELD(pshm_counters, reserved);
 
     STRUCT(pshm_header);
-    FIELD(pshm_header, identity); FIELD(pshm_header, tail); FIELD(pshm_header, head);
+    FIELD(pshm_header, identity); FIELD(pshm_header, tail); FIELD(pshm_header, head); FIELD(pshm_header, released);
     FIELD(pshm_header, consumers_waiting); FIELD(pshm_header, producers_waiting); FIELD(pshm_header, fenced_sleepers); FIELD(pshm_header, counters);
 
     STRUCT(pshm_peer);

@@ -67,6 +67,9 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         this.slotSize = ring.slotSize;
         this.headerSize = ring.headerSize;
         this.maxPayload = ring.maxPayload;
+        if (single) {
+            takeOver();
+        }
     }
 
     // ---- copy out --------------------------------------------------------------------------
@@ -218,12 +221,19 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
                 handled++;
                 pendingFrom = position + 1;
                 handler.onMessage(readOnlySlots, indexOf(position), messageLength(position));
-                releaseSlot(position);
+                if (!single) {
+                    releaseSlot(position);
+                }
             }
         } catch (Throwable e) {
-            releaseSlot(first + handled - 1); // the message whose handler threw counts as handled
+            if (!single) {
+                releaseSlot(first + handled - 1); // the message whose handler threw counts as handled
+            }
             throw e;
         } finally {
+            if (single) {
+                LONG.setRelease(segment, RingLayout.RELEASED_OFFSET, first + handled); // one store for the batch
+            }
             holding = false;
             peer.countMessages(handled);
             ring.doorbells.ringSpace();
@@ -285,7 +295,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
                     if (!take(head, 1)) {
                         continue;
                     }
-                    releaseSlot(head);
+                    releasePositions(head, 1);
                     ring.doorbells.ringSpace();
                     if (skip) {
                         continue;
@@ -360,11 +370,12 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
     }
 
     private boolean take(long head, int count) {
-        peer.intend(head, head + count);
         if (single) {
+            // no intent needed: [released, head) is this consumer's, and its successor's if it dies
             LONG.setRelease(segment, RingLayout.HEAD_OFFSET, head + count);
             return true;
         }
+        peer.intend(head, head + count);
         if (LONG.compareAndSet(segment, RingLayout.HEAD_OFFSET, head, head + count)) {
             return true;
         }
@@ -381,13 +392,16 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         // its intent only after publishing, so if the scan missed it because it moved on, the
         // sequence read afterwards shows the publication.
         if ((long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) <= head
-                || ring.peerTable.ownerAlive(RingLayout.ROLE_PRODUCER, head)
-                || (long) LONG.getAcquire(segment, slotOffset(head) + RingLayout.SLOT_SEQUENCE_OFFSET) != head
-                || !take(head, 1)) {
+                || ring.peerTable.ownerAlive(RingLayout.ROLE_PRODUCER, head)) {
+            return false;
+        }
+        // unpublished: a free slot's sequence (several consumers), anything but head + 1 (one)
+        long sequence = (long) LONG.getAcquire(segment, slotOffset(head) + RingLayout.SLOT_SEQUENCE_OFFSET);
+        if ((single ? sequence == head + 1 : sequence != head) || !take(head, 1)) {
             return false;
         }
         LONG.getAndAdd(segment, RingLayout.ABANDONED_BY_PRODUCERS_OFFSET, 1L);
-        releaseSlot(head);
+        releasePositions(head, 1);
         ring.doorbells.ringSpace();
         ring.doorbells.ringData(); // other consumers sleep behind the same position
         return true;
@@ -396,14 +410,45 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
     private void release(long position, int count) {
         holding = false;
         pendingFrom = position + count;
-        for (int i = 0; i < count; i++) {
-            releaseSlot(position + i);
-        }
+        releasePositions(position, count);
         peer.countMessages(count);
         ring.doorbells.ringSpace();
     }
 
-    /** Gives a slot back to producers; the caller rings the space doorbell after the last of a batch. */
+    /**
+     * Gives the slots of positions [first, first + count) back to producers, after the last read of
+     * them; the caller rings the space doorbell. A single consumer releases in order: one store.
+     */
+    private void releasePositions(long first, long count) {
+        if (single) {
+            LONG.setRelease(segment, RingLayout.RELEASED_OFFSET, first + count);
+            return;
+        }
+        for (long i = 0; i < count; i++) {
+            releaseSlot(first + i);
+        }
+    }
+
+    /**
+     * A consumer of a single-consumer ring takes over from its predecessor: positions in
+     * [released, head) were taken by a consumer that died before releasing them (one that closes
+     * releases first). They count as lost and go back to producers. Only the holder of the consumer
+     * role lock writes {@code released}, so nothing races with this.
+     */
+    private void takeOver() {
+        long head = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
+        long released = (long) LONG.getAcquire(segment, RingLayout.RELEASED_OFFSET);
+        if (released == head) {
+            return;
+        }
+        if (released < head) {
+            LONG.getAndAdd(segment, RingLayout.LOST_IN_CONSUMERS_OFFSET, head - released);
+        }
+        LONG.setRelease(segment, RingLayout.RELEASED_OFFSET, head);
+        ring.doorbells.ringSpace();
+    }
+
+    /** Gives a slot back to producers (several consumers); the caller rings the space doorbell. */
     private void releaseSlot(long position) {
         LONG.setRelease(segment, slotOffset(position) + RingLayout.SLOT_SEQUENCE_OFFSET, position + mask + 1);
     }
@@ -450,9 +495,7 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         closed = true;
         if (pendingEnd > pendingFrom) {
             int lost = (int) (pendingEnd - pendingFrom);
-            for (long position = pendingFrom; position < pendingEnd; position++) {
-                releaseSlot(position);
-            }
+            releasePositions(pendingFrom, lost);
             pendingFrom = pendingEnd;
             LONG.getAndAdd(segment, RingLayout.LOST_IN_CONSUMERS_OFFSET, (long) lost);
             ring.doorbells.ringSpace();

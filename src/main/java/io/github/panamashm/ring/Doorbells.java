@@ -99,6 +99,9 @@ final class Doorbells {
 
     /** Whether the slot a full ring's producer at {@code tail} waits for was taken and not released yet. */
     boolean spaceHeld(long tail) {
+        if (ring.isSingleConsumer()) {
+            return false; // a single consumer's unreleased messages are taken back by the next consumer
+        }
         return tail > ring.mask && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) > tail - (ring.mask + 1);
     }
 
@@ -114,7 +117,10 @@ final class Doorbells {
     /** Work for a producer: a free slot at the tail, or a closed ring (to report). */
     private boolean spaceReady() {
         long tail = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET);
-        return (long) LONG.getAcquire(segment, ring.slotOffset(tail)) >= tail || ring.isClosedForWriting();
+        boolean free = ring.isSingleConsumer()
+                ? tail - (long) LONG.getAcquire(segment, RingLayout.RELEASED_OFFSET) <= ring.mask
+                : (long) LONG.getAcquire(segment, ring.slotOffset(tail)) >= tail;
+        return free || ring.isClosedForWriting();
     }
 
     /** After a publish: wakes a consumer if one announced that it sleeps. */

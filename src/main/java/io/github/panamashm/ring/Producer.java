@@ -34,6 +34,10 @@ public final class Producer implements AutoCloseable, Ring.Peer {
     private final MemorySegment slots;
     private final PeerEntry peer;
     private final boolean single;
+    /** Single-consumer ring: slots are free below {@code released + slotCount} (see {@link #roomBelowReleased}). */
+    private final boolean byCursor;
+    /** A copy of the ring's {@code released}, which only grows; refreshed when it shows no room. */
+    private long released;
     private final long mask;
     private final long slotSize;
     private final long headerSize;
@@ -50,6 +54,7 @@ public final class Producer implements AutoCloseable, Ring.Peer {
         this.peer = new PeerEntry(ring, peerIndex, policy);
         peer.startFencedSleeping();
         this.single = ring.isSingleProducer();
+        this.byCursor = ring.isSingleConsumer();
         this.mask = ring.mask;
         this.slotSize = ring.slotSize;
         this.headerSize = ring.headerSize;
@@ -295,7 +300,8 @@ public final class Producer implements AutoCloseable, Ring.Peer {
 
     /**
      * Claims up to {@code count} positions (see panama_shm.h, pshm_claim_n): a position is free when
-     * its slot's sequence equals it. Records the intent in this peer's entry before the cursor moves,
+     * its slot's sequence equals it, or in a single-consumer ring when it is below
+     * {@code released + slotCount}. Records the intent in this peer's entry before the cursor moves,
      * so that a consumer can tell a position whose producer died. Returns how many it claimed, 0 if
      * the time ran out.
      */
@@ -311,13 +317,23 @@ public final class Producer implements AutoCloseable, Ring.Peer {
         while (true) {
             // a closed ring is noticed after the claim (below) or when full: one load less per message
             long tail = (long) LONG.getOpaque(segment, RingLayout.TAIL_OFFSET);
-            long sequence = (long) LONG.getAcquire(segment, slotOffset(tail) + RingLayout.SLOT_SEQUENCE_OFFSET);
-            if (sequence == tail) {
-                int n = 1;
-                while (n < count
-                        && (long) LONG.getAcquire(segment, slotOffset(tail + n) + RingLayout.SLOT_SEQUENCE_OFFSET) == tail + n) {
-                    n++;
+            int n = 0;
+            if (byCursor) {
+                n = roomBelowReleased(tail, count);
+            } else {
+                long sequence = (long) LONG.getAcquire(segment, slotOffset(tail) + RingLayout.SLOT_SEQUENCE_OFFSET);
+                if (sequence - tail > 0) {
+                    continue; // another producer took it: reload the tail
                 }
+                if (sequence == tail) {
+                    n = 1;
+                    while (n < count && (long) LONG.getAcquire(segment,
+                            slotOffset(tail + n) + RingLayout.SLOT_SEQUENCE_OFFSET) == tail + n) {
+                        n++;
+                    }
+                }
+            }
+            if (n > 0) {
                 peer.intend(tail, tail + n);
                 if (single) {
                     LONG.setRelease(segment, RingLayout.TAIL_OFFSET, tail + n);
@@ -342,9 +358,6 @@ public final class Producer implements AutoCloseable, Ring.Peer {
                 batch = n;
                 return n;
             }
-            if (sequence - tail > 0) {
-                continue; // another producer took it: reload the tail
-            }
             // full: the slot's last message is unread, or taken by a consumer that has not released it
             if (ring.isClosedForWriting()) {
                 throw new RingClosedException(ring.name());
@@ -358,6 +371,20 @@ public final class Producer implements AutoCloseable, Ring.Peer {
                 return 0;
             }
         }
+    }
+
+    /**
+     * How many of {@code count} positions from {@code tail} are free in a single-consumer ring: those
+     * below {@code released + slotCount}. The copy of {@code released} is refreshed (acquire: the
+     * consumer's reads of those slots come before its store) only when it shows too little room.
+     */
+    private int roomBelowReleased(long tail, int count) {
+        long room = released + mask + 1 - tail;
+        if (room < count) {
+            released = (long) LONG.getAcquire(segment, RingLayout.RELEASED_OFFSET);
+            room = released + mask + 1 - tail;
+        }
+        return room <= 0 ? 0 : (int) Math.min(room, count);
     }
 
     /**

@@ -12,14 +12,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * The byte layout of a ring, version 2: the Java mirror of {@code native-headers/panama_shm.h},
+ * The byte layout of a ring, version 3: the Java mirror of {@code native-headers/panama_shm.h},
  * which is the specification. Every offset and constant of the layout is named here and nowhere
  * else; a test compares each of them with what the C compiler makes of the header.
  *
  * <pre>
  *     0  identity    magic, versions, geometry, flags, layout hash, creator, state, role locks
  *   128  tail        producer position (alone on its 128-byte line)
- *   256  head        consumer position (alone on its line)
+ *   256  head        consumer position, and at 264 {@code released}: in single-consumer rings,
+ *                    every position below it is consumed (the consumer's line)
  *   384  waiters     consumers_waiting, producers_waiting (doorbell announcements)
  *   512  counters    abandoned_by_producers, lost_in_consumers, data_posts, space_posts, peers_reclaimed
  *   640  peers       max_peers entries of 64 bytes; byte 0 of each is OFD-locked by its holder
@@ -28,13 +29,14 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *
  * Slot header: {@code sequence} (8), {@code length} (4), {@code flags} (4); slots are 16-byte
  * aligned, so a 64-byte message takes 80 bytes. Position {@code p} lives in slot {@code p & (slot_count - 1)}; its sequence is
- * {@code p} when free for the producer of {@code p}, {@code p + 1} when published, and
- * {@code p + slot_count} when released by the consumer.
+ * {@code p + 1} when published. With several consumers it is {@code p} when free for the producer of
+ * {@code p}, and {@code p + slot_count} once released by the consumer; a single consumer releases by
+ * {@code released} instead, and producers claim below {@code released + slot_count}.
  */
 public final class RingLayout {
 
     public static final long MAGIC = 0x474E49524D485350L;
-    public static final int VERSION_MAJOR = 2;
+    public static final int VERSION_MAJOR = 3;
     public static final int VERSION_MINOR = 0;
 
     public static final int LINE = 128;
@@ -106,7 +108,8 @@ public final class RingLayout {
             JAVA_LONG.withName("tail"),
             MemoryLayout.paddingLayout(LINE - 8),
             JAVA_LONG.withName("head"),
-            MemoryLayout.paddingLayout(LINE - 8),
+            JAVA_LONG.withName("released"),
+            MemoryLayout.paddingLayout(LINE - 16),
             JAVA_INT.withName("consumers_waiting"),
             JAVA_INT.withName("producers_waiting"),
             JAVA_INT.withName("fenced_sleepers"),
@@ -151,6 +154,7 @@ public final class RingLayout {
     // cursors, waiters and counters, relative to the object
     public static final long TAIL_OFFSET = offset(HEADER, "tail");
     public static final long HEAD_OFFSET = offset(HEADER, "head");
+    public static final long RELEASED_OFFSET = offset(HEADER, "released");
     public static final long CONSUMERS_WAITING_OFFSET = offset(HEADER, "consumers_waiting");
     public static final long PRODUCERS_WAITING_OFFSET = offset(HEADER, "producers_waiting");
     /** Peers that sleep with a fence instead of membarrier; publishers fence while it is non-zero. */
@@ -185,13 +189,13 @@ public final class RingLayout {
 
     /**
      * The fields the layout hash covers, in the order of the C header's pshm_layout_hash(): those of
-     * layout 2.0, without reserved bytes, which a minor version may put to use.
+     * layout 3.0, without reserved bytes, which a minor version may put to use.
      */
     private static final List<HashedStruct> HASHED = List.of(
             new HashedStruct(IDENTITY, List.of("magic", "version_major", "version_minor", "header_size", "slot_count",
                     "slot_size", "max_payload", "flags", "total_size", "layout_hash", "creation_time_ns", "creator_pid",
                     "max_peers", "state", "role_locks")),
-            new HashedStruct(HEADER, List.of("tail", "head", "consumers_waiting", "producers_waiting", "fenced_sleepers",
+            new HashedStruct(HEADER, List.of("tail", "head", "released", "consumers_waiting", "producers_waiting", "fenced_sleepers",
                     "counters")),
             new HashedStruct(COUNTERS, List.of("abandoned_by_producers", "lost_in_consumers", "data_posts",
                     "space_posts", "peers_reclaimed")),

@@ -8,6 +8,7 @@ import io.github.panamashm.testing.ShmNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.MemorySegment;
@@ -73,8 +74,12 @@ class RingInteropTest {
 
     /** Creates the ring, runs one producer and one consumer process, and checks every message arrived once, intact. */
     private void oneToOne(String label, int slots, boolean producerInC, boolean consumerInC) {
+        oneToOne(label, RingSpec.of(slots, 300), producerInC, consumerInC);
+    }
+
+    private void oneToOne(String label, RingSpec spec, boolean producerInC, boolean consumerInC) {
         String ring = names.ring(label);
-        try (Ring ignored = Ring.create(ring, RingSpec.of(slots, 300))) {
+        try (Ring ignored = Ring.create(ring, spec)) {
             String count = Integer.toString(MESSAGES);
             List<String> producer = producerInC
                     ? cProducer(ring, "--pattern", "--size", SIZES, "--count", count, "--id", "7", "--close")
@@ -117,6 +122,13 @@ class RingInteropTest {
     @ValueSource(ints = {2, 256})
     void javaToJavaAcrossTwoJvms(int slots) {
         oneToOne("j2j", slots, false, false);
+    }
+
+    /** Single-consumer rings release by cursor, not slot by slot: the other protocol path. */
+    @ParameterizedTest(name = "{0} slots, producer in C: {1}, consumer in C: {2}")
+    @CsvSource({"2, false, true", "256, false, true", "2, true, false", "256, true, false", "2, false, false"})
+    void singleProducerSingleConsumerRingsAcrossLanguages(int slots, boolean producerInC, boolean consumerInC) {
+        oneToOne("spsc", RingSpec.of(slots, 300).singleProducer(true).singleConsumer(true), producerInC, consumerInC);
     }
 
     @ParameterizedTest(name = "{0} slots")
@@ -280,6 +292,49 @@ class RingInteropTest {
             assertThat(handle.lostInConsumers()).isEqualTo(8);
             // one 100 ms look to tell the holder is dead, then the rest of its batch at once
             assertThat(millis).as("ms to recover the 8 slots of the dead consumer's batch").isLessThan(1_500);
+        }
+    }
+
+    /**
+     * A single consumer releases by one cursor, so its unreleased batch is not visible slot by slot:
+     * the next consumer to attach takes it over, counts it lost, and gives the slots back.
+     */
+    @ParameterizedTest(name = "taken over by a consumer in {0}")
+    @ValueSource(strings = {"Java", "C"})
+    void aSingleConsumerKilledHoldingABatchIsTakenOverByTheNextConsumer(String successor) throws Exception {
+        String ring = names.ring("spsc-dead-batch");
+        try (Ring handle = Ring.create(ring, RingSpec.of(8, 64).singleProducer(true).singleConsumer(true));
+             Producer producer = handle.producer(WaitPolicy.sleep())) {
+            for (int i = 0; i < 8; i++) {
+                assertThat(producer.offer(new byte[] {(byte) i})).isTrue();
+            }
+            try (var dying = Processes.start(Processes.javaCommand(PeerMain.class, "ring-take-batch-and-hang", ring, "5"))) {
+                assertThat(dying.awaitOutput("taken a batch", 60)).as(dying.output()).isTrue();
+                dying.process().destroyForcibly().waitFor();
+            }
+            assertThat(producer.offer(new byte[] {8})).as("the dead consumer's slots stay taken").isFalse();
+            if (successor.equals("Java")) {
+                try (Consumer next = handle.consumer()) {
+                    assertThat(handle.lostInConsumers()).isEqualTo(5);
+                    byte[] message = new byte[64];
+                    for (int i = 5; i < 13; i++) {
+                        if (i >= 8) {
+                            assertThat(producer.send(new byte[] {(byte) i}, Duration.ofSeconds(20))).isTrue();
+                        }
+                        assertThat(next.receive(message, Duration.ofSeconds(20))).isEqualTo(1);
+                        assertThat(message[0]).as("message %d, none redelivered", i).isEqualTo((byte) i);
+                    }
+                }
+            } else {
+                try (var next = Processes.start(cConsumer(ring, "--count", "11", "--timeout-ms", "20000"))) {
+                    for (int i = 8; i < 16; i++) {
+                        assertThat(producer.send(new byte[] {(byte) i}, Duration.ofSeconds(20))).as("send %d", i).isTrue();
+                    }
+                    var received = next.await(60).requireSuccess();
+                    assertThat(find(CONSUMER, received.output()).group(1)).isEqualTo("11");
+                }
+                assertThat(handle.lostInConsumers()).isEqualTo(5);
+            }
         }
     }
 
