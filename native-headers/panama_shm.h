@@ -57,6 +57,7 @@
 #include <semaphore.h>
 #include <linux/membarrier.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -158,7 +159,8 @@ typedef struct pshm_counters {
     _Atomic uint64_t data_posts;              /* sem_post calls on the data doorbell */
     _Atomic uint64_t space_posts;             /* sem_post calls on the space doorbell */
     _Atomic uint64_t peers_reclaimed;         /* peer entries of dead processes taken over */
-    uint8_t reserved[PSHM_LINE - 5 * 8];
+    _Atomic uint64_t corrupt_slots;           /* slots found with a sequence no correct peer writes there */
+    uint8_t reserved[PSHM_LINE - 6 * 8];
 } pshm_counters;
 
 typedef struct pshm_header {
@@ -247,7 +249,7 @@ static inline uint64_t pshm_layout_hash(void) {
     PSHM_FIELD(h, pshm_header, counters);
     PSHM_FIELD(h, pshm_counters, abandoned_by_producers); PSHM_FIELD(h, pshm_counters, lost_in_consumers);
     PSHM_FIELD(h, pshm_counters, data_posts);       PSHM_FIELD(h, pshm_counters, space_posts);
-    PSHM_FIELD(h, pshm_counters, peers_reclaimed);
+    PSHM_FIELD(h, pshm_counters, peers_reclaimed);  PSHM_FIELD(h, pshm_counters, corrupt_slots);
     PSHM_FIELD(h, pshm_peer, state);                PSHM_FIELD(h, pshm_peer, role);
     PSHM_FIELD(h, pshm_peer, pid);                  PSHM_FIELD(h, pshm_peer, language);
     PSHM_FIELD(h, pshm_peer, attach_time_ns);       PSHM_FIELD(h, pshm_peer, claim_start);
@@ -298,9 +300,25 @@ typedef struct pshm_ring {
     uint64_t stuck_position;  /* the position this handle last found held by another peer ... */
     int64_t stuck_since;      /* ... and since when (CLOCK_MONOTONIC), across calls */
     char name[PSHM_MAX_NAME + 2];
+    char error[256];          /* why the last call returned -EPROTO (or another error it explains) */
 } pshm_ring;
 
 /* ---- small helpers ---------------------------------------------------------------------------- */
+
+/* What went wrong in the last call that failed with an explanation (-EPROTO mostly); "" if none. */
+static inline const char *pshm_error(const pshm_ring *r) {
+    return r->error;
+}
+
+/* Records why a call fails with `rc`, printf-style, and returns rc. */
+__attribute__((format(printf, 3, 4)))
+static inline int pshm_fail(pshm_ring *r, int rc, const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    vsnprintf(r->error, sizeof r->error, format, args);
+    va_end(args);
+    return rc;
+}
 
 static inline pshm_slot *pshm_slot_at(const pshm_ring *r, uint64_t position) {
     return (pshm_slot *)(r->slots + (size_t)(position & r->mask) * r->slot_size);
@@ -481,6 +499,30 @@ static inline int pshm_chmod_bell(const char *bell_name, mode_t mode) {
     return chmod(path, mode) == 0 || errno == ENOENT ? 0 : -1;   /* ENOENT: not glibc's layout */
 }
 
+/*
+ * glibc maps /dev/shm/sem.NAME without looking at it, and a short file faults (SIGBUS) at the first
+ * sem_* call: the doorbell must be a regular file of sizeof(sem_t) bytes owned by the ring's owner.
+ */
+static inline int pshm_check_bell_file(pshm_ring *r, const char *bell_name) {
+    char path[PSHM_MAX_NAME + 32];
+    if (snprintf(path, sizeof path, "/dev/shm/sem.%s", bell_name + 1) >= (int)sizeof path) return -ENAMETOOLONG;
+    struct stat bell, ring;
+    if (lstat(path, &bell) != 0) {
+        return errno == ENOENT ? pshm_fail(r, -EPROTO, "its doorbell %s is missing", bell_name) : -errno;
+    }
+    if (fstat(r->fd, &ring) != 0) return -errno;
+    if (!S_ISREG(bell.st_mode)) return pshm_fail(r, -EPROTO, "its doorbell %s is not a regular file", path);
+    if (bell.st_size != (off_t)sizeof(sem_t)) {
+        return pshm_fail(r, -EPROTO, "its doorbell %s has %lld bytes, a semaphore has %zu", path,
+                         (long long)bell.st_size, sizeof(sem_t));
+    }
+    if (bell.st_uid != ring.st_uid) {
+        return pshm_fail(r, -EPROTO, "its doorbell %s belongs to uid %u, the ring to uid %u", path,
+                         (unsigned)bell.st_uid, (unsigned)ring.st_uid);
+    }
+    return 0;
+}
+
 static inline int pshm_open_bells(pshm_ring *r, int create, mode_t mode) {
     char data[PSHM_MAX_NAME + 16], space[PSHM_MAX_NAME + 16];
     if (pshm_bell_name(data, sizeof data, r->name, "data") || pshm_bell_name(space, sizeof space, r->name, "space")) {
@@ -506,28 +548,67 @@ static inline int pshm_open_bells(pshm_ring *r, int create, mode_t mode) {
         }
         return 0;
     }
+    int rc = pshm_check_bell_file(r, data);
+    if (rc == 0) rc = pshm_check_bell_file(r, space);
+    if (rc) return rc;
     r->data_bell = sem_open(data, 0);
     r->space_bell = r->data_bell == SEM_FAILED ? SEM_FAILED : sem_open(space, 0);
     if (r->data_bell == SEM_FAILED || r->space_bell == SEM_FAILED) {
-        return errno == ENOENT ? -EPROTO : -errno;   /* the object exists but a doorbell does not */
+        /* the object exists but a doorbell does not (removed since the check) */
+        return errno == ENOENT ? pshm_fail(r, -EPROTO, "a doorbell of ring %s is missing", r->name) : -errno;
     }
     return 0;
 }
 
 /* Checks everything an opener relies on before it touches a slot; -EPROTO if anything is off. */
-static inline int pshm_validate(const pshm_header *h, uint64_t object_size) {
+/*
+ * Checks a mapped header before anything else is read through it: 0, or -EPROTO with the reason
+ * (which field, which value) in why[why_size] (why may be NULL).
+ */
+static inline int pshm_validate(const pshm_header *h, uint64_t object_size, char *why, size_t why_size) {
     const pshm_identity *id = &h->identity;
-    if (id->magic != PSHM_MAGIC || id->version_major != PSHM_VERSION_MAJOR) return -EPROTO;
-    if (id->layout_hash != pshm_layout_hash()) return -EPROTO;
-    if (id->slot_count < 2 || id->slot_count > PSHM_MAX_SLOTS || (id->slot_count & (id->slot_count - 1))) return -EPROTO;
-    if (id->max_peers < 1 || id->max_peers > PSHM_MAX_PEERS || id->header_size != pshm_header_size_for(id->max_peers)) return -EPROTO;
-    if (id->max_payload < 1 || id->max_payload > PSHM_MAX_PAYLOAD) return -EPROTO;
-    if (id->slot_size != pshm_slot_size_for(id->max_payload)) return -EPROTO;
-    if (id->flags & PSHM_REQUIRED_FLAGS_MASK & ~PSHM_KNOWN_FLAGS) return -EPROTO;
-    if (id->total_size != id->header_size + (uint64_t)id->slot_count * id->slot_size) return -EPROTO;
-    if (id->total_size != object_size) return -EPROTO;
+    char none[1];
+    if (why == NULL) { why = none; why_size = sizeof none; }
+#define PSHM_INVALID(...) return (snprintf(why, why_size, __VA_ARGS__), -EPROTO)
+    if (id->magic != PSHM_MAGIC) PSHM_INVALID("not a panama-shm ring: magic 0x%016llx", (unsigned long long)id->magic);
+    if (id->version_major != PSHM_VERSION_MAJOR) {
+        PSHM_INVALID("layout version %u.%u, this program reads version %u", id->version_major, id->version_minor,
+                     PSHM_VERSION_MAJOR);
+    }
+    if (id->layout_hash != pshm_layout_hash()) {
+        PSHM_INVALID("layout hash 0x%016llx, this program's is 0x%016llx", (unsigned long long)id->layout_hash,
+                     (unsigned long long)pshm_layout_hash());
+    }
+    if (id->slot_count < 2 || id->slot_count > PSHM_MAX_SLOTS || (id->slot_count & (id->slot_count - 1))) {
+        PSHM_INVALID("slot_count %u is not a power of two in 2 .. %u", id->slot_count, PSHM_MAX_SLOTS);
+    }
+    if (id->max_peers < 1 || id->max_peers > PSHM_MAX_PEERS) {
+        PSHM_INVALID("max_peers %u is not in 1 .. %u", id->max_peers, PSHM_MAX_PEERS);
+    }
+    if (id->header_size != pshm_header_size_for(id->max_peers)) {
+        PSHM_INVALID("header_size %u, but %u peers need %u", id->header_size, id->max_peers,
+                     pshm_header_size_for(id->max_peers));
+    }
+    if (id->max_payload < 1 || id->max_payload > PSHM_MAX_PAYLOAD) {
+        PSHM_INVALID("max_payload %u is not in 1 .. %u", id->max_payload, PSHM_MAX_PAYLOAD);
+    }
+    if (id->slot_size != pshm_slot_size_for(id->max_payload)) {
+        PSHM_INVALID("slot_size %u, but max_payload %u needs %u", id->slot_size, id->max_payload,
+                     pshm_slot_size_for(id->max_payload));
+    }
+    if (id->flags & PSHM_REQUIRED_FLAGS_MASK & ~PSHM_KNOWN_FLAGS) PSHM_INVALID("unknown required flags 0x%x", id->flags);
+    uint64_t total = id->header_size + (uint64_t)id->slot_count * id->slot_size;
+    if (id->total_size != total) {
+        PSHM_INVALID("total_size %llu, but the geometry gives %llu", (unsigned long long)id->total_size,
+                     (unsigned long long)total);
+    }
+    if (id->total_size != object_size) {
+        PSHM_INVALID("total_size %llu, but the object has %llu bytes", (unsigned long long)id->total_size,
+                     (unsigned long long)object_size);
+    }
     uint32_t state = atomic_load_explicit(&id->state, memory_order_acquire);
-    if (state != PSHM_STATE_READY && state != PSHM_STATE_CLOSED) return -EPROTO;
+    if (state != PSHM_STATE_READY && state != PSHM_STATE_CLOSED) PSHM_INVALID("unknown state %u", state);
+#undef PSHM_INVALID
     return 0;
 }
 
@@ -681,7 +762,13 @@ static inline int pshm_open(pshm_ring *r, const char *name, uint32_t role, int64
     if (fstat(r->fd, &st) != 0) { rc = -errno; goto fail; }
     int64_t deadline = pshm_deadline(ready_timeout_ns);
     while ((uint64_t)st.st_size < sizeof(pshm_header)) {        /* the creator has not sized it yet */
-        if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) { rc = st.st_size == 0 ? -EAGAIN : -EPROTO; goto fail; }
+        if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) {
+            rc = st.st_size == 0
+                ? pshm_fail(r, -EAGAIN, "the object is empty: its creator has not sized it yet, or died")
+                : pshm_fail(r, -EPROTO, "the object has %lld bytes, less than a ring header (%zu)",
+                            (long long)st.st_size, sizeof(pshm_header));
+            goto fail;
+        }
         usleep(1000);
         if (fstat(r->fd, &st) != 0) { rc = -errno; goto fail; }
     }
@@ -691,11 +778,18 @@ static inline int pshm_open(pshm_ring *r, const char *name, uint32_t role, int64
     r->map_size = (size_t)st.st_size;
     while (atomic_load_explicit(&r->header->identity.state, memory_order_acquire) == PSHM_STATE_INITIALISING) {
         uint64_t magic = r->header->identity.magic;
-        if (magic != 0 && magic != PSHM_MAGIC) { rc = -EPROTO; goto fail; }    /* not a ring at all */
-        if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) { rc = -EAGAIN; goto fail; }   /* still initialising */
+        if (magic != 0 && magic != PSHM_MAGIC) {   /* not a ring at all */
+            rc = pshm_fail(r, -EPROTO, "not a panama-shm ring: magic 0x%016llx", (unsigned long long)magic);
+            goto fail;
+        }
+        if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) {
+            rc = pshm_fail(r, -EAGAIN, "still being initialised by pid %u, which may have died",
+                           r->header->identity.creator_pid);
+            goto fail;
+        }
         usleep(1000);
     }
-    if ((rc = pshm_validate(r->header, (uint64_t)st.st_size)) != 0) goto fail;
+    if ((rc = pshm_validate(r->header, (uint64_t)st.st_size, r->error, sizeof r->error)) != 0) goto fail;
     pshm_bind_geometry(r);
     if ((rc = pshm_open_bells(r, 0, 0)) != 0) goto fail;
     if (role != PSHM_ROLE_NONE && (rc = pshm_attach(r, role, PSHM_LANGUAGE_C)) != 0) goto fail;
@@ -796,11 +890,11 @@ static inline int pshm_sleep(pshm_ring *r, uint32_t which, pshm_ready_fn ready, 
         int64_t now = pshm_now_ns(CLOCK_MONOTONIC);
         int64_t until = deadline_ns - now < slice_ns ? deadline_ns : now + slice_ns;
         struct timespec ts = {.tv_sec = until / 1000000000, .tv_nsec = until % 1000000000};
-        if (sem_clockwait(bell, CLOCK_MONOTONIC, &ts) != 0) rc = -errno;
+        rc = sem_clockwait(bell, CLOCK_MONOTONIC, &ts) == 0 ? 1 : -errno;
     }
     atomic_store_explicit(&r->peer->waiting_on, PSHM_BELL_NONE, memory_order_seq_cst);
     atomic_fetch_sub_explicit(waiting, 1, memory_order_seq_cst);
-    return rc == -ETIMEDOUT || rc == -EINTR ? 0 : rc;
+    return rc == -ETIMEDOUT || rc == -EINTR ? 0 : rc;   /* 1: a token woke it */
 }
 
 /* How one call waits: a phase of the wait policy, the deadline, and when the phase ends. */
@@ -811,6 +905,10 @@ typedef struct pshm_wait {
     uint32_t polls;
     int phase;            /* 0 not started, 1 spinning, 2 yielding, 3 sleeping */
     int check_now;        /* woke from a sleep: look for dead peers at once */
+    int woken;            /* the last sleep ended with a token */
+    int napped;           /* the last step slept without the doorbell (backing off) */
+    int spurious;         /* tokens in a row after which there was still nothing to do */
+    int64_t backoff_ns;   /* how long to sleep without the doorbell once tokens keep coming for nothing */
 } pshm_wait;
 
 static inline pshm_wait pshm_wait_begin(int64_t timeout_ns) {
@@ -874,8 +972,29 @@ static inline int pshm_wait_step(pshm_ring *r, pshm_wait *w, uint32_t bell, pshm
     }
     w->phase = 3;
     w->check_now = 1;
+    /* a token after which there is nothing to do is normal now and then (a stale one, or one meant for
+     * another sleeper); tokens that keep coming mean a doorbell with a garbage value: back off */
+    if (w->woken) {
+        w->spurious++;
+    } else if (!w->napped) {
+        w->spurious = 0;   /* a sleep that ran its slice: the doorbell is sane */
+        w->backoff_ns = 0;
+    }
+    w->woken = 0;
+    if (w->spurious >= 2 && !w->napped) {   /* a nap, then the doorbell again: a real post still counts */
+        w->backoff_ns = w->backoff_ns == 0 ? PSHM_UNFENCED_SLICE_NS
+                      : w->backoff_ns * 2 > PSHM_SLEEP_SLICE_NS ? PSHM_SLEEP_SLICE_NS : w->backoff_ns * 2;
+        int64_t nap = w->deadline - now < w->backoff_ns ? w->deadline - now : w->backoff_ns;
+        struct timespec ts = {.tv_sec = nap / 1000000000, .tv_nsec = nap % 1000000000};
+        nanosleep(&ts, NULL);
+        w->napped = 1;
+        return 0;
+    }
+    w->napped = 0;
     int64_t slice = pshm_may_be_held_by_dead_peer(r, bell) ? PSHM_STUCK_SLICE_NS : PSHM_SLEEP_SLICE_NS;
-    return pshm_sleep(r, bell, ready, w->deadline, slice);
+    int rc = pshm_sleep(r, bell, ready, w->deadline, slice);
+    w->woken = rc == 1;
+    return rc < 0 ? rc : 0;
 }
 
 /* ---- dead peers --------------------------------------------------------------------------------- */
@@ -934,11 +1053,38 @@ static inline void pshm_recovered(pshm_ring *r, uint64_t position) {
 /* ---- producing ---------------------------------------------------------------------------------- */
 
 static inline int pshm_space_ready(const pshm_ring *r) {
-    uint64_t tail = atomic_load_explicit(&r->header->tail, memory_order_acquire);
-    int free = pshm_releases_by_cursor(r)
-        ? tail - atomic_load_explicit(&r->header->released, memory_order_acquire) <= r->mask
-        : atomic_load_explicit(&pshm_slot_at(r, tail)->sequence, memory_order_acquire) >= tail;
-    return free || atomic_load_explicit(&r->header->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED;
+    const pshm_header *h = r->header;
+    uint64_t tail = atomic_load_explicit(&h->tail, memory_order_acquire);
+    int free;
+    if (pshm_releases_by_cursor(r)) {
+        free = tail - atomic_load_explicit(&h->released, memory_order_acquire) <= r->mask;
+    } else {
+        uint64_t sequence = atomic_load_explicit(&pshm_slot_at(r, tail)->sequence, memory_order_acquire);
+        /* ahead of the tail: claimed by another producer (the tail moved), or corrupted (not work) */
+        free = sequence == tail || ((int64_t)(sequence - tail) > 0 && atomic_load_explicit(&h->tail, memory_order_acquire) != tail);
+    }
+    return free || atomic_load_explicit(&h->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED;
+}
+
+/*
+ * The slot of position t shows a sequence ahead of t, yet nobody claimed t: no correct peer writes
+ * that. If the slot's previous position q = t - N was taken (head > q, or t < N) and no live consumer
+ * owns q, nobody is going to release it: reset it to free (t) and count it. Returns 1 if the caller
+ * should look again (reset, or changed meanwhile), 0 to wait: q's message is unread (its consumer
+ * drops the slot, which frees it) or its live owner will release it, which stores t too.
+ */
+static inline int pshm_reset_corrupt_free_slot(pshm_ring *r, uint64_t t, uint64_t sequence) {
+    uint64_t n = r->mask + 1;
+    if (t >= n) {
+        uint64_t q = t - n;
+        if (atomic_load_explicit(&r->header->head, memory_order_acquire) <= q) return 0;
+        if (pshm_owner_alive(r, PSHM_ROLE_CONSUMER, q)) return 0;
+    }
+    if (atomic_compare_exchange_strong_explicit(&pshm_slot_at(r, t)->sequence, &sequence, t, memory_order_acq_rel,
+                                                memory_order_relaxed)) {
+        atomic_fetch_add_explicit(&r->header->counters.corrupt_slots, 1, memory_order_relaxed);
+    }
+    return 1;
 }
 
 /*
@@ -1012,8 +1158,12 @@ static inline int pshm_claim_n(pshm_ring *r, uint32_t count, uint32_t length, in
             n = pshm_room_below_released(r, tail, count);
         } else {
             uint64_t sequence = atomic_load_explicit(&pshm_slot_at(r, tail)->sequence, memory_order_acquire);
-            if ((int64_t)(sequence - tail) > 0) continue;  /* another producer took it: reload tail */
-            if (sequence == tail) {
+            if ((int64_t)(sequence - tail) > 0) {
+                /* another producer claimed t (after the acquire above its claim shows in the tail) ... */
+                if (!single && atomic_load_explicit(&h->tail, memory_order_acquire) != tail) continue;
+                /* ... or the slot is corrupted */
+                if (pshm_reset_corrupt_free_slot(r, tail, sequence)) continue;
+            } else if (sequence == tail) {
                 n = 1;
                 while (n < count && atomic_load_explicit(&pshm_slot_at(r, tail + n)->sequence, memory_order_acquire) == tail + n) n++;
             }
@@ -1268,7 +1418,9 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t max, uint32_t capacity, 
                 pshm_release_positions(r, head, 1);
                 pshm_ring_space_bell(r);
                 if (skip) continue;
-                return -EPROTO;
+                atomic_fetch_add_explicit(&h->counters.corrupt_slots, 1, memory_order_relaxed);
+                return pshm_fail(r, -EPROTO, "slot %llu (position %llu) claims %u bytes, more than the maximum %u: dropped",
+                                 (unsigned long long)(head & r->mask), (unsigned long long)head, length, r->max_payload);
             }
             /* the batch: following published, well-formed messages that fit */
             uint32_t n = 1;
@@ -1284,7 +1436,17 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t max, uint32_t capacity, 
             *position_out = head;
             return (int)n;
         }
-        if ((int64_t)(sequence - (head + 1)) > 0) continue;  /* another consumer took it: reload head */
+        if ((int64_t)(sequence - (head + 1)) > 0) {
+            /* another consumer took h (after the acquire above its take shows in the head) ... */
+            if (!pshm_releases_by_cursor(r) && atomic_load_explicit(&h->head, memory_order_acquire) != head) continue;
+            /* ... or the slot is corrupted: drop the position, which also frees the slot for producers */
+            if (!pshm_take(r, head, 1)) continue;
+            pshm_release_positions(r, head, 1);
+            atomic_fetch_add_explicit(&h->counters.corrupt_slots, 1, memory_order_relaxed);
+            pshm_ring_space_bell(r);
+            return pshm_fail(r, -EPROTO, "slot %llu (position %llu) has sequence %llu, which no peer writes there: dropped",
+                             (unsigned long long)(head & r->mask), (unsigned long long)head, (unsigned long long)sequence);
+        }
         /* empty, or claimed and not yet published */
         if (atomic_load_explicit(&h->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED
             && pshm_end_of_stream(r, head)) {

@@ -37,6 +37,7 @@ int main(void) {
     STRUCT(pshm_counters);
     FIELD(pshm_counters, abandoned_by_producers); FIELD(pshm_counters, lost_in_consumers);
     FIELD(pshm_counters, data_posts); FIELD(pshm_counters, space_posts); FIELD(pshm_counters, peers_reclaimed);
+    FIELD(pshm_counters, corrupt_slots);
     FIELD(pshm_counters, reserved);
 
     STRUCT(pshm_header);

@@ -10,7 +10,10 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -65,10 +68,39 @@ public final class NamedSemaphore implements AutoCloseable {
         return semaphore;
     }
 
-    /** Opens an existing semaphore; ENOENT if there is none. */
+    /**
+     * Opens an existing semaphore; ENOENT if there is none. Refused with
+     * {@link IllegalStateException} if its file is not a regular file of a semaphore's size: glibc
+     * maps it unchecked, and a short one would crash the process at its first use (SIGBUS).
+     */
     public static NamedSemaphore open(String name) {
         Names.requireSemaphoreName(name);
+        checkFile(name);
         return semOpen(name, 0, 0, 0);
+    }
+
+    /** Where glibc keeps the semaphore {@code name}. */
+    public static Path file(String name) {
+        return Path.of("/dev/shm", "sem." + name.substring(1));
+    }
+
+    private static void checkFile(String name) {
+        Path file = file(name);
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return; // sem_open reports ENOENT
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot inspect " + file + " of semaphore " + name + ": " + e, e);
+        }
+        if (!attributes.isRegularFile()) {
+            throw new IllegalStateException("semaphore " + name + ": " + file + " is not a regular file");
+        }
+        if (attributes.size() != PosixConstants.SIZEOF_SEM_T) {
+            throw new IllegalStateException("semaphore " + name + ": " + file + " has " + attributes.size()
+                    + " bytes, a semaphore has " + PosixConstants.SIZEOF_SEM_T);
+        }
     }
 
     private static NamedSemaphore semOpen(String name, int oflag, int mode, int value) {
@@ -86,7 +118,7 @@ public final class NamedSemaphore implements AutoCloseable {
      * file /dev/shm/sem.NAME, whose mode can be set directly.
      */
     private static void applyMode(String name, int mode) {
-        Path file = Path.of("/dev/shm", "sem." + name.substring(1));
+        Path file = file(name);
         if (!Files.exists(file)) {
             return;
         }

@@ -301,8 +301,9 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
                         continue;
                     }
                     // dropped: it cannot be read without leaving the slot
-                    throw new RingFormatException(ring.name(), "slot of position " + head + " claims " + length
-                            + " bytes, more than the maximum " + maxPayload);
+                    LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
+                    throw RingFormatException.damaged(ring.name(), "slot " + (head & mask) + " (position " + head
+                            + ") claims " + length + " bytes, more than the maximum " + maxPayload + ": dropped");
                 }
                 int n = 1;
                 while (n < max && readyForBatch(head + n, capacity)) {
@@ -317,7 +318,19 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
                 return n;
             }
             if (sequence - (head + 1) > 0) {
-                continue; // another consumer took it: reload the head
+                // another consumer took it (after the acquire above its take shows in the head) ...
+                if (!single && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) != head) {
+                    continue;
+                }
+                // ... or the slot is corrupted: drop the position, which also frees the slot for producers
+                if (!take(head, 1)) {
+                    continue;
+                }
+                releasePositions(head, 1);
+                LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
+                ring.doorbells.ringSpace();
+                throw RingFormatException.damaged(ring.name(), "slot " + (head & mask) + " (position " + head
+                        + ") has sequence " + sequence + ", which no peer writes there: dropped");
             }
             // empty, or claimed and not yet published
             if (ring.isClosedForWriting() && endOfStream(head)) {

@@ -6,6 +6,7 @@ import io.github.panamashm.posix.PosixException;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import static io.github.panamashm.ring.RingLayout.INT;
 import static io.github.panamashm.ring.RingLayout.LONG;
@@ -65,18 +66,39 @@ final class Doorbells {
                 }
                 NamedSemaphore bell = forData ? data : space;
                 boolean first = true;
-                while (!closing && !(forData ? dataReady() : spaceReady())) {
+                int spurious = 0;
+                long backoff = 0;
+                while (!closing && !ready(forData)) {
                     boolean suspect = mayBeHeldByDeadPeer(which);
                     if (!first && suspect) {
                         return; // something was claimed or taken meanwhile: the caller looks for a dead peer
                     }
+                    first = false;
                     long slice = !fenced ? UNFENCED_SLICE_NANOS : suspect ? Ring.STUCK_NANOS : Ring.SLEEP_SLICE_NANOS;
                     long remaining = deadlineNanos - System.nanoTime();
-                    // an idle sleeper stays in this loop: no more work per second than this
-                    if (remaining <= 0 || bell.tryAcquireNanos(Math.min(remaining, slice)) || suspect || !fenced) {
+                    if (remaining <= 0) {
                         return;
                     }
-                    first = false;
+                    // an idle sleeper stays in this loop: no more work per second than this
+                    boolean token = bell.tryAcquireNanos(Math.min(remaining, slice));
+                    if (token && (closing || ready(forData))) {
+                        return;
+                    }
+                    if (suspect || !fenced) {
+                        return;
+                    }
+                    if (!token) {
+                        spurious = 0; // a slice that ran out: the doorbell is sane
+                        backoff = 0;
+                    } else if (++spurious >= 2) {
+                        // a token for nothing is normal now and then (a stale one, or one meant for another
+                        // sleeper); tokens that keep coming mean a doorbell with a garbage value: back off
+                        backoff = backoff == 0 ? UNFENCED_SLICE_NANOS : Math.min(2 * backoff, Ring.SLEEP_SLICE_NANOS);
+                        LockSupport.parkNanos(Math.min(backoff, deadlineNanos - System.nanoTime()));
+                        if (Thread.interrupted()) {
+                            throw new InterruptedException();
+                        }
+                    }
                 }
             } finally {
                 INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, RingLayout.BELL_NONE);
@@ -105,6 +127,10 @@ final class Doorbells {
         return tail > ring.mask && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) > tail - (ring.mask + 1);
     }
 
+    private boolean ready(boolean forData) {
+        return forData ? dataReady() : spaceReady();
+    }
+
     /** Work for a consumer: a published slot at the head, or the end of the stream. */
     private boolean dataReady() {
         long head = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
@@ -117,9 +143,15 @@ final class Doorbells {
     /** Work for a producer: a free slot at the tail, or a closed ring (to report). */
     private boolean spaceReady() {
         long tail = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET);
-        boolean free = ring.isSingleConsumer()
-                ? tail - (long) LONG.getAcquire(segment, RingLayout.RELEASED_OFFSET) <= ring.mask
-                : (long) LONG.getAcquire(segment, ring.slotOffset(tail)) >= tail;
+        boolean free;
+        if (ring.isSingleConsumer()) {
+            free = tail - (long) LONG.getAcquire(segment, RingLayout.RELEASED_OFFSET) <= ring.mask;
+        } else {
+            long sequence = (long) LONG.getAcquire(segment, ring.slotOffset(tail));
+            // ahead of the tail: claimed by another producer (the tail moved), or corrupted (not work)
+            free = sequence == tail
+                    || (sequence - tail > 0 && (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) != tail);
+        }
         return free || ring.isClosedForWriting();
     }
 

@@ -323,9 +323,15 @@ public final class Producer implements AutoCloseable, Ring.Peer {
             } else {
                 long sequence = (long) LONG.getAcquire(segment, slotOffset(tail) + RingLayout.SLOT_SEQUENCE_OFFSET);
                 if (sequence - tail > 0) {
-                    continue; // another producer took it: reload the tail
-                }
-                if (sequence == tail) {
+                    // another producer claimed it (after the acquire above its claim shows in the tail) ...
+                    if (!single && (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) != tail) {
+                        continue;
+                    }
+                    // ... or the slot is corrupted
+                    if (resetCorruptFreeSlot(tail, sequence)) {
+                        continue;
+                    }
+                } else if (sequence == tail) {
                     n = 1;
                     while (n < count && (long) LONG.getAcquire(segment,
                             slotOffset(tail + n) + RingLayout.SLOT_SEQUENCE_OFFSET) == tail + n) {
@@ -371,6 +377,26 @@ public final class Producer implements AutoCloseable, Ring.Peer {
                 return 0;
             }
         }
+    }
+
+    /**
+     * The slot of {@code t} shows a sequence ahead of {@code t}, yet nobody claimed {@code t}: no
+     * correct peer writes that (see panama_shm.h, pshm_reset_corrupt_free_slot). If the slot's
+     * previous position was taken and no live consumer owns it, reset the slot to free and count it.
+     * Returns whether to look again; false: wait, the slot's consumer frees it.
+     */
+    private boolean resetCorruptFreeSlot(long t, long sequence) {
+        if (t >= ring.slotCount) {
+            long previous = t - ring.slotCount;
+            if ((long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) <= previous
+                    || ring.peerTable.ownerAlive(RingLayout.ROLE_CONSUMER, previous)) {
+                return false;
+            }
+        }
+        if (LONG.compareAndSet(segment, slotOffset(t) + RingLayout.SLOT_SEQUENCE_OFFSET, sequence, t)) {
+            LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
+        }
+        return true;
     }
 
     /**

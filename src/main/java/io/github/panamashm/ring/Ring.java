@@ -6,8 +6,12 @@ import io.github.panamashm.SharedMemory;
 import io.github.panamashm.posix.Errno;
 import io.github.panamashm.posix.PosixException;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -204,6 +208,7 @@ public final class Ring implements AutoCloseable {
     }
 
     private static NamedSemaphore openBell(String ringName, String bellName) {
+        requireSameOwner(ringName, bellName);
         try {
             return NamedSemaphore.open(bellName);
         } catch (PosixException e) {
@@ -211,6 +216,26 @@ public final class Ring implements AutoCloseable {
                 throw new RingFormatException(ringName, "its doorbell semaphore " + bellName + " is missing");
             }
             throw e;
+        } catch (IllegalStateException e) {
+            throw new RingFormatException(ringName, "its doorbell " + e.getMessage());
+        }
+    }
+
+    /** A doorbell owned by someone other than the ring's owner is not the ring's. */
+    private static void requireSameOwner(String ringName, String bellName) {
+        Path bell = NamedSemaphore.file(bellName);
+        Path object = Path.of("/dev/shm", ringName.substring(1));
+        int bellOwner;
+        int ringOwner;
+        try {
+            bellOwner = (int) Files.getAttribute(bell, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            ringOwner = (int) Files.getAttribute(object, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException e) {
+            return; // missing: reported by the open; no such attribute: nothing to compare
+        }
+        if (bellOwner != ringOwner) {
+            throw new RingFormatException(ringName, "its doorbell " + bell + " belongs to uid " + bellOwner
+                    + ", the ring to uid " + ringOwner);
         }
     }
 
@@ -402,6 +427,15 @@ public final class Ring implements AutoCloseable {
     /** Messages taken by a consumer that died before it released them. */
     public long lostInConsumers() {
         return (long) LONG.getVolatile(segment, RingLayout.LOST_IN_CONSUMERS_OFFSET);
+    }
+
+    /**
+     * Slots found damaged: a sequence no correct peer writes there, or a length beyond the maximum.
+     * A consumer drops such a position ({@link RingFormatException}); a producer resets a damaged
+     * free slot and claims it.
+     */
+    public long corruptSlots() {
+        return (long) LONG.getVolatile(segment, RingLayout.CORRUPT_SLOTS_OFFSET);
     }
 
     /** The mapped ring, for producers, consumers and inspection. */

@@ -22,7 +22,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *   256  head        consumer position, and at 264 {@code released}: in single-consumer rings,
  *                    every position below it is consumed (the consumer's line)
  *   384  waiters     consumers_waiting, producers_waiting (doorbell announcements)
- *   512  counters    abandoned_by_producers, lost_in_consumers, data_posts, space_posts, peers_reclaimed
+ *   512  counters    abandoned_by_producers, lost_in_consumers, data_posts, space_posts, peers_reclaimed,
+ *                    corrupt_slots
  *   640  peers       max_peers entries of 64 bytes; byte 0 of each is OFD-locked by its holder
  *   header_size      slots: slot_count x slot_size = 16-byte slot header + payload
  * </pre>
@@ -101,7 +102,8 @@ public final class RingLayout {
             JAVA_LONG.withName("data_posts"),
             JAVA_LONG.withName("space_posts"),
             JAVA_LONG.withName("peers_reclaimed"),
-            MemoryLayout.sequenceLayout(LINE - 5 * 8, JAVA_BYTE).withName("reserved")).withName("pshm_counters");
+            JAVA_LONG.withName("corrupt_slots"),
+            MemoryLayout.sequenceLayout(LINE - 6 * 8, JAVA_BYTE).withName("reserved")).withName("pshm_counters");
 
     public static final StructLayout HEADER = MemoryLayout.structLayout(
             IDENTITY.withName("identity"),
@@ -165,6 +167,7 @@ public final class RingLayout {
     public static final long DATA_POSTS_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "data_posts");
     public static final long SPACE_POSTS_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "space_posts");
     public static final long PEERS_RECLAIMED_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "peers_reclaimed");
+    public static final long CORRUPT_SLOTS_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "corrupt_slots");
 
     // a peer entry, relative to the entry
     public static final long PEER_STATE_OFFSET = offset(PEER, "state");
@@ -198,7 +201,7 @@ public final class RingLayout {
             new HashedStruct(HEADER, List.of("tail", "head", "released", "consumers_waiting", "producers_waiting", "fenced_sleepers",
                     "counters")),
             new HashedStruct(COUNTERS, List.of("abandoned_by_producers", "lost_in_consumers", "data_posts",
-                    "space_posts", "peers_reclaimed")),
+                    "space_posts", "peers_reclaimed", "corrupt_slots")),
             new HashedStruct(PEER, List.of("state", "role", "pid", "language", "attach_time_ns", "claim_start",
                     "claim_end", "messages", "waiting_on", "fenced_sleeper")),
             new HashedStruct(SLOT, List.of("sequence", "length", "flags")));
