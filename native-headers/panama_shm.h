@@ -639,6 +639,7 @@ static inline void pshm_bind_geometry(pshm_ring *r) {
  * with SIGBUS later. The handle is attached in no role; use pshm_attach or pshm_detach.
  */
 static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *spec) {
+    r->error[0] = '\0';
     int rc = pshm_check_name(name);
     if (rc) return rc;
     uint32_t max_peers = spec->max_peers ? spec->max_peers : PSHM_DEFAULT_MAX_PEERS;
@@ -753,6 +754,7 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
  * -EPROTO if the object is not a valid ring of this version.
  */
 static inline int pshm_open(pshm_ring *r, const char *name, uint32_t role, int64_t ready_timeout_ns) {
+    r->error[0] = '\0';
     int rc = pshm_check_name(name);
     if (rc) return rc;
     pshm_init_handle(r, name);
@@ -1057,7 +1059,7 @@ static inline int pshm_space_ready(const pshm_ring *r) {
     uint64_t tail = atomic_load_explicit(&h->tail, memory_order_acquire);
     int free;
     if (pshm_releases_by_cursor(r)) {
-        free = tail - atomic_load_explicit(&h->released, memory_order_acquire) <= r->mask;
+        free = (int64_t)(tail - atomic_load_explicit(&h->released, memory_order_acquire)) <= (int64_t)r->mask;
     } else {
         uint64_t sequence = atomic_load_explicit(&pshm_slot_at(r, tail)->sequence, memory_order_acquire);
         /* ahead of the tail: claimed by another producer (the tail moved), or corrupted (not work) */
@@ -1353,16 +1355,32 @@ static inline void pshm_release_positions(pshm_ring *r, uint64_t first, uint32_t
 /*
  * A consumer attaching to a single-consumer ring takes over from its predecessor: positions in
  * [released, head) were taken by a consumer that died before releasing them (one that detaches
- * releases first). They count as lost and their slots go back to producers. Only the holder of the
- * consumer role lock writes `released`, so nothing races with this.
+ * releases first). Their messages count as lost (not SKIP or damaged slots, which held none) and
+ * their slots go back to producers, who cannot have touched them while `released` stayed below. Only
+ * the holder of the consumer role lock writes `released`, so nothing races with this. A `released`
+ * beyond `head` is damage: producers may have overwritten those unread positions, so they are skipped.
  */
 static inline void pshm_take_over(pshm_ring *r) {
     pshm_header *h = r->header;
     uint64_t head = atomic_load_explicit(&h->head, memory_order_acquire);
     uint64_t released = atomic_load_explicit(&h->released, memory_order_acquire);
+    uint64_t tail = atomic_load_explicit(&h->tail, memory_order_acquire);
     if (released == head) return;
-    if (released < head) atomic_fetch_add_explicit(&h->counters.lost_in_consumers, head - released, memory_order_relaxed);
-    atomic_store_explicit(&h->released, head, memory_order_release);
+    if ((int64_t)(head - released) > 0 && head - released <= r->mask + 1) {
+        uint64_t lost = 0;
+        for (uint64_t p = released; p != head; p++) {
+            const pshm_slot *slot = pshm_slot_at(r, p);
+            lost += atomic_load_explicit(&slot->sequence, memory_order_acquire) == p + 1 && slot->flags == 0;
+        }
+        atomic_fetch_add_explicit(&h->counters.lost_in_consumers, lost, memory_order_relaxed);
+        atomic_store_explicit(&h->released, head, memory_order_release);
+    } else if ((int64_t)(released - head) > 0 && (int64_t)(tail - released) >= 0) {
+        atomic_fetch_add_explicit(&h->counters.corrupt_slots, released - head, memory_order_relaxed);
+        atomic_store_explicit(&h->head, released, memory_order_release);
+    } else {   /* beyond any position claimed, or too far behind: garbage */
+        atomic_fetch_add_explicit(&h->counters.corrupt_slots, 1, memory_order_relaxed);
+        atomic_store_explicit(&h->released, head, memory_order_release);
+    }
     pshm_ring_space_bell(r);
 }
 

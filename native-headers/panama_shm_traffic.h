@@ -31,6 +31,10 @@
  *     lost           sum over ids of (highest + 1 - unique), the holes, unless shared (other
  *                    consumers take part of the stream, so holes are expected); and when the
  *                    number expected is known, at least expected - unique good messages
+ *
+ * Memory is bounded whatever arrives: duplicates are told apart within a window of the last
+ * PSHM_TRAFFIC_WINDOW sequences of each producer (an older sequence counts as out of order), and up
+ * to PSHM_TRAFFIC_MAX_PRODUCERS producer ids are tracked (messages of more ids count as corrupt).
  */
 #ifndef PANAMA_SHM_TRAFFIC_H
 #define PANAMA_SHM_TRAFFIC_H
@@ -42,6 +46,8 @@
 #include <string.h>
 
 #define PSHM_TRAFFIC_HEADER_SIZE 16u
+#define PSHM_TRAFFIC_WINDOW (UINT64_C(1) << 20)
+#define PSHM_TRAFFIC_MAX_PRODUCERS 256u
 #define PSHM_TRAFFIC_GOLDEN UINT64_C(0x9E3779B97F4A7C15)
 #define PSHM_TRAFFIC_ID_MULTIPLIER UINT64_C(0xC2B2AE3D27D4EB4F)
 #define PSHM_TRAFFIC_BYTE_MULTIPLIER UINT64_C(0x165667B19E3779F9)
@@ -114,7 +120,8 @@ static inline int pshm_traffic_verify(const void *message, uint32_t len, uint32_
 
 typedef struct pshm_traffic_source {
     uint32_t id;
-    uint64_t *seen;        /* bit seq set when seq arrived */
+    uint64_t base;         /* a multiple of 64: sequences below it are forgotten */
+    uint64_t *seen;        /* bit seq - base set when seq arrived */
     size_t seen_words;
     uint64_t highest;      /* highest seq seen */
     uint64_t unique;       /* distinct seqs seen */
@@ -143,7 +150,7 @@ static inline void pshm_traffic_verifier_free(pshm_traffic_verifier *v) {
     memset(v, 0, sizeof *v);
 }
 
-/* The entry of producer `id`, added if new; NULL when out of memory. */
+/* The entry of producer `id`, added if new; NULL when out of memory or PSHM_TRAFFIC_MAX_PRODUCERS are tracked. */
 static inline pshm_traffic_source *pshm_traffic_source_of(pshm_traffic_verifier *v, uint32_t id) {
     if (v->last < v->count && v->sources[v->last].id == id) return &v->sources[v->last];
     for (size_t i = 0; i < v->count; i++) {
@@ -152,6 +159,7 @@ static inline pshm_traffic_source *pshm_traffic_source_of(pshm_traffic_verifier 
             return &v->sources[i];
         }
     }
+    if (v->count == PSHM_TRAFFIC_MAX_PRODUCERS) return NULL;
     if (v->count == v->capacity) {
         size_t capacity = v->capacity ? 2 * v->capacity : 8;
         pshm_traffic_source *grown = realloc(v->sources, capacity * sizeof *grown);
@@ -166,18 +174,34 @@ static inline pshm_traffic_source *pshm_traffic_source_of(pshm_traffic_verifier 
     return source;
 }
 
-/* Makes the bitset of `source` hold bit `seq`; 0 or -ENOMEM. */
+/*
+ * Makes the bitset of `source` hold bit `seq` (>= base): it grows up to PSHM_TRAFFIC_WINDOW bits,
+ * then slides so that seq lands in its upper half. 0 or -ENOMEM.
+ */
 static inline int pshm_traffic_reserve(pshm_traffic_source *source, uint64_t seq) {
-    uint64_t word = seq / 64;
+    const size_t max_words = (size_t)(PSHM_TRAFFIC_WINDOW / 64);
+    uint64_t word = (seq - source->base) / 64;
     if (word < source->seen_words) return 0;
-    if (word >= SIZE_MAX / 16) return -ENOMEM;
-    size_t words = source->seen_words ? source->seen_words : 16;
-    while (words <= word) words *= 2;
-    uint64_t *grown = realloc(source->seen, words * sizeof *grown);
-    if (grown == NULL) return -ENOMEM;
-    memset(grown + source->seen_words, 0, (words - source->seen_words) * sizeof *grown);
-    source->seen = grown;
-    source->seen_words = words;
+    if (word < max_words) {
+        size_t words = source->seen_words ? source->seen_words : 16;
+        while (words <= word) words *= 2;
+        if (words > max_words) words = max_words;
+        uint64_t *grown = realloc(source->seen, words * sizeof *grown);
+        if (grown == NULL) return -ENOMEM;
+        memset(grown + source->seen_words, 0, (words - source->seen_words) * sizeof *grown);
+        source->seen = grown;
+        source->seen_words = words;
+        return 0;
+    }
+    uint64_t base = (seq / 64 - max_words / 2 + 1) * 64;
+    uint64_t shift = (base - source->base) / 64;
+    uint64_t *moved = calloc(max_words, sizeof *moved);
+    if (moved == NULL) return -ENOMEM;
+    if (shift < source->seen_words) memcpy(moved, source->seen + shift, (source->seen_words - shift) * sizeof *moved);
+    free(source->seen);
+    source->seen = moved;
+    source->seen_words = max_words;
+    source->base = base;
     return 0;
 }
 
@@ -192,9 +216,19 @@ static inline int pshm_traffic_verifier_note(pshm_traffic_verifier *v, int good,
         return PSHM_TRAFFIC_CORRUPT;
     }
     pshm_traffic_source *source = pshm_traffic_source_of(v, id);
+    if (source == NULL && v->count == PSHM_TRAFFIC_MAX_PRODUCERS) {   /* more ids than tracked */
+        v->received++;
+        v->corrupt++;
+        return PSHM_TRAFFIC_CORRUPT;
+    }
+    if (source != NULL && seq < source->base) {   /* too old to tell whether it is a duplicate */
+        v->received++;
+        v->out_of_order++;
+        return PSHM_TRAFFIC_OUT_OF_ORDER;
+    }
     if (source == NULL || pshm_traffic_reserve(source, seq) != 0) return -ENOMEM;
     v->received++;
-    uint64_t *word = &source->seen[seq / 64];
+    uint64_t *word = &source->seen[(seq - source->base) / 64];
     uint64_t bit = UINT64_C(1) << (seq % 64);
     if (*word & bit) {
         v->duplicated++;
@@ -236,7 +270,7 @@ static inline uint64_t pshm_traffic_verifier_lost(const pshm_traffic_verifier *v
     if (!shared) {
         for (size_t i = 0; i < v->count; i++) {
             const pshm_traffic_source *source = &v->sources[i];
-            if (source->unique > 0) lost += source->highest + 1 - source->unique;
+            if (source->unique > 0 && source->highest + 1 > source->unique) lost += source->highest + 1 - source->unique;
         }
     }
     uint64_t unique = pshm_traffic_verifier_unique(v);

@@ -83,13 +83,14 @@ int main(int argc, char **argv) {
     pshm_ring r;
     int rc = shm_cli_open_ring(&r, o.ring, PSHM_ROLE_CONSUMER, o.wait_ns);
     if (rc) {
-        fprintf(stderr, "shm-consumer: cannot open ring %s: %s\n", o.ring, pshm_traffic_error_text(rc));
+        fprintf(stderr, "shm-consumer: cannot open ring %s: %s\n", o.ring,
+                shm_cli_error_text(&r, rc));
         return 2;
     }
 
     pshm_traffic_verifier v;
     pshm_traffic_verifier_init(&v);
-    uint64_t received = 0;
+    uint64_t received = 0, dropped = 0;
     int64_t first = 0, wait_start = 0;
     rc = 0;
     while (!o.have_count || received < o.count) {
@@ -97,7 +98,14 @@ int main(int argc, char **argv) {
         const void *message = NULL;
         uint32_t length = 0;
         wait_start = 0;
-        if ((rc = receive(&r, &message, &length, o.timeout_ns, &wait_start)) != 0) break;
+        if ((rc = receive(&r, &message, &length, o.timeout_ns, &wait_start)) == -EPROTO) {
+            /* a damaged slot, dropped by the ring: count it and go on, as the Java consumer does */
+            fprintf(stderr, "shm-consumer: ring %s is damaged: %s\n", o.ring, pshm_error(&r));
+            r.error[0] = '\0';
+            dropped++;
+            continue;
+        }
+        if (rc != 0) break;
         if (received++ == 0) first = pshm_now_ns(CLOCK_MONOTONIC);
         if (o.verify) {
             uint32_t id;
@@ -112,7 +120,10 @@ int main(int argc, char **argv) {
     int64_t last = rc != 0 && wait_start != 0 ? wait_start : pshm_now_ns(CLOCK_MONOTONIC);
 
     int failed = rc != 0 && rc != -ETIMEDOUT && rc != -EPIPE && rc != -EINTR;
-    if (failed) fprintf(stderr, "shm-consumer: ring %s: receive failed: %s\n", o.ring, pshm_traffic_error_text(rc));
+    if (failed) {
+        fprintf(stderr, "shm-consumer: ring %s: receive failed: %s\n", o.ring,
+                shm_cli_error_text(&r, rc));
+    }
     else if (rc == -EINTR) fprintf(stderr, "shm-consumer: ring %s: interrupted, stopping\n", o.ring);
 
     uint64_t expected = o.have_count ? o.count : 0;
@@ -122,10 +133,11 @@ int main(int argc, char **argv) {
         lost = pshm_traffic_verifier_lost(&v, o.shared, expected);
         duplicated = v.duplicated;
         out_of_order = v.out_of_order;
-        corrupt = v.corrupt;
+        corrupt = v.corrupt + dropped;
         checksum = v.checksum;
     } else {
         lost = expected > received ? expected - received : 0;
+        corrupt = dropped;
     }
     double seconds = received > 0 ? (double)(last - first) / 1e9 : 0.0;
     printf("received=%llu lost=%llu duplicated=%llu out_of_order=%llu corrupt=%llu seconds=%.3f msgs_per_s=%.0f "

@@ -123,7 +123,7 @@ int main(int argc, char **argv) {
     int rc = o.create ? create_ring(&r, &o) : shm_cli_open_ring(&r, o.ring, PSHM_ROLE_PRODUCER, o.wait_ns);
     if (rc) {
         fprintf(stderr, "shm-producer: cannot %s ring %s: %s\n", o.create ? "create" : "open", o.ring,
-                pshm_traffic_error_text(rc));
+                shm_cli_error_text(&r, rc));
         return 2;
     }
     if (o.size_max > r.max_payload) {
@@ -159,7 +159,7 @@ int main(int argc, char **argv) {
     } else if (rc == -EINTR) {
         fprintf(stderr, "shm-producer: ring %s: interrupted, stopping\n", o.ring);
     } else if (rc != 0) {
-        fprintf(stderr, "shm-producer: ring %s: send failed: %s\n", o.ring, pshm_traffic_error_text(rc));
+        fprintf(stderr, "shm-producer: ring %s: send failed: %s\n", o.ring, shm_cli_error_text(&r, rc));
     }
     if (o.close_when_done) pshm_close_for_writing(&r);
 

@@ -104,6 +104,11 @@ static inline int shm_cli_next_slice(int64_t start, int64_t timeout_ns, int64_t 
 }
 
 /* pshm_open, retried every 10 ms while the ring does not exist or is not ready, for up to wait_ns. */
+/* The most precise words for a failed call on r: the ring's own explanation if it gave one. */
+static inline const char *shm_cli_error_text(const pshm_ring *r, int rc) {
+    return pshm_error(r)[0] ? pshm_error(r) : pshm_traffic_error_text(rc);
+}
+
 static inline int shm_cli_open_ring(pshm_ring *r, const char *name, uint32_t role, int64_t wait_ns) {
     int64_t deadline = pshm_now_ns(CLOCK_MONOTONIC) + wait_ns;
     for (;;) {

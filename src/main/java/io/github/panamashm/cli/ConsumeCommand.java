@@ -47,7 +47,7 @@ final class ConsumeCommand {
                     handled = consumer.poll((buffer, index, length) -> verifier.accept(buffer.asSlice(index, length), verify),
                             limit, POLL_SLICE);
                 } catch (RingFormatException corruptedSlot) {
-                    System.err.println("consume: " + corruptedSlot.getMessage() + "; dropped");
+                    System.err.println("consume: " + corruptedSlot.getMessage());
                     verifier.countCorrupt();
                     continue;
                 }

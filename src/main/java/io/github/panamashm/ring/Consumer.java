@@ -443,21 +443,38 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
     }
 
     /**
-     * A consumer of a single-consumer ring takes over from its predecessor: positions in
-     * [released, head) were taken by a consumer that died before releasing them (one that closes
-     * releases first). They count as lost and go back to producers. Only the holder of the consumer
-     * role lock writes {@code released}, so nothing races with this.
+     * A consumer of a single-consumer ring takes over from its predecessor (see panama_shm.h,
+     * pshm_take_over): positions in [released, head) were taken by a consumer that died before
+     * releasing them (one that closes releases first). Their messages count as lost (not SKIP or
+     * damaged slots) and go back to producers. Only the holder of the consumer role lock writes
+     * {@code released}, so nothing races with this. A {@code released} beyond the head is damage.
      */
     private void takeOver() {
         long head = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
         long released = (long) LONG.getAcquire(segment, RingLayout.RELEASED_OFFSET);
+        long tail = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET);
         if (released == head) {
             return;
         }
-        if (released < head) {
-            LONG.getAndAdd(segment, RingLayout.LOST_IN_CONSUMERS_OFFSET, head - released);
+        if (head - released > 0 && head - released <= ring.slotCount) {
+            long lost = 0;
+            for (long position = released; position != head; position++) {
+                long slot = slotOffset(position);
+                if ((long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET) == position + 1
+                        && RingLayout.flagsOf((long) LONG.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET)) == 0) {
+                    lost++;
+                }
+            }
+            LONG.getAndAdd(segment, RingLayout.LOST_IN_CONSUMERS_OFFSET, lost);
+            LONG.setRelease(segment, RingLayout.RELEASED_OFFSET, head);
+        } else if (released - head > 0 && tail - released >= 0) {
+            // producers may have overwritten those unread positions: skip them
+            LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, released - head);
+            LONG.setRelease(segment, RingLayout.HEAD_OFFSET, released);
+        } else {
+            LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
+            LONG.setRelease(segment, RingLayout.RELEASED_OFFSET, head);
         }
-        LONG.setRelease(segment, RingLayout.RELEASED_OFFSET, head);
         ring.doorbells.ringSpace();
     }
 

@@ -9,8 +9,17 @@ import java.util.Locale;
  * out of order and corrupt messages, and the checksum of the intact ones. With {@code shared},
  * other consumers take part of each producer's stream, so gaps are not losses (a harness that sees
  * every consumer's totals and checksums decides); order within one producer is still checked.
+ *
+ * <p>Memory is bounded whatever arrives: duplicates are told apart within a window of the last
+ * {@value #WINDOW} sequences of each producer (a sequence older than that counts as out of order),
+ * and up to {@value #MAX_PRODUCERS} producer ids are tracked (messages of more ids count as corrupt).
  */
 public final class TrafficVerifier {
+
+    /** Sequences per producer within which duplicates are recognised. */
+    public static final int WINDOW = 1 << 20;
+    /** Producer ids tracked. */
+    public static final int MAX_PRODUCERS = 256;
 
     private final boolean shared;
     private final long expectedCount;
@@ -57,6 +66,14 @@ public final class TrafficVerifier {
         int id = TrafficPattern.producerId(message);
         long seq = TrafficPattern.sequence(message);
         Track track = track(id);
+        if (track == null) {
+            corrupt++; // more producer ids than a verifier tracks
+            return;
+        }
+        if (seq < track.base) {
+            outOfOrder++; // too old to tell whether it is a duplicate
+            return;
+        }
         if (track.seen(seq)) {
             duplicated++;
             return;
@@ -86,6 +103,9 @@ public final class TrafficVerifier {
                 return lastTrack = tracks[i];
             }
         }
+        if (trackCount == MAX_PRODUCERS) {
+            return null;
+        }
         if (trackCount == tracks.length) {
             tracks = Arrays.copyOf(tracks, trackCount * 2);
         }
@@ -101,7 +121,7 @@ public final class TrafficVerifier {
         long holes = 0;
         if (!shared) {
             for (int i = 0; i < trackCount; i++) {
-                holes += tracks[i].highest + 1 - tracks[i].unique;
+                holes += Math.max(0, tracks[i].highest + 1 - tracks[i].unique);
             }
         }
         long counted = (uniqueGood + corrupt == 0) ? received : uniqueGood; // not verifying: count everything
@@ -141,10 +161,15 @@ public final class TrafficVerifier {
                 checksum);
     }
 
-    /** One producer's sequences seen, as a growable bitmap. */
+    /**
+     * One producer's sequences seen: a bitmap of sequences from {@code base}, which grows up to
+     * {@link #WINDOW} bits and then slides forward, forgetting the oldest half.
+     */
     private static final class Track {
+        private static final int MAX_WORDS = WINDOW / 64;
         final int id;
-        long[] bits = new long[1024];
+        long base; // a multiple of 64; sequences below it are forgotten
+        long[] bits = new long[16];
         long highest = -1;
         long unique;
 
@@ -153,20 +178,35 @@ public final class TrafficVerifier {
         }
 
         boolean seen(long seq) {
-            long word = seq >>> 6;
+            long word = (seq - base) >>> 6;
             return word < bits.length && (bits[(int) word] & (1L << seq)) != 0;
         }
 
+        /** Records {@code seq >= base}. */
         void mark(long seq) {
-            long word = seq >>> 6;
+            long word = (seq - base) >>> 6;
             if (word >= bits.length) {
-                if (word >= Integer.MAX_VALUE - 8) {
-                    throw new IllegalStateException("sequence " + seq + " is beyond what the verifier tracks");
+                if (word < MAX_WORDS) {
+                    bits = Arrays.copyOf(bits, (int) Math.min(MAX_WORDS, Math.max(word + 1, 2L * bits.length)));
+                } else {
+                    slide(seq);
+                    word = (seq - base) >>> 6;
                 }
-                bits = Arrays.copyOf(bits, (int) Math.max(word + 1, Math.min(Integer.MAX_VALUE - 8L, bits.length * 2L)));
             }
             bits[(int) word] |= 1L << seq;
             unique++;
+        }
+
+        /** Moves the window so that {@code seq} lands in its upper half. */
+        private void slide(long seq) {
+            long newBase = ((seq >>> 6) - MAX_WORDS / 2 + 1) << 6;
+            long shift = (newBase - base) >>> 6;
+            long[] moved = new long[MAX_WORDS];
+            if (shift < bits.length) {
+                System.arraycopy(bits, (int) shift, moved, 0, bits.length - (int) shift);
+            }
+            bits = moved;
+            base = newBase;
         }
     }
 }
