@@ -102,7 +102,9 @@ int main(int argc, char **argv) {
             /* a damaged slot, dropped by the ring: count it and go on, as the Java consumer does */
             fprintf(stderr, "shm-consumer: ring %s is damaged: %s\n", o.ring, pshm_error(&r));
             r.error[0] = '\0';
-            dropped++;
+            if (received++ == 0) first = pshm_now_ns(CLOCK_MONOTONIC);
+            if (o.verify) pshm_traffic_verifier_note(&v, 0, 0, 0);   /* received and corrupt */
+            else dropped++;
             continue;
         }
         if (rc != 0) break;
@@ -133,7 +135,7 @@ int main(int argc, char **argv) {
         lost = pshm_traffic_verifier_lost(&v, o.shared, expected);
         duplicated = v.duplicated;
         out_of_order = v.out_of_order;
-        corrupt = v.corrupt + dropped;
+        corrupt = v.corrupt;
         checksum = v.checksum;
     } else {
         lost = expected > received ? expected - received : 0;

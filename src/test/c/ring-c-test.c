@@ -4,6 +4,7 @@
  * Prints one line per check and exits non-zero at the first failure; removes the ring either way.
  */
 #include "panama_shm.h"
+#include "panama_shm_traffic.h"
 
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -136,6 +137,20 @@ int main(int argc, char **argv) {
     CHECK(pshm_send(&producer, "more", 4, 0) == -EPIPE);
     CHECK(pshm_receive(&consumer, buffer, sizeof buffer, 0) == 4);
     CHECK(pshm_receive(&consumer, buffer, sizeof buffer, -1) == -EPIPE);
+
+    /* the traffic verifier: bounded memory whatever sequences and ids arrive */
+    pshm_traffic_verifier v;
+    pshm_traffic_verifier_init(&v);
+    CHECK(pshm_traffic_verifier_note(&v, 1, 1, 0) == PSHM_TRAFFIC_GOOD);
+    CHECK(pshm_traffic_verifier_note(&v, 1, 1, UINT64_C(1) << 36) == PSHM_TRAFFIC_GOOD);  /* 8 GiB of bits, unbounded */
+    CHECK(v.sources[0].seen_words <= PSHM_TRAFFIC_WINDOW / 64);
+    CHECK(pshm_traffic_verifier_note(&v, 1, 1, (UINT64_C(1) << 36) - 5) == PSHM_TRAFFIC_OUT_OF_ORDER);
+    CHECK(pshm_traffic_verifier_note(&v, 1, 1, (UINT64_C(1) << 36) - 5) == PSHM_TRAFFIC_DUPLICATE);
+    CHECK(pshm_traffic_verifier_note(&v, 1, 1, 0) == PSHM_TRAFFIC_OUT_OF_ORDER);   /* forgotten: not a duplicate */
+    CHECK(pshm_traffic_verifier_lost(&v, 0, 0) == (UINT64_C(1) << 36) + 1 - 3);
+    for (uint32_t id = 2; id < PSHM_TRAFFIC_MAX_PRODUCERS + 5; id++) pshm_traffic_verifier_note(&v, 1, id, 0);
+    CHECK(v.count == PSHM_TRAFFIC_MAX_PRODUCERS && v.corrupt == 4);
+    pshm_traffic_verifier_free(&v);
 
     /* names */
     CHECK(pshm_open(&other, "no-slash", PSHM_ROLE_NONE, 0) == -EINVAL);
