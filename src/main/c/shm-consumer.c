@@ -4,7 +4,8 @@
  * summary line on stdout when done.
  *
  * Exit status: 0 when nothing was lost, duplicated, out of order or corrupt, 1 otherwise (or after
- * a receive error), 2 on bad flags or when the ring cannot be opened.
+ * a receive error), 2 on bad flags or when the ring cannot be opened, 3 when the ring was truncated
+ * under it (shm_cli.h).
  */
 #include "panama_shm.h"
 #include "panama_shm_traffic.h"
@@ -79,21 +80,26 @@ int main(int argc, char **argv) {
     parse(argc, argv, &o);
 
     shm_cli_catch_signals();
+    shm_cli_catch_faults();
 
-    pshm_ring r;
-    int rc = shm_cli_open_ring(&r, o.ring, PSHM_ROLE_CONSUMER, o.wait_ns);
+    /* static: what is read after a jump back from a fault (shm_cli_catch_faults) */
+    static pshm_ring r;
+    static int rc;
+    rc = shm_cli_open_ring(&r, o.ring, PSHM_ROLE_CONSUMER, o.wait_ns);
     if (rc) {
         fprintf(stderr, "shm-consumer: cannot open ring %s: %s\n", o.ring,
                 shm_cli_error_text(&r, rc));
         return 2;
     }
 
-    pshm_traffic_verifier v;
+    static pshm_traffic_verifier v;
     pshm_traffic_verifier_init(&v);
-    uint64_t received = 0, dropped = 0;
-    int64_t first = 0, wait_start = 0;
+    static uint64_t received, dropped;
+    static int64_t first, wait_start;
     rc = 0;
-    while (!o.have_count || received < o.count) {
+    int truncated = sigsetjmp(shm_cli_fault_jump, 1) != 0;
+    if (!truncated) shm_cli_fault_armed = 1;
+    while (!truncated && (!o.have_count || received < o.count)) {
         if (shm_cli_stop_requested) { rc = -EINTR; break; }
         const void *message = NULL;
         uint32_t length = 0;
@@ -119,10 +125,13 @@ int main(int argc, char **argv) {
         pshm_release(&r);
         if (rc) break;
     }
+    shm_cli_fault_armed = 0;
     int64_t last = rc != 0 && wait_start != 0 ? wait_start : pshm_now_ns(CLOCK_MONOTONIC);
 
-    int failed = rc != 0 && rc != -ETIMEDOUT && rc != -EPIPE && rc != -EINTR;
-    if (failed) {
+    int failed = truncated || (rc != 0 && rc != -ETIMEDOUT && rc != -EPIPE && rc != -EINTR);
+    if (truncated) {
+        fprintf(stderr, "shm-consumer: ring %s was truncated by another process\n", o.ring);
+    } else if (failed) {
         fprintf(stderr, "shm-consumer: ring %s: receive failed: %s\n", o.ring,
                 shm_cli_error_text(&r, rc));
     }
@@ -150,7 +159,8 @@ int main(int argc, char **argv) {
     fflush(stdout);
 
     pshm_traffic_verifier_free(&v);
-    pshm_detach(&r);
+    if (!truncated) pshm_detach(&r);   /* its memory is gone: the kernel drops the locks at exit */
     if (o.unlink_on_exit) pshm_unlink(o.ring);
-    return failed || lost || duplicated || out_of_order || corrupt ? 1 : 0;
+    if (truncated) return SHM_CLI_EXIT_TRUNCATED;
+    return failed || lost || duplicated || out_of_order || corrupt ? SHM_CLI_EXIT_INCOMPLETE : SHM_CLI_EXIT_DONE;
 }

@@ -3,7 +3,8 @@
  * See usage() for the flags; prints one summary line on stdout when done.
  *
  * Exit status: 0 when all --count messages were sent, 1 when it stopped early (timeout, ring
- * closed, signal, send error), 2 on bad flags or when the ring cannot be created or opened.
+ * closed, signal, send error), 2 on bad flags or when the ring cannot be created or opened, 3 when
+ * the ring was truncated under it (shm_cli.h).
  */
 #include "panama_shm.h"
 #include "panama_shm_traffic.h"
@@ -118,9 +119,11 @@ int main(int argc, char **argv) {
     parse(argc, argv, &o);
 
     shm_cli_catch_signals();
+    shm_cli_catch_faults();
 
-    pshm_ring r;
-    int rc = o.create ? create_ring(&r, &o) : shm_cli_open_ring(&r, o.ring, PSHM_ROLE_PRODUCER, o.wait_ns);
+    static pshm_ring r;   /* static: read after a jump back from a fault */
+    static int rc;
+    rc = o.create ? create_ring(&r, &o) : shm_cli_open_ring(&r, o.ring, PSHM_ROLE_PRODUCER, o.wait_ns);
     if (rc) {
         fprintf(stderr, "shm-producer: cannot %s ring %s: %s\n", o.create ? "create" : "open", o.ring,
                 shm_cli_error_text(&r, rc));
@@ -134,10 +137,14 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    uint64_t sent = 0, checksum = 0;
-    int64_t first = pshm_now_ns(CLOCK_MONOTONIC), wait_start = 0;
+    static uint64_t sent, checksum;
+    static int64_t first, wait_start;
+    static int status;
+    first = pshm_now_ns(CLOCK_MONOTONIC);
     rc = 0;
-    for (uint64_t seq = 0; seq < o.count; seq++) {
+    int truncated = sigsetjmp(shm_cli_fault_jump, 1) != 0;
+    if (!truncated) shm_cli_fault_armed = 1;
+    for (uint64_t seq = sent; !truncated && seq < o.count; seq++) {
         if (shm_cli_stop_requested) { rc = -EINTR; break; }
         uint32_t length = pshm_traffic_length(o.id, seq, o.size_min, o.size_max);
         void *payload = NULL;
@@ -149,9 +156,12 @@ int main(int argc, char **argv) {
         sent++;
         if (o.pattern) checksum += pshm_traffic_checksum(o.id, seq);
     }
+    shm_cli_fault_armed = 0;
     int64_t last = rc != 0 && wait_start != 0 ? wait_start : pshm_now_ns(CLOCK_MONOTONIC);
 
-    if (rc == -ETIMEDOUT) {
+    if (truncated) {
+        fprintf(stderr, "shm-producer: ring %s was truncated by another process\n", o.ring);
+    } else if (rc == -ETIMEDOUT) {
         fprintf(stderr, "shm-producer: ring %s: no space for %lld ms, stopping\n", o.ring,
                 (long long)(o.timeout_ns / 1000000));
     } else if (rc == -EPIPE) {
@@ -161,14 +171,15 @@ int main(int argc, char **argv) {
     } else if (rc != 0) {
         fprintf(stderr, "shm-producer: ring %s: send failed: %s\n", o.ring, shm_cli_error_text(&r, rc));
     }
-    if (o.close_when_done) pshm_close_for_writing(&r);
+    if (o.close_when_done && !truncated) pshm_close_for_writing(&r);
 
     double seconds = sent > 0 ? (double)(last - first) / 1e9 : 0.0;
     printf("sent=%llu seconds=%.3f msgs_per_s=%.0f checksum=%016llx\n", (unsigned long long)sent, seconds,
            seconds > 0 ? (double)sent / seconds : 0.0, (unsigned long long)checksum);
     fflush(stdout);
 
-    pshm_detach(&r);
+    status = truncated ? SHM_CLI_EXIT_TRUNCATED : sent == o.count ? SHM_CLI_EXIT_DONE : SHM_CLI_EXIT_INCOMPLETE;
+    if (!truncated) pshm_detach(&r);   /* its memory is gone: the kernel drops the locks at exit */
     if (o.unlink_on_exit) pshm_unlink(o.ring);
-    return sent == o.count ? 0 : 1;
+    return status;
 }

@@ -1,7 +1,8 @@
 /*
  * shm_cli.h — the shared command-line support of shm-producer and shm-consumer: flag values and
  * usage errors (exit status 2), the stop flag that SIGINT and SIGTERM set, waits cut into slices
- * so that a signal stops them, and opening a ring with --wait-ms retries.
+ * so that a signal stops them, opening a ring with --wait-ms retries, the exit statuses, and the
+ * SIGBUS of a ring truncated under the program turned into a jump back to its summary.
  * Header-only, C11. Call shm_cli_init() with the program name for messages before anything else.
  */
 #ifndef SHM_CLI_H
@@ -10,11 +11,18 @@
 #include "panama_shm.h"
 #include "panama_shm_traffic.h"
 
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #define SHM_CLI_WAIT_SLICE_NS INT64_C(250000000)  /* blocking calls wait in slices so a signal stops them */
+
+/* Exit statuses, the same in the Java commands (docs/PROTOCOL.md §12) */
+#define SHM_CLI_EXIT_DONE 0        /* everything sent, or everything received once and intact */
+#define SHM_CLI_EXIT_INCOMPLETE 1  /* stopped early (timeout, closed ring, signal, error), or messages lost/damaged */
+#define SHM_CLI_EXIT_USAGE 2       /* bad flags, or the ring cannot be created or opened */
+#define SHM_CLI_EXIT_TRUNCATED 3   /* the ring's object shrank under the program (another process truncated it) */
 
 static const char *shm_cli_program = "shm";
 static volatile sig_atomic_t shm_cli_stop_requested;
@@ -86,6 +94,29 @@ static inline void shm_cli_catch_signals(void) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
+
+static sigjmp_buf shm_cli_fault_jump;
+static volatile sig_atomic_t shm_cli_fault_armed;
+
+static inline void shm_cli_on_fault(int signal_number) {
+    if (shm_cli_fault_armed) {
+        shm_cli_fault_armed = 0;
+        siglongjmp(shm_cli_fault_jump, 1);
+    }
+    signal(signal_number, SIG_DFL);  /* not ours: die of it */
+    raise(signal_number);
+}
+
+/*
+ * A SIGBUS while armed — a touch of the ring's memory after another process truncated its object —
+ * jumps back to where the program called sigsetjmp(shm_cli_fault_jump, 1) and armed it. The state
+ * the program reads after the jump must be static or volatile.
+ */
+static inline void shm_cli_catch_faults(void) {
+    struct sigaction sa = {.sa_handler = shm_cli_on_fault, .sa_flags = SA_NODEFER};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, NULL);
 }
 
 /*

@@ -3,6 +3,7 @@
  * directly through {@code java.lang.foreign}.
  */
 module io.github.panamashm {
+    requires jdk.unsupported; // sun.misc.Signal: the command line ends on SIGINT/SIGTERM with its own status
     exports io.github.panamashm;
     exports io.github.panamashm.posix;
     exports io.github.panamashm.ring;

@@ -3,6 +3,7 @@ package io.github.panamashm.cli;
 import io.github.panamashm.ring.Consumer;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingFormatException;
+import io.github.panamashm.ring.RingTruncatedException;
 import io.github.panamashm.traffic.SizeRange;
 import io.github.panamashm.traffic.TrafficVerifier;
 
@@ -36,9 +37,27 @@ final class ConsumeCommand {
         SizeRange sizes = options.has("--size") ? SizeRange.parse(options.string("--size", "")) : null;
         TrafficVerifier verifier = new TrafficVerifier(options.has("--shared"), count, sizes);
         boolean attached = false;
+        boolean truncated = false;
         try (Ring ring = Ring.open(name, Duration.ofMillis(options.number("--wait-ms", 0)));
              Consumer consumer = ring.consumer()) {
             attached = true;
+            truncated = !consume(name, ring, consumer, count, verify, timeoutNanos, verifier, stop);
+        } finally {
+            if (attached) {
+                out.println(verifier.summary()); // also when stopped by a signal or an error
+            }
+            if (options.has("--unlink-on-exit")) {
+                Ring.unlink(name);
+            }
+        }
+        return truncated ? Main.EXIT_TRUNCATED : verifier.isClean() ? Main.EXIT_DONE : Main.EXIT_INCOMPLETE;
+    }
+
+    /** Receives until done, stopped or idle too long; false if the ring was truncated under it. */
+    private static boolean consume(String name, Ring ring, Consumer consumer, long count, boolean verify,
+                                   long timeoutNanos, TrafficVerifier verifier, Main.StopSignal stop)
+            throws InterruptedException {
+        try {
             long idleSince = System.nanoTime();
             while (!stop.requested() && (count < 0 || verifier.received() < count)) {
                 int limit = (int) (count < 0 ? BATCH : Math.min(BATCH, count - verifier.received()));
@@ -46,6 +65,8 @@ final class ConsumeCommand {
                 try {
                     handled = consumer.poll((buffer, index, length) -> verifier.accept(buffer.asSlice(index, length), verify),
                             limit, POLL_SLICE);
+                } catch (RingTruncatedException truncated) {
+                    throw truncated; // not one slot: the whole ring is gone
                 } catch (RingFormatException corruptedSlot) {
                     System.err.println("consume: " + corruptedSlot.getMessage());
                     verifier.countCorrupt();
@@ -63,14 +84,16 @@ final class ConsumeCommand {
                     break;
                 }
             }
-        } finally {
-            if (attached) {
-                out.println(verifier.summary()); // also when stopped by a signal or an error
+            if (stop.requested()) {
+                System.err.println("consume: ring " + name + ": interrupted, stopping");
             }
-            if (options.has("--unlink-on-exit")) {
-                Ring.unlink(name);
+            return true;
+        } catch (RingTruncatedException | InternalError fault) {
+            if (!(fault instanceof RingTruncatedException) && !ring.isTruncated()) {
+                throw fault;
             }
+            System.err.println("consume: ring " + name + " was truncated by another process");
+            return false;
         }
-        return verifier.isClean() ? 0 : 1;
     }
 }

@@ -86,10 +86,10 @@ final class DemoCommand {
             out.println("  Java consumer : " + javaSummary);
             boolean clean = report(out, sent, checksum, seconds, cSummary, javaSummary, children);
             if (stop.requested()) {
-                out.println("  stopped early: " + sent + " of " + count + " messages sent");
-                return 1;
+                out.println("  stopped early by a signal: " + sent + " of " + count + " messages sent");
+                return Main.EXIT_INCOMPLETE;
             }
-            return clean ? 0 : 1;
+            return clean ? Main.EXIT_DONE : Main.EXIT_INCOMPLETE;
         } finally {
             for (Process child : children) {
                 child.destroyForcibly();
@@ -117,9 +117,22 @@ final class DemoCommand {
         }
     }
 
+    /** setsid(1): a consumer in a session of its own does not get the terminal's Ctrl-C (util-linux). */
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
+
+    /**
+     * Starts a consumer. On Ctrl-C the demo stops producing and closes the ring, and the consumers
+     * drain it and end: so they run in a session of their own, where the terminal's signal does not
+     * reach them (they still end on their idle timeout if the demo dies).
+     */
     private static CompletableFuture<String> start(List<Process> children, List<String> command) {
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            List<String> detached = new ArrayList<>();
+            if (Files.isExecutable(SETSID)) {
+                detached.add(SETSID.toString());
+            }
+            detached.addAll(command);
+            Process process = new ProcessBuilder(detached).redirectErrorStream(true).start();
             children.add(process);
             return CompletableFuture.supplyAsync(() -> {
                 try {

@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /** The {@code panama-shm} command line. */
 public final class Main {
@@ -28,6 +26,12 @@ public final class Main {
                    panama-shm side by side with Agrona, sockets, pipes, semaphores and a bare C ring
                    (bin/panama-shm only: it runs with the test class path; see docs/BENCHMARKS.md)
             """.formatted(ProduceCommand.USAGE.replace("\n", "\n  "), ConsumeCommand.USAGE.replace("\n", "\n  "));
+
+    /** Exit statuses, the same as the C programs' (shm_cli.h; docs/PROTOCOL.md §12). */
+    static final int EXIT_DONE = 0;
+    static final int EXIT_INCOMPLETE = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_TRUNCATED = 3;
 
     private Main() {
     }
@@ -125,24 +129,29 @@ public final class Main {
 
 
     /**
-     * Ctrl-C (or SIGTERM) asks the running command to stop; the JVM waits up to five seconds for it
-     * to print its summary and clean up before it exits.
+     * Ctrl-C (SIGINT) or SIGTERM asks the running command to stop: it prints its summary, cleans up
+     * and returns its exit status (the table in docs/PROTOCOL.md §12), as the C programs do, instead
+     * of the JVM's 130 or 143. A second signal of the same kind, once the command has finished, ends
+     * the JVM the default way.
      */
     static final class StopSignal {
+        private static final List<String> SIGNALS = List.of("INT", "TERM");
         private volatile boolean requested;
-        private final CountDownLatch finished = new CountDownLatch(1);
+        private final List<sun.misc.Signal> signals = new ArrayList<>();
+        private final List<sun.misc.SignalHandler> previous = new ArrayList<>();
 
         static StopSignal onShutdown() {
-            StopSignal signal = new StopSignal();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                signal.requested = true;
+            StopSignal stop = new StopSignal();
+            for (String name : SIGNALS) {
                 try {
-                    signal.finished.await(5, TimeUnit.SECONDS);
-                } catch (InterruptedException ignored) {
-                    // exiting anyway
+                    sun.misc.Signal signal = new sun.misc.Signal(name);
+                    stop.previous.add(sun.misc.Signal.handle(signal, ignored -> stop.requested = true));
+                    stop.signals.add(signal);
+                } catch (IllegalArgumentException e) {
+                    // the JVM uses it (-Xrs, a debugger): it ends the process the default way
                 }
-            }, "panama-shm-stop"));
-            return signal;
+            }
+            return stop;
         }
 
         boolean requested() {
@@ -150,7 +159,9 @@ public final class Main {
         }
 
         void finished() {
-            finished.countDown();
+            for (int i = 0; i < signals.size(); i++) {
+                sun.misc.Signal.handle(signals.get(i), previous.get(i));
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ import io.github.panamashm.ring.Producer;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingClosedException;
 import io.github.panamashm.ring.RingSpec;
+import io.github.panamashm.ring.RingTruncatedException;
 import io.github.panamashm.traffic.SizeRange;
 import io.github.panamashm.traffic.TrafficPattern;
 
@@ -60,6 +61,7 @@ final class ProduceCommand {
             long first = 0;
             long last = 0;
             boolean complete = true;
+            boolean truncated = false;
             try {
                 for (long seq = 0; seq < count && !stop.requested(); seq++) {
                     MemorySegment slot = claim(producer, sizes.lengthOf(id, seq), timeoutMs, stop);
@@ -85,12 +87,21 @@ final class ProduceCommand {
             } catch (RingClosedException e) {
                 System.err.println("produce: " + e.getMessage() + "; stopping");
                 complete = false;
+            } catch (RingTruncatedException | InternalError fault) {
+                if (!(fault instanceof RingTruncatedException) && !ring.isTruncated()) {
+                    throw fault;
+                }
+                System.err.println("produce: ring " + name + " was truncated by another process");
+                truncated = true;
             }
-            if (options.has("--close")) {
+            if (stop.requested()) {
+                System.err.println("produce: ring " + name + ": interrupted, stopping");
+            }
+            if (options.has("--close") && !truncated) {
                 ring.closeForWriting();
             }
             out.println(summary(sent, (last - first) / 1e9, checksum));
-            return complete && !stop.requested() ? 0 : 1;
+            return truncated ? Main.EXIT_TRUNCATED : complete && !stop.requested() ? Main.EXIT_DONE : Main.EXIT_INCOMPLETE;
         } finally {
             if (options.has("--unlink-on-exit")) {
                 Ring.unlink(name);

@@ -127,60 +127,72 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
     }
 
     private int receiveNanos(MemorySegment destination, long timeoutNanos) throws InterruptedException {
-        if (destination.isReadOnly()) {
-            throw new IllegalArgumentException("destination segment is read-only");
-        }
-        int outcome = takeNext(1, destination.byteSize(), timeoutNanos);
-        if (outcome < 0) {
-            return outcome;
-        }
-        long position = pendingFrom;
-        int length = messageLength(position);
         try {
-            MemorySegment.copy(segment, payloadOffset(position), destination, 0, length);
-        } finally {
-            release(position, 1); // even if the copy failed (e.g. the destination's arena closed)
+            if (destination.isReadOnly()) {
+                throw new IllegalArgumentException("destination segment is read-only");
+            }
+            int outcome = takeNext(1, destination.byteSize(), timeoutNanos);
+            if (outcome < 0) {
+                return outcome;
+            }
+            long position = pendingFrom;
+            int length = messageLength(position);
+            try {
+                MemorySegment.copy(segment, payloadOffset(position), destination, 0, length);
+            } finally {
+                release(position, 1); // even if the copy failed (e.g. the destination's arena closed)
+            }
+            return length;
+        } catch (InternalError fault) {
+            throw ring.faulted(fault);
         }
-        return length;
     }
 
     private int receiveNanos(byte[] destination, long timeoutNanos) throws InterruptedException {
-        int outcome = takeNext(1, destination.length, timeoutNanos);
-        if (outcome < 0) {
-            return outcome;
-        }
-        long position = pendingFrom;
-        int length = messageLength(position);
         try {
-            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination, 0, length);
-        } finally {
-            release(position, 1);
+            int outcome = takeNext(1, destination.length, timeoutNanos);
+            if (outcome < 0) {
+                return outcome;
+            }
+            long position = pendingFrom;
+            int length = messageLength(position);
+            try {
+                MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination, 0, length);
+            } finally {
+                release(position, 1);
+            }
+            return length;
+        } catch (InternalError fault) {
+            throw ring.faulted(fault);
         }
-        return length;
     }
 
     private int receiveNanos(ByteBuffer destination, long timeoutNanos) throws InterruptedException {
-        if (destination.isReadOnly()) {
-            throw new IllegalArgumentException("destination buffer is read-only");
-        }
-        int outcome = takeNext(1, destination.remaining(), timeoutNanos);
-        if (outcome < 0) {
-            return outcome;
-        }
-        long position = pendingFrom;
-        int length = messageLength(position);
         try {
-            if (destination.hasArray()) {
-                MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination.array(),
-                        destination.arrayOffset() + destination.position(), length);
-            } else {
-                MemorySegment.copy(segment, payloadOffset(position), MemorySegment.ofBuffer(destination), 0, length);
+            if (destination.isReadOnly()) {
+                throw new IllegalArgumentException("destination buffer is read-only");
             }
-        } finally {
-            release(position, 1);
+            int outcome = takeNext(1, destination.remaining(), timeoutNanos);
+            if (outcome < 0) {
+                return outcome;
+            }
+            long position = pendingFrom;
+            int length = messageLength(position);
+            try {
+                if (destination.hasArray()) {
+                    MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination.array(),
+                            destination.arrayOffset() + destination.position(), length);
+                } else {
+                    MemorySegment.copy(segment, payloadOffset(position), MemorySegment.ofBuffer(destination), 0, length);
+                }
+            } finally {
+                release(position, 1);
+            }
+            destination.position(destination.position() + length);
+            return length;
+        } catch (InternalError fault) {
+            throw ring.faulted(fault);
         }
-        destination.position(destination.position() + length);
-        return length;
     }
 
     // ---- zero copy -------------------------------------------------------------------------
@@ -206,39 +218,43 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
     }
 
     private int pollNanos(MessageHandler handler, int limit, long timeoutNanos) throws InterruptedException {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be positive: " + limit);
-        }
-        int count = takeNext(limit, Long.MAX_VALUE, timeoutNanos);
-        if (count < 0) {
-            return count == END_OF_STREAM ? END_OF_STREAM : 0;
-        }
-        long first = pendingFrom;
-        int handled = 0;
         try {
-            while (handled < count) {
-                long position = first + handled;
-                handled++;
-                pendingFrom = position + 1;
-                handler.onMessage(readOnlySlots, indexOf(position), messageLength(position));
-                if (!single) {
-                    releaseSlot(position);
+            if (limit < 1) {
+                throw new IllegalArgumentException("limit must be positive: " + limit);
+            }
+            int count = takeNext(limit, Long.MAX_VALUE, timeoutNanos);
+            if (count < 0) {
+                return count == END_OF_STREAM ? END_OF_STREAM : 0;
+            }
+            long first = pendingFrom;
+            int handled = 0;
+            try {
+                while (handled < count) {
+                    long position = first + handled;
+                    handled++;
+                    pendingFrom = position + 1;
+                    handler.onMessage(readOnlySlots, indexOf(position), messageLength(position));
+                    if (!single) {
+                        releaseSlot(position);
+                    }
                 }
+            } catch (Throwable e) {
+                if (!single) {
+                    releaseSlot(first + handled - 1); // the message whose handler threw counts as handled
+                }
+                throw e;
+            } finally {
+                if (single) {
+                    LONG.setRelease(segment, RingLayout.RELEASED_OFFSET, first + handled); // one store for the batch
+                }
+                holding = false;
+                peer.countMessages(handled);
+                ring.doorbells.ringSpace();
             }
-        } catch (Throwable e) {
-            if (!single) {
-                releaseSlot(first + handled - 1); // the message whose handler threw counts as handled
-            }
-            throw e;
-        } finally {
-            if (single) {
-                LONG.setRelease(segment, RingLayout.RELEASED_OFFSET, first + handled); // one store for the batch
-            }
-            holding = false;
-            peer.countMessages(handled);
-            ring.doorbells.ringSpace();
+            return handled;
+        } catch (InternalError fault) {
+            throw ring.faulted(fault);
         }
-        return handled;
     }
 
     /** Whether this consumer has seen the end of the stream (closed for writing and drained). */
@@ -256,95 +272,99 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
      * start at {@link #pendingFrom}), {@link #NO_MESSAGE} or {@link #END_OF_STREAM}.
      */
     private int takeNext(int max, long capacity, long timeoutNanos) throws InterruptedException {
-        if (closed) {
-            throw new IllegalStateException("consumer is closed");
-        }
-        if (holding) {
-            // e.g. a poll handler calling receive or poll: a second take would overwrite the intent
-            // record that keeps the held messages' slots from being recovered as a dead consumer's
-            throw new IllegalStateException("this consumer is inside a poll handler; use another consumer");
-        }
-        if (pendingEnd > pendingFrom) {
-            int length = messageLength(pendingFrom);
-            if (length > capacity) {
-                throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
-                        + capacity + "; it stays in the ring");
+        try {
+            if (closed) {
+                throw new IllegalStateException("consumer is closed");
             }
-            holding = true;
-            return (int) Math.min(max, pendingEnd - pendingFrom);
-        }
-        peer.startCall(timeoutNanos);
-        while (true) {
-            long head = (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET);
-            long slot = slotOffset(head);
-            long sequence = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET);
-            if (sequence == head + 1) {
-                long lengthAndFlags = (long) LONG.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET);
-                int flags = RingLayout.flagsOf(lengthAndFlags);
-                long length = Integer.toUnsignedLong(RingLayout.lengthOf(lengthAndFlags));
-                boolean skip = (flags & RingLayout.SLOT_SKIP) != 0;
-                if (!skip && length > capacity && length <= maxPayload) {
-                    VarHandle.acquireFence(); // the length read stays before the second look at the head
-                    if ((long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET) != head) {
-                        continue; // another consumer took it meanwhile: the length read was not ours
-                    }
+            if (holding) {
+                // e.g. a poll handler calling receive or poll: a second take would overwrite the intent
+                // record that keeps the held messages' slots from being recovered as a dead consumer's
+                throw new IllegalStateException("this consumer is inside a poll handler; use another consumer");
+            }
+            if (pendingEnd > pendingFrom) {
+                int length = messageLength(pendingFrom);
+                if (length > capacity) {
                     throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
                             + capacity + "; it stays in the ring");
                 }
-                if (skip || length > maxPayload) {
+                holding = true;
+                return (int) Math.min(max, pendingEnd - pendingFrom);
+            }
+            peer.startCall(timeoutNanos);
+            while (true) {
+                long head = (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET);
+                long slot = slotOffset(head);
+                long sequence = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET);
+                if (sequence == head + 1) {
+                    long lengthAndFlags = (long) LONG.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET);
+                    int flags = RingLayout.flagsOf(lengthAndFlags);
+                    long length = Integer.toUnsignedLong(RingLayout.lengthOf(lengthAndFlags));
+                    boolean skip = (flags & RingLayout.SLOT_SKIP) != 0;
+                    if (!skip && length > capacity && length <= maxPayload) {
+                        VarHandle.acquireFence(); // the length read stays before the second look at the head
+                        if ((long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET) != head) {
+                            continue; // another consumer took it meanwhile: the length read was not ours
+                        }
+                        throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
+                                + capacity + "; it stays in the ring");
+                    }
+                    if (skip || length > maxPayload) {
+                        if (!take(head, 1)) {
+                            continue;
+                        }
+                        releasePositions(head, 1);
+                        ring.doorbells.ringSpace();
+                        if (skip) {
+                            continue;
+                        }
+                        // dropped: it cannot be read without leaving the slot
+                        LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
+                        throw RingFormatException.damaged(ring.name(), "slot " + (head & mask) + " (position " + head
+                                + ") claims " + length + " bytes, more than the maximum " + maxPayload + ": dropped");
+                    }
+                    int n = 1;
+                    while (n < max && readyForBatch(head + n, capacity)) {
+                        n++;
+                    }
+                    if (!take(head, n)) {
+                        continue;
+                    }
+                    holding = true;
+                    pendingFrom = head;
+                    pendingEnd = head + n;
+                    return n;
+                }
+                if (sequence - (head + 1) > 0) {
+                    // another consumer took it (after the acquire above its take shows in the head) ...
+                    if (!single && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) != head) {
+                        continue;
+                    }
+                    // ... or the slot is corrupted: drop the position, which also frees the slot for producers
                     if (!take(head, 1)) {
                         continue;
                     }
                     releasePositions(head, 1);
-                    ring.doorbells.ringSpace();
-                    if (skip) {
-                        continue;
-                    }
-                    // dropped: it cannot be read without leaving the slot
                     LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
+                    ring.doorbells.ringSpace();
                     throw RingFormatException.damaged(ring.name(), "slot " + (head & mask) + " (position " + head
-                            + ") claims " + length + " bytes, more than the maximum " + maxPayload + ": dropped");
+                            + ") has sequence " + sequence + ", which no peer writes there: dropped");
                 }
-                int n = 1;
-                while (n < max && readyForBatch(head + n, capacity)) {
-                    n++;
+                // empty, or claimed and not yet published
+                if (ring.isClosedForWriting() && endOfStream(head)) {
+                    endOfStream = true;
+                    return END_OF_STREAM;
                 }
-                if (!take(head, n)) {
+                if (peer.checkDue() && (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) > head
+                        && peer.stuckLongEnough(head) && skipIfProducerDead(head)) {
+                    peer.recovered(head);
                     continue;
                 }
-                holding = true;
-                pendingFrom = head;
-                pendingEnd = head + n;
-                return n;
-            }
-            if (sequence - (head + 1) > 0) {
-                // another consumer took it (after the acquire above its take shows in the head) ...
-                if (!single && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) != head) {
-                    continue;
+                if (!peer.awaitStep(RingLayout.BELL_DATA)) {
+                    return NO_MESSAGE;
                 }
-                // ... or the slot is corrupted: drop the position, which also frees the slot for producers
-                if (!take(head, 1)) {
-                    continue;
-                }
-                releasePositions(head, 1);
-                LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
-                ring.doorbells.ringSpace();
-                throw RingFormatException.damaged(ring.name(), "slot " + (head & mask) + " (position " + head
-                        + ") has sequence " + sequence + ", which no peer writes there: dropped");
             }
-            // empty, or claimed and not yet published
-            if (ring.isClosedForWriting() && endOfStream(head)) {
-                endOfStream = true;
-                return END_OF_STREAM;
-            }
-            if (peer.checkDue() && (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) > head
-                    && peer.stuckLongEnough(head) && skipIfProducerDead(head)) {
-                peer.recovered(head);
-                continue;
-            }
-            if (!peer.awaitStep(RingLayout.BELL_DATA)) {
-                return NO_MESSAGE;
-            }
+        } catch (InternalError fault) {
+            throw ring.faulted(fault);
         }
     }
 
@@ -523,6 +543,10 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
             throw new IllegalStateException("cannot close a consumer inside its poll handler");
         }
         closed = true;
+        if (ring.isTruncated()) {
+            ring.forget(this); // its memory is gone: write nothing, the lock goes with the descriptor
+            return;
+        }
         if (pendingEnd > pendingFrom) {
             int lost = (int) (pendingEnd - pendingFrom);
             releasePositions(pendingFrom, lost);

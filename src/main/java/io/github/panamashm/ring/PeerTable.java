@@ -82,7 +82,9 @@ final class PeerTable {
             return;
         }
         long entry = RingLayout.peerOffset(index);
-        INT.setRelease(segment, entry + RingLayout.PEER_STATE_OFFSET, RingLayout.PEER_FREE);
+        if (shm.currentSize() >= shm.size()) { // else truncated: the entry is gone, its lock goes all the same
+            INT.setRelease(segment, entry + RingLayout.PEER_STATE_OFFSET, RingLayout.PEER_FREE);
+        }
         shm.unlock(entry, 1);
         local.clear(index);
         localRoleCount[role]--;

@@ -120,50 +120,62 @@ public final class Producer implements AutoCloseable, Ring.Peer {
     }
 
     private boolean sendNanos(MemorySegment message, long timeoutNanos) throws InterruptedException {
-        int length = checkedLength(message.byteSize());
-        if (claimPositions(1, length, timeoutNanos) == 0) {
-            return false;
-        }
         try {
-            MemorySegment.copy(message, 0, segment, payloadOffset(claimed), length);
-        } catch (Throwable e) {
-            abort(); // e.g. the source's arena closed: never leave a position claimed
-            throw e;
+            int length = checkedLength(message.byteSize());
+            if (claimPositions(1, length, timeoutNanos) == 0) {
+                return false;
+            }
+            try {
+                MemorySegment.copy(message, 0, segment, payloadOffset(claimed), length);
+            } catch (Throwable e) {
+                abort(); // e.g. the source's arena closed: never leave a position claimed
+                throw e;
+            }
+            commit();
+            return true;
+        } catch (InternalError fault) {
+            throw ring.faulted(fault);
         }
-        commit();
-        return true;
     }
 
     private boolean sendNanos(byte[] message, int offset, int length, long timeoutNanos) throws InterruptedException {
-        Objects.checkFromIndexSize(offset, length, message.length);
-        checkedLength(length);
-        if (claimPositions(1, length, timeoutNanos) == 0) {
-            return false;
+        try {
+            Objects.checkFromIndexSize(offset, length, message.length);
+            checkedLength(length);
+            if (claimPositions(1, length, timeoutNanos) == 0) {
+                return false;
+            }
+            MemorySegment.copy(message, offset, segment, ValueLayout.JAVA_BYTE, payloadOffset(claimed), length);
+            commit();
+            return true;
+        } catch (InternalError fault) {
+            throw ring.faulted(fault);
         }
-        MemorySegment.copy(message, offset, segment, ValueLayout.JAVA_BYTE, payloadOffset(claimed), length);
-        commit();
-        return true;
     }
 
     private boolean sendNanos(ByteBuffer message, long timeoutNanos) throws InterruptedException {
-        int length = checkedLength(message.remaining());
-        if (claimPositions(1, length, timeoutNanos) == 0) {
-            return false;
-        }
         try {
-            if (message.hasArray()) {
-                MemorySegment.copy(message.array(), message.arrayOffset() + message.position(), segment,
-                        ValueLayout.JAVA_BYTE, payloadOffset(claimed), length);
-            } else {
-                MemorySegment.copy(MemorySegment.ofBuffer(message), 0, segment, payloadOffset(claimed), length);
+            int length = checkedLength(message.remaining());
+            if (claimPositions(1, length, timeoutNanos) == 0) {
+                return false;
             }
-        } catch (Throwable e) {
-            abort();
-            throw e;
+            try {
+                if (message.hasArray()) {
+                    MemorySegment.copy(message.array(), message.arrayOffset() + message.position(), segment,
+                            ValueLayout.JAVA_BYTE, payloadOffset(claimed), length);
+                } else {
+                    MemorySegment.copy(MemorySegment.ofBuffer(message), 0, segment, payloadOffset(claimed), length);
+                }
+            } catch (Throwable e) {
+                abort();
+                throw e;
+            }
+            message.position(message.position() + length);
+            commit();
+            return true;
+        } catch (InternalError fault) {
+            throw ring.faulted(fault);
         }
-        message.position(message.position() + length);
-        commit();
-        return true;
     }
 
     // ---- zero copy -------------------------------------------------------------------------
@@ -245,13 +257,17 @@ public final class Producer implements AutoCloseable, Ring.Peer {
 
     /** Sets the length of claimed message {@code i}: at most the length claimed. */
     public void batchLength(int i, int length) {
-        Objects.checkIndex(i, batch);
-        long slot = slotOffset(claimed + i);
-        int claimedLength = (int) INT.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET);
-        if (length < 0 || length > claimedLength) {
-            throw new IllegalArgumentException("length " + length + ", but " + claimedLength + " bytes were claimed");
+        try {
+            Objects.checkIndex(i, batch);
+            long slot = slotOffset(claimed + i);
+            int claimedLength = (int) INT.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET);
+            if (length < 0 || length > claimedLength) {
+                throw new IllegalArgumentException("length " + length + ", but " + claimedLength + " bytes were claimed");
+            }
+            INT.set(segment, slot + RingLayout.SLOT_LENGTH_OFFSET, length);
+        } catch (InternalError fault) {
+            throw ring.faulted(fault);
         }
-        INT.set(segment, slot + RingLayout.SLOT_LENGTH_OFFSET, length);
     }
 
     /** How many messages are claimed and not yet committed or aborted. */
@@ -261,15 +277,19 @@ public final class Producer implements AutoCloseable, Ring.Peer {
 
     /** Publishes every claimed message, in order, with one look at the doorbell. */
     public void commit() {
-        requireClaim();
-        long first = claimed;
-        int count = batch;
-        batch = 0;
-        for (int i = 0; i < count; i++) {
-            LONG.setRelease(segment, slotOffset(first + i) + RingLayout.SLOT_SEQUENCE_OFFSET, first + i + 1);
+        try {
+            requireClaim();
+            long first = claimed;
+            int count = batch;
+            batch = 0;
+            for (int i = 0; i < count; i++) {
+                LONG.setRelease(segment, slotOffset(first + i) + RingLayout.SLOT_SEQUENCE_OFFSET, first + i + 1);
+            }
+            peer.countMessages(count);
+            ring.doorbells.ringData();
+        } catch (InternalError fault) {
+            throw ring.faulted(fault);
         }
-        peer.countMessages(count);
-        ring.doorbells.ringData();
     }
 
     /** Publishes the one claimed message with {@code length} bytes, at most the length claimed. */
@@ -284,10 +304,14 @@ public final class Producer implements AutoCloseable, Ring.Peer {
 
     /** Gives up every claimed message: consumers skip their positions. */
     public void abort() {
-        requireClaim();
-        int count = batch;
-        batch = 0;
-        publishSkip(claimed, count);
+        try {
+            requireClaim();
+            int count = batch;
+            batch = 0;
+            publishSkip(claimed, count);
+        } catch (InternalError fault) {
+            throw ring.faulted(fault);
+        }
     }
 
     private void requireClaim() {
@@ -306,76 +330,80 @@ public final class Producer implements AutoCloseable, Ring.Peer {
      * the time ran out.
      */
     private int claimPositions(int count, int length, long timeoutNanos) throws InterruptedException {
-        if (closed) {
-            throw new IllegalStateException("producer is closed");
-        }
-        if (batch != 0) {
-            // a second claim would overwrite the intent record that keeps the first one alive
-            throw new IllegalStateException("claimed messages are not committed or aborted yet");
-        }
-        peer.startCall(timeoutNanos);
-        while (true) {
-            // a closed ring is noticed after the claim (below) or when full: one load less per message
-            long tail = (long) LONG.getOpaque(segment, RingLayout.TAIL_OFFSET);
-            int n = 0;
-            if (byCursor) {
-                n = roomBelowReleased(tail, count);
-            } else {
-                long sequence = (long) LONG.getAcquire(segment, slotOffset(tail) + RingLayout.SLOT_SEQUENCE_OFFSET);
-                if (sequence - tail > 0) {
-                    // another producer claimed it (after the acquire above its claim shows in the tail) ...
-                    if (!single && (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) != tail) {
-                        continue;
-                    }
-                    // ... or the slot is corrupted
-                    if (resetCorruptFreeSlot(tail, sequence)) {
-                        continue;
-                    }
-                } else if (sequence == tail) {
-                    n = 1;
-                    while (n < count && (long) LONG.getAcquire(segment,
-                            slotOffset(tail + n) + RingLayout.SLOT_SEQUENCE_OFFSET) == tail + n) {
-                        n++;
-                    }
-                }
+        try {
+            if (closed) {
+                throw new IllegalStateException("producer is closed");
             }
-            if (n > 0) {
-                peer.intend(tail, tail + n);
-                if (single) {
-                    LONG.setRelease(segment, RingLayout.TAIL_OFFSET, tail + n);
-                    // the state load below stays after this store: a fence only without membarrier,
-                    // else the consumer that concludes end of stream fences us (Consumer.endOfStream)
-                    Barrier.afterPublish();
-                } else if (!LONG.compareAndSet(segment, RingLayout.TAIL_OFFSET, tail, tail + n)) {
-                    peer.forgetIntent();
-                    continue;
+            if (batch != 0) {
+                // a second claim would overwrite the intent record that keeps the first one alive
+                throw new IllegalStateException("claimed messages are not committed or aborted yet");
+            }
+            peer.startCall(timeoutNanos);
+            while (true) {
+                // a closed ring is noticed after the claim (below) or when full: one load less per message
+                long tail = (long) LONG.getOpaque(segment, RingLayout.TAIL_OFFSET);
+                int n = 0;
+                if (byCursor) {
+                    n = roomBelowReleased(tail, count);
+                } else {
+                    long sequence = (long) LONG.getAcquire(segment, slotOffset(tail) + RingLayout.SLOT_SEQUENCE_OFFSET);
+                    if (sequence - tail > 0) {
+                        // another producer claimed it (after the acquire above its claim shows in the tail) ...
+                        if (!single && (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) != tail) {
+                            continue;
+                        }
+                        // ... or the slot is corrupted
+                        if (resetCorruptFreeSlot(tail, sequence)) {
+                            continue;
+                        }
+                    } else if (sequence == tail) {
+                        n = 1;
+                        while (n < count && (long) LONG.getAcquire(segment,
+                                slotOffset(tail + n) + RingLayout.SLOT_SEQUENCE_OFFSET) == tail + n) {
+                            n++;
+                        }
+                    }
                 }
+                if (n > 0) {
+                    peer.intend(tail, tail + n);
+                    if (single) {
+                        LONG.setRelease(segment, RingLayout.TAIL_OFFSET, tail + n);
+                        // the state load below stays after this store: a fence only without membarrier,
+                        // else the consumer that concludes end of stream fences us (Consumer.endOfStream)
+                        Barrier.afterPublish();
+                    } else if (!LONG.compareAndSet(segment, RingLayout.TAIL_OFFSET, tail, tail + n)) {
+                        peer.forgetIntent();
+                        continue;
+                    }
+                    if (ring.isClosedForWriting()) {
+                        // closed while claiming: consumers may already have seen the end of the stream,
+                        // so give the positions up rather than publish messages nobody would read
+                        publishSkip(tail, n);
+                        throw new RingClosedException(ring.name());
+                    }
+                    long lengthAndFlags = RingLayout.lengthAndFlags(length, 0);
+                    for (int i = 0; i < n; i++) {
+                        LONG.set(segment, slotOffset(tail + i) + RingLayout.SLOT_LENGTH_OFFSET, lengthAndFlags);
+                    }
+                    claimed = tail;
+                    batch = n;
+                    return n;
+                }
+                // full: the slot's last message is unread, or taken by a consumer that has not released it
                 if (ring.isClosedForWriting()) {
-                    // closed while claiming: consumers may already have seen the end of the stream,
-                    // so give the positions up rather than publish messages nobody would read
-                    publishSkip(tail, n);
                     throw new RingClosedException(ring.name());
                 }
-                long lengthAndFlags = RingLayout.lengthAndFlags(length, 0);
-                for (int i = 0; i < n; i++) {
-                    LONG.set(segment, slotOffset(tail + i) + RingLayout.SLOT_LENGTH_OFFSET, lengthAndFlags);
+                if (peer.checkDue() && ring.doorbells.spaceHeld(tail)
+                        && peer.stuckLongEnough(tail) && recoverFromDeadConsumer(tail)) {
+                    peer.recovered(tail);
+                    continue;
                 }
-                claimed = tail;
-                batch = n;
-                return n;
+                if (!peer.awaitStep(RingLayout.BELL_SPACE)) {
+                    return 0;
+                }
             }
-            // full: the slot's last message is unread, or taken by a consumer that has not released it
-            if (ring.isClosedForWriting()) {
-                throw new RingClosedException(ring.name());
-            }
-            if (peer.checkDue() && ring.doorbells.spaceHeld(tail)
-                    && peer.stuckLongEnough(tail) && recoverFromDeadConsumer(tail)) {
-                peer.recovered(tail);
-                continue;
-            }
-            if (!peer.awaitStep(RingLayout.BELL_SPACE)) {
-                return 0;
-            }
+        } catch (InternalError fault) {
+            throw ring.faulted(fault);
         }
     }
 
@@ -490,6 +518,11 @@ public final class Producer implements AutoCloseable, Ring.Peer {
     @Override
     public void close() {
         if (closed) {
+            return;
+        }
+        if (ring.isTruncated()) {
+            closed = true; // its memory is gone: write nothing, the lock goes with the descriptor
+            ring.forget(this);
             return;
         }
         if (batch != 0) {

@@ -438,6 +438,37 @@ public final class Ring implements AutoCloseable {
         return (long) LONG.getVolatile(segment, RingLayout.CORRUPT_SLOTS_OFFSET);
     }
 
+    /**
+     * Whether another process truncated the ring's object below what this process mapped (then any
+     * access to the missing part faults). One {@code fstat}.
+     */
+    public boolean isTruncated() {
+        synchronized (this) {
+            if (closed) {
+                return false;
+            }
+        }
+        return shm.currentSize() < shm.size();
+    }
+
+    /**
+     * What a fault in an access to the ring's memory means: {@link RingTruncatedException} if the
+     * object shrank, else the fault itself.
+     */
+    RuntimeException faulted(InternalError fault) {
+        long size;
+        try {
+            size = shm.currentSize();
+        } catch (RuntimeException e) {
+            fault.addSuppressed(e);
+            throw fault;
+        }
+        if (size >= shm.size()) {
+            throw fault;
+        }
+        return new RingTruncatedException(name, size, shm.size(), fault);
+    }
+
     /** The mapped ring, for producers, consumers and inspection. */
     MemorySegment segment() {
         return segment;

@@ -262,6 +262,56 @@ class DamagedRingTest {
         }
     }
 
+    /** As {@code truncate -s 0}: the object shrinks under every process that has it mapped. */
+    private static void truncate(String ring) throws IOException {
+        try (var channel = java.nio.channels.FileChannel.open(Path.of("/dev/shm", ring.substring(1)),
+                java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(0);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"C consumer", "Java consumer", "C producer", "Java producer"})
+    void aProgramWhoseRingIsTruncatedSaysSoPrintsItsSummaryAndExitsWithStatus3(String program) throws Exception {
+        String name = names.ring("truncated");
+        try (Ring ignored = Ring.create(name, spec(false))) {
+            List<String> command = switch (program) {
+                case "C consumer" -> c("shm-consumer", "--ring", name, "--timeout-ms", "20000");
+                case "Java consumer" -> java("consume", "--ring", name, "--timeout-ms", "20000");
+                case "C producer" -> c("shm-producer", "--ring", name, "--count", "1000000000", "--timeout-ms", "20000");
+                default -> java("produce", "--ring", name, "--count", "1000000000", "--timeout-ms", "20000");
+            };
+            try (var running = Processes.start(command)) {
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (ignored.peers().stream().noneMatch(PeerInfo::alive)) {
+                    assertThat(System.nanoTime()).as("the program attaches").isLessThan(deadline);
+                    Thread.sleep(10);
+                }
+                Thread.sleep(300); // a producer fills the ring and waits; a consumer waits for messages
+                truncate(name);
+                var finished = running.await(BOUND_SECONDS);
+                assertThat(finished.output()).contains("ring " + name + " was truncated by another process")
+                        .containsPattern(program.endsWith("consumer") ? "received=\\d+" : "sent=\\d+")
+                        .doesNotContain("hs_err").doesNotContain("Bus error").doesNotContain("InternalError");
+                assertThat(finished.exitCode()).as(finished.output()).isEqualTo(3);
+            }
+        }
+    }
+
+    @Test
+    void theLibraryReportsATruncatedRingWithItsOwnException() throws Exception {
+        String name = names.ring("truncated-lib");
+        try (Ring ring = Ring.create(name, spec(false)); Consumer consumer = ring.consumer();
+             Producer producer = ring.producer()) {
+            truncate(name);
+            assertThat(ring.isTruncated()).isTrue();
+            assertThatThrownBy(() -> consumer.receive(new byte[64], Duration.ofSeconds(1)))
+                    .isInstanceOf(RingTruncatedException.class).hasMessageContaining("truncated by another process");
+            assertThatThrownBy(() -> producer.offer(new byte[8]))
+                    .isInstanceOf(RingTruncatedException.class);
+        } // closing touches nothing of the vanished memory
+    }
+
     /** utime + stime of a running process, in clock ticks. */
     private static long cpuTicks(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
