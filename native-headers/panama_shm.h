@@ -149,7 +149,8 @@ typedef struct pshm_identity {
     uint32_t creator_pid;        /* 56 */
     uint32_t max_peers;          /* 60: entries in the peer table, 1 .. PSHM_MAX_PEERS */
     _Atomic uint32_t state;      /* 64: PSHM_STATE_*; READY is stored with release after all else */
-    uint8_t role_locks[4];       /* 68: byte [role] is OFD-locked by the single producer / consumer */
+    uint8_t role_locks[4];       /* 68: byte [role] is OFD-locked by the single producer / consumer;
+                                    byte 68 (role NONE) by the creator until the ring is READY */
     uint8_t reserved[56];        /* 72: zero */
 } pshm_identity;
 
@@ -344,6 +345,10 @@ static inline uint64_t pshm_peer_lock_offset(uint32_t index) {
 static inline uint64_t pshm_role_lock_offset(uint32_t role) {
     return offsetof(pshm_identity, role_locks) + role;
 }
+
+/* Held by whoever initialises the ring, from shm_open until READY: free while INITIALISING means its creator died. */
+#define PSHM_CREATOR_LOCK_OFFSET (offsetof(pshm_identity, role_locks) + PSHM_ROLE_NONE)
+#define PSHM_ABANDONED_AFTER_NS INT64_C(1000000000)  /* a half-made ring untouched this long, unlocked, is abandoned */
 
 static inline uint64_t pshm_align(uint64_t value, uint64_t alignment) {
     return (value + alignment - 1) / alignment * alignment;
@@ -638,6 +643,45 @@ static inline void pshm_bind_geometry(pshm_ring *r) {
  * consumers, with storage reserved up front so a full /dev/shm fails here with -ENOSPC rather than
  * with SIGBUS later. The handle is attached in no role; use pshm_attach or pshm_detach.
  */
+/*
+ * The name is taken: if by a half-made ring whose creator died (still INITIALISING or not even
+ * sized, its creator lock free, unchanged for PSHM_ABANDONED_AFTER_NS, owned by this user), take it
+ * over: leave r->fd open on it with the creator lock held, for pshm_create to initialise again.
+ * Else -EEXIST, with the reason in r->error.
+ */
+static inline int pshm_take_over_half_made(pshm_ring *r, const char *name) {
+    r->fd = shm_open(name, O_RDWR, 0);
+    if (r->fd < 0) return errno == ENOENT ? -EAGAIN : -errno;   /* gone meanwhile: try again */
+    int rc = -EEXIST;
+    struct stat st;
+    if (fstat(r->fd, &st) != 0) { rc = -errno; goto refuse; }
+    if (pshm_ofd_lock(r->fd, PSHM_CREATOR_LOCK_OFFSET, F_WRLCK) != 0) {
+        pshm_fail(r, -EEXIST, "ring %s exists and is being created by another process", name);
+        goto refuse;
+    }
+    if (fstat(r->fd, &st) != 0) { rc = -errno; goto refuse; }   /* again, under the lock */
+    if ((uint64_t)st.st_size >= sizeof(pshm_identity)) {
+        pshm_identity id;
+        if (pread(r->fd, &id, sizeof id, 0) != (ssize_t)sizeof id) { rc = -EIO; goto refuse; }
+        if (id.state != PSHM_STATE_INITIALISING || (id.magic != 0 && id.magic != PSHM_MAGIC)) {
+            pshm_fail(r, -EEXIST, "%s already exists", name);
+            goto refuse;
+        }
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t age = (now.tv_sec - st.st_ctim.tv_sec) * INT64_C(1000000000) + (now.tv_nsec - st.st_ctim.tv_nsec);
+    if (age < PSHM_ABANDONED_AFTER_NS || st.st_uid != geteuid()) {
+        pshm_fail(r, -EEXIST, "ring %s exists, half made, and is not yet known to be abandoned", name);
+        goto refuse;
+    }
+    return 0;
+refuse:
+    close(r->fd);
+    r->fd = -1;
+    return rc;
+}
+
 static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *spec) {
     r->error[0] = '\0';
     int rc = pshm_check_name(name);
@@ -655,14 +699,26 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
     uint32_t slot_size = pshm_slot_size_for(spec->max_payload);
     uint64_t total = header_size + (uint64_t)spec->slot_count * slot_size;
 
-    r->fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, mode);
-    if (r->fd < 0) return -errno;
+    int taken_over = 0;
+    for (int tries = 0;; tries++) {
+        r->fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, mode);
+        if (r->fd >= 0) {
+            /* another creator could only take it over after PSHM_ABANDONED_AFTER_NS */
+            if (pshm_ofd_lock(r->fd, PSHM_CREATOR_LOCK_OFFSET, F_WRLCK) != 0) goto fail_errno;
+            break;
+        }
+        if (errno != EEXIST) return -errno;
+        rc = pshm_take_over_half_made(r, name);
+        if (rc == 0) { taken_over = 1; break; }
+        if (rc != -EAGAIN || tries == 3) return rc;
+    }
     if (fchmod(r->fd, mode) != 0 || ftruncate(r->fd, (off_t)total) != 0) goto fail_errno;
     if ((rc = posix_fallocate(r->fd, 0, (off_t)total)) != 0) { rc = -rc; goto fail; }
     void *map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
     if (map == MAP_FAILED) goto fail_errno;
     r->header = map;
     r->map_size = total;
+    if (taken_over) memset(map, 0, total);   /* openers keep seeing INITIALISING (0) meanwhile */
 
     pshm_identity *id = &r->header->identity;
     id->magic = PSHM_MAGIC;
@@ -684,6 +740,7 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
     }
     if ((rc = pshm_open_bells(r, 1, mode)) != 0) goto fail;
     atomic_store_explicit(&id->state, PSHM_STATE_READY, memory_order_release);
+    pshm_ofd_lock(r->fd, PSHM_CREATOR_LOCK_OFFSET, F_UNLCK);
     return 0;
 
 fail_errno:
@@ -765,8 +822,11 @@ static inline int pshm_open(pshm_ring *r, const char *name, uint32_t role, int64
     int64_t deadline = pshm_deadline(ready_timeout_ns);
     while ((uint64_t)st.st_size < sizeof(pshm_header)) {        /* the creator has not sized it yet */
         if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) {
+            int creating = pshm_ofd_locked_by_others(r->fd, PSHM_CREATOR_LOCK_OFFSET) != 0;
             rc = st.st_size == 0
-                ? pshm_fail(r, -EAGAIN, "the object is empty: its creator has not sized it yet, or died")
+                ? pshm_fail(r, -EAGAIN, creating ? "the object is still being sized by its creator"
+                                                 : "the object is empty: its creator died before sizing it (creating"
+                                                   " the ring again takes it over)")
                 : pshm_fail(r, -EPROTO, "the object has %lld bytes, less than a ring header (%zu)",
                             (long long)st.st_size, sizeof(pshm_header));
             goto fail;
@@ -785,8 +845,10 @@ static inline int pshm_open(pshm_ring *r, const char *name, uint32_t role, int64
             goto fail;
         }
         if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) {
-            rc = pshm_fail(r, -EAGAIN, "still being initialised by pid %u, which may have died",
-                           r->header->identity.creator_pid);
+            rc = pshm_ofd_locked_by_others(r->fd, PSHM_CREATOR_LOCK_OFFSET) != 0
+                ? pshm_fail(r, -EAGAIN, "still being initialised by its creator")
+                : pshm_fail(r, -EAGAIN, "half made: its creator died while initialising it (creating the ring"
+                                        " again takes it over)");
             goto fail;
         }
         usleep(1000);

@@ -97,6 +97,59 @@ public final class SharedMemory implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens an existing object to make it again, for a creator that takes over one whose own creator
+     * abandoned it half made. Takes the exclusive lock on byte {@code lockOffset} first (another
+     * holder means someone is making it: EEXIST), then asks {@code abandoned} about a copy of the
+     * object's first {@code headerBytes} bytes (fewer if it is smaller, none if empty), and only if it
+     * says yes sets the mode, resizes it to {@code size}, reserves the storage and maps it,
+     * zero-filled, keeping the lock. Else EEXIST.
+     */
+    public static SharedMemory recreate(String name, long size, int mode, long lockOffset, long headerBytes,
+                                        java.util.function.Predicate<MemorySegment> abandoned) {
+        Names.requireShmName(name);
+        int fd = withName(name, cName -> Libc.shmOpen(cName, PosixConstants.O_RDWR, 0));
+        if (fd < 0) {
+            throw PosixException.lastError("shm_open", name);
+        }
+        boolean kept = false;
+        try {
+            MemorySegment flock = Libc.CallFrame.current().flock;
+            Flock.set(flock, F_WRLCK, lockOffset, 1);
+            if (Libc.fcntlLock(fd, F_OFD_SETLK, flock) != 0) {
+                throw new PosixException("shm_open", name, Errno.EEXIST); // being made by another process
+            }
+            long current = sizeOf(name, fd);
+            MemorySegment head = MemorySegment.ofArray(new byte[(int) Math.min(current, headerBytes)]);
+            if (head.byteSize() > 0) {
+                try (Arena scratch = Arena.ofConfined()) {
+                    MemorySegment.copy(map(name, fd, head.byteSize(), true, scratch), 0, head, 0, head.byteSize());
+                }
+            }
+            if (!abandoned.test(head)) {
+                throw new PosixException("shm_open", name, Errno.EEXIST);
+            }
+            if (Libc.fchmod(fd, mode) != 0) {
+                throw PosixException.lastError("fchmod", name);
+            }
+            if (Libc.ftruncate(fd, size) != 0) {
+                throw PosixException.lastError("ftruncate", name);
+            }
+            int error = Libc.posixFallocate(fd, 0, size);
+            if (error != 0) {
+                throw new PosixException("posix_fallocate", name, error);
+            }
+            SharedMemory shm = new SharedMemory(name, fd, size, false);
+            shm.segment.fill((byte) 0);
+            kept = true;
+            return shm;
+        } finally {
+            if (!kept) {
+                Libc.close(fd);
+            }
+        }
+    }
+
     /** Opens an existing object for reading and writing; its size is the object's size now. */
     public static SharedMemory open(String name) {
         return open(name, false);

@@ -89,7 +89,7 @@ public final class Ring implements AutoCloseable {
      */
     public static Ring create(String name, RingSpec spec) {
         requireRingName(name);
-        SharedMemory shm = SharedMemory.create(name, spec.totalSize(), spec.mode());
+        SharedMemory shm = createOrTakeOver(name, spec);
         NamedSemaphore dataBell = null;
         NamedSemaphore spaceBell = null;
         try {
@@ -118,6 +118,7 @@ public final class Ring implements AutoCloseable {
             dataBell = NamedSemaphore.create(RingLayout.dataBellName(name), 0, spec.mode());
             spaceBell = NamedSemaphore.create(RingLayout.spaceBellName(name), 0, spec.mode());
             INT.setRelease(s, RingLayout.STATE_OFFSET, RingLayout.STATE_READY);
+            shm.unlock(RingLayout.CREATOR_LOCK_OFFSET, 1);
             return new Ring(name, shm, dataBell, spaceBell);
         } catch (RuntimeException e) {
             closeQuietly(dataBell, e);
@@ -125,6 +126,59 @@ public final class Ring implements AutoCloseable {
             shm.close();
             unlink(name);
             throw e;
+        }
+    }
+
+    /**
+     * A new object for the ring, with the creator lock held; or, if the name is taken by a ring whose
+     * creator died half way (see {@link #abandoned}), that object, made again. Else EEXIST.
+     */
+    private static SharedMemory createOrTakeOver(String name, RingSpec spec) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                SharedMemory shm = SharedMemory.create(name, spec.totalSize(), spec.mode());
+                // nobody takes over a ring younger than ABANDONED_AFTER_NANOS: this lock cannot be taken
+                shm.tryLock(RingLayout.CREATOR_LOCK_OFFSET, 1);
+                return shm;
+            } catch (PosixException e) {
+                if (e.errno() != Errno.EEXIST) {
+                    throw e;
+                }
+            }
+            try {
+                return SharedMemory.recreate(name, spec.totalSize(), spec.mode(), RingLayout.CREATOR_LOCK_OFFSET,
+                        RingLayout.PEERS_OFFSET, head -> abandoned(name, head));
+            } catch (PosixException e) {
+                if (e.errno() != Errno.ENOENT || attempt == 3) { // ENOENT: removed meanwhile, create again
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether the object {@code name}, whose creator lock the caller now holds, is a ring its creator
+     * abandoned: not even a full header, or INITIALISING, with no foreign magic, unchanged for
+     * {@link RingLayout#ABANDONED_AFTER_NANOS}, and this user's.
+     */
+    private static boolean abandoned(String name, MemorySegment head) {
+        if (head.byteSize() >= RingLayout.IDENTITY.byteSize()) {
+            long magic = head.get(ValueLayout.JAVA_LONG_UNALIGNED, RingLayout.MAGIC_OFFSET);
+            int state = head.get(ValueLayout.JAVA_INT_UNALIGNED, RingLayout.STATE_OFFSET);
+            if (state != RingLayout.STATE_INITIALISING || (magic != 0 && magic != RingLayout.MAGIC)) {
+                return false;
+            }
+        }
+        try {
+            Path object = Path.of("/dev/shm", name.substring(1));
+            java.nio.file.attribute.FileTime changed =
+                    (java.nio.file.attribute.FileTime) Files.getAttribute(object, "unix:ctime", LinkOption.NOFOLLOW_LINKS);
+            int owner = (int) Files.getAttribute(object, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            int self = (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            long age = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis() - changed.toMillis());
+            return owner == self && age >= RingLayout.ABANDONED_AFTER_NANOS;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false; // cannot tell: leave it
         }
     }
 
@@ -158,7 +212,8 @@ public final class Ring implements AutoCloseable {
                 continue;
             } catch (IllegalStateException emptyObject) {
                 if (waited >= initialisingNanos) {
-                    throw new RingFormatException(name, "the object is empty: its creator never sized it");
+                    throw new RingFormatException(name, "the object is empty: its creator has not sized it, or died"
+                            + " before (creating the ring again takes it over)");
                 }
                 pause();
                 continue;
@@ -199,9 +254,10 @@ public final class Ring implements AutoCloseable {
                 return state;
             }
             if (System.nanoTime() - deadline >= 0) {
-                throw new RingFormatException(name, magic == 0
-                        ? "its header is empty: it is not a ring, or its creator died while initialising it"
-                        : "it is still being initialised; its creator may have died");
+                throw new RingFormatException(name, shm.isLockedByOthers(RingLayout.CREATOR_LOCK_OFFSET, 1)
+                        ? "it is still being initialised by its creator"
+                        : "it is half made: its creator died while initialising it (creating the ring again takes"
+                                + " it over)");
             }
             pause();
         }

@@ -271,6 +271,11 @@ public final class RingLayout {
         return PEERS_OFFSET + (long) index * PEER_SIZE;
     }
 
+    /** Held by whoever initialises a ring, until it is READY: free while INITIALISING, its creator died. */
+    public static final long CREATOR_LOCK_OFFSET = ROLE_LOCKS_OFFSET + ROLE_NONE;
+    /** A half-made ring unchanged this long, its creator lock free, is abandoned: a new creator takes it over. */
+    public static final long ABANDONED_AFTER_NANOS = 1_000_000_000L;
+
     public static long roleLockOffset(int role) {
         return ROLE_LOCKS_OFFSET + role;
     }
