@@ -25,6 +25,8 @@ int main(void) {
     CONSTANT(PSHM_LANGUAGE_C); CONSTANT(PSHM_LANGUAGE_JAVA);
     CONSTANT(PSHM_SLOT_SKIP);
     printf("const PSHM_LAYOUT_HASH %lld\n", (long long)pshm_layout_hash());
+    CONSTANT(PSHM_CREATOR_LOCK_OFFSET);
+    printf("const PSHM_ABANDONED_AFTER_NANOS %lld\n", (long long)PSHM_ABANDONED_AFTER_NS);  /* Java's name */
 
     STRUCT(pshm_identity);
     FIELD(pshm_identity, magic); FIELD(pshm_identity, version_major); FIELD(pshm_identity, version_minor);
