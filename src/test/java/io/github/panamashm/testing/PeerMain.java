@@ -36,6 +36,53 @@ public final class PeerMain {
         return -1;
     }
 
+    /**
+     * The Java consumer of the kill-chaos test (see src/test/c/chaos-consumer.c, which does the same):
+     * drains the ring to the end of the stream, writing a 12-byte receipt (id, seq; id -1 for a bad
+     * message) for every message with one write each, before its slot is released.
+     */
+    private static void consumeWithReceipts(String ring, java.nio.file.Path receipts) throws Exception {
+        try (var out = java.nio.channels.FileChannel.open(receipts, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.APPEND);
+             Ring opened = Ring.open(ring, Duration.ofSeconds(10)); Consumer consumer = opened.consumer()) {
+            java.nio.ByteBuffer record = java.nio.ByteBuffer.allocate(12).order(java.nio.ByteOrder.nativeOrder());
+            System.out.println("attached");
+            System.out.flush();
+            MessageReceipt write = (id, seq) -> {
+                record.clear().putInt(id).putLong(seq).flip();
+                try {
+                    out.write(record);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            };
+            while (true) {
+                int handled;
+                try {
+                    handled = consumer.poll((buffer, index, length) -> {
+                        MemorySegment message = buffer.asSlice(index, length);
+                        if (io.github.panamashm.traffic.TrafficPattern.isIntact(message)) {
+                            write.record(io.github.panamashm.traffic.TrafficPattern.producerId(message),
+                                    io.github.panamashm.traffic.TrafficPattern.sequence(message));
+                        } else {
+                            write.record(-1, 0);
+                        }
+                    }, 64, Duration.ofSeconds(1));
+                } catch (io.github.panamashm.ring.RingFormatException damaged) {
+                    write.record(-1, 0);
+                    continue;
+                }
+                if (handled == Consumer.END_OF_STREAM) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private interface MessageReceipt {
+        void record(int id, long seq);
+    }
+
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "shm-check-and-answer" -> {
@@ -107,6 +154,7 @@ public final class PeerMain {
                     Thread.sleep(Long.MAX_VALUE);
                 }
             }
+            case "ring-consume-receipts" -> consumeWithReceipts(args[1], java.nio.file.Path.of(args[2]));
             case "ring-take-batch-and-hang" -> {
                 // dies (when killed) holding a whole batch: taken, the first handed out, none released
                 try (Ring ring = Ring.open(args[1]); Consumer consumer = ring.consumer()) {

@@ -1,0 +1,155 @@
+package io.github.panamashm.ring;
+
+import io.github.panamashm.cli.Main;
+import io.github.panamashm.testing.PeerMain;
+import io.github.panamashm.testing.Processes;
+import io.github.panamashm.testing.ShmNames;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Consumers in C and Java, SIGKILLed at random while a C and a Java producer stream verified
+ * messages through a small ring. Every consumer writes a receipt for each message before it lets the
+ * slot go, so what dead consumers got is known. Nothing may hang, no message may arrive twice or
+ * damaged, and every message that arrived nowhere must be one the ring counted as lost in a dead
+ * consumer. {@code -Dpanamashm.chaos.seconds=N} makes it a soak (default 12 s per ring kind).
+ */
+class KillChaosTest {
+
+    @RegisterExtension
+    final ShmNames names = new ShmNames();
+
+    private static final long CHAOS_MILLIS = Long.getLong("panamashm.chaos.seconds", 12) * 1000;
+    private static final Pattern SENT = Pattern.compile("sent=(\\d+) ");
+    private static final int BAD = -1;
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"two consumers at a time", "a single-consumer ring"})
+    void consumersKilledAtRandomLoseOnlyWhatTheRingCountsAndNothingHangs(String kind) throws Exception {
+        boolean single = kind.startsWith("a single");
+        String ring = names.ring("chaos");
+        Path receipts = Files.createTempDirectory("pshm-chaos");
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        List<Processes.Started> all = new ArrayList<>();
+        try (Ring handle = Ring.create(ring, RingSpec.of(16, 64).singleConsumer(single))) {
+            var cProducer = start(all, List.of(Processes.nativeProgram("shm-producer").toString(), "--ring", ring,
+                    "--pattern", "--id", "1", "--size", "16-64", "--count", "4000000000"));
+            List<String> javaProducer = Processes.javaCommand(Main.class, "produce", "--ring", ring, "--pattern",
+                    "--id", "2", "--size", "16-64", "--count", "4000000000");
+            var jProducer = start(all, javaProducer);
+
+            int width = single ? 1 : 2;
+            List<Processes.Started> consumers = new ArrayList<>();
+            int kills = 0;
+            long end = System.currentTimeMillis() + CHAOS_MILLIS;
+            while (System.currentTimeMillis() < end) {
+                consumers.removeIf(c -> !c.process().isAlive());
+                while (consumers.size() < width) {
+                    consumers.add(startConsumer(all, ring, receipts, random));
+                }
+                Thread.sleep(100 + random.nextInt(300));
+                Processes.Started victim = consumers.remove(random.nextInt(consumers.size()));
+                victim.process().destroyForcibly().waitFor(); // SIGKILL, wherever it is
+                kills++;
+            }
+            while (consumers.size() < width) {
+                consumers.add(startConsumer(all, ring, receipts, random));
+            }
+            // with producers still running, every slot a dead consumer held is met again and recovered
+            Thread.sleep(1_500);
+            cProducer.process().toHandle().destroy(); // SIGTERM: they stop and say exactly what they sent
+            jProducer.process().toHandle().destroy();
+            long sent1 = sent(cProducer.await(30).output());
+            long sent2 = sent(jProducer.await(30).output());
+            handle.closeForWriting();
+            for (Processes.Started consumer : consumers) {
+                var finished = consumer.await(60);
+                assertThat(finished.exitCode()).as("a surviving consumer drains and ends: %s", finished.output()).isZero();
+            }
+
+            Map<Integer, BitSet> seen = new HashMap<>();
+            long duplicates = 0;
+            long bad = 0;
+            long beyond = 0;
+            try (var files = Files.list(receipts)) {
+                for (Path file : files.toList()) {
+                    ByteBuffer records = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.nativeOrder());
+                    while (records.remaining() >= 12) {
+                        int id = records.getInt();
+                        long seq = records.getLong();
+                        long limit = id == 1 ? sent1 : id == 2 ? sent2 : -1;
+                        if (id == BAD || limit < 0) {
+                            bad++;
+                        } else if (seq >= limit) {
+                            beyond++;
+                        } else if (!seen.computeIfAbsent(id, k -> new BitSet()).get((int) seq)) {
+                            seen.get(id).set((int) seq);
+                        } else {
+                            duplicates++;
+                        }
+                    }
+                }
+            }
+            long unique = seen.values().stream().mapToLong(BitSet::cardinality).sum();
+            long missing = sent1 + sent2 - unique;
+            long lost = handle.lostInConsumers();
+            String report = String.format("seed %d, %d kills, sent %d + %d, unique %d, missing %d, lost_in_consumers %d",
+                    seed, kills, sent1, sent2, unique, missing, lost);
+            System.out.println("chaos (" + kind + "): " + report);
+            assertThat(kills).as(report).isGreaterThan(5);
+            assertThat(sent1 + sent2).as(report).isPositive();
+            assertThat(bad).as("damaged receipts; " + report).isZero();
+            assertThat(beyond).as("receipts beyond what was sent; " + report).isZero();
+            assertThat(duplicates).as("messages received twice; " + report).isZero();
+            assertThat(missing).as("messages that arrived nowhere, against those counted lost; " + report)
+                    .isBetween(0L, lost);
+            assertThat(lost).as("what dead consumers can have held; " + report).isLessThanOrEqualTo(kills * 64L);
+        } finally {
+            all.forEach(Processes.Started::close);
+            try (var files = Files.list(receipts)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(receipts);
+        }
+    }
+
+    private static Processes.Started start(List<Processes.Started> all, List<String> command) {
+        Processes.Started started = Processes.start(command);
+        all.add(started);
+        return started;
+    }
+
+    private static Processes.Started startConsumer(List<Processes.Started> all, String ring, Path receipts,
+                                                   Random random) throws Exception {
+        Path file = Files.createTempFile(receipts, "receipts", ".bin");
+        List<String> command = random.nextBoolean()
+                ? List.of(Processes.nativeProgram("chaos-consumer").toString(), ring, file.toString())
+                : Processes.javaCommand(PeerMain.class, "ring-consume-receipts", ring, file.toString());
+        return start(all, command);
+    }
+
+    private static long sent(String output) {
+        Matcher m = SENT.matcher(output);
+        assertThat(m.find()).as("a producer's summary in:\n%s", output).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+}
