@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.ring;
 
 import io.github.panamashm.cli.Main;
@@ -28,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * messages through a small ring. Every consumer writes a receipt for each message before it lets the
  * slot go, so what dead consumers got is known. Nothing may hang, no message may arrive twice or
  * damaged, and every message that arrived nowhere must be one the ring counted as lost in a dead
- * consumer. {@code -Dpanamashm.chaos.seconds=N} makes it a soak (default 12 s per ring kind).
+ * consumer. {@code -Dpanamashm.chaos.seconds=N} makes it a soak (default 12 s per ring kind; give it
+ * {@code -Djunit.jupiter.execution.timeout.default} beyond the suite's five minutes per test).
  */
 class KillChaosTest {
 
