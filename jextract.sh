@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Regenerates java.lang.foreign bindings from the C headers in native-headers/ with jextract, into
 # target/generated-sources/jextract (package io.github.panamashm.jextract). The normal build never
 # needs this: the project's own bindings live in src/main/java. `mvn -Pjextract verify` runs this
@@ -15,9 +16,11 @@ fi
 if [ -z "$jextract" ]; then
   cat >&2 <<'MSG'
 jextract.sh: jextract was not found (looked in $JEXTRACT_HOME/bin and on PATH).
-Get a build for JDK 22 or later from https://jdk.java.net/jextract/ (or build it from
-https://github.com/openjdk/jextract), unpack it, and either put its bin/ on PATH or set
-JEXTRACT_HOME to the unpacked directory. The default build does not need jextract.
+Get a current build from https://jdk.java.net/jextract/ (or build openjdk/jextract master, the
+line that builds on JDK 23 and later), unpack it, and either put its bin/ on PATH or set
+JEXTRACT_HOME to the unpacked directory. Its code calls JDK 23 APIs (SymbolLookup.findOrThrow),
+so `mvn -Pjextract verify` compiles at --release 23 and needs a JDK 23 or later; the default
+build (release 22) does not need jextract.
 MSG
   exit 2
 fi
@@ -48,10 +51,12 @@ for t in "${typedefs[@]}"; do args+=(--include-typedef "$t"); done
 
 # The ring's own header: its structs and constants (the functions are static inline, not symbols).
 ring_structs=(pshm_identity pshm_counters pshm_header pshm_peer pshm_slot)
-ring_constants=(PSHM_VERSION_MAJOR PSHM_VERSION_MINOR PSHM_LINE PSHM_SLOT_HEADER_SIZE PSHM_SLOT_ALIGN
-                PSHM_PEER_SIZE PSHM_PEERS_OFFSET PSHM_DEFAULT_MAX_PEERS PSHM_MAX_PEERS PSHM_MAX_NAME
-                PSHM_STATE_INITIALISING PSHM_STATE_READY PSHM_STATE_CLOSED PSHM_ROLE_NONE PSHM_ROLE_PRODUCER
-                PSHM_ROLE_CONSUMER PSHM_PEER_FREE PSHM_PEER_ACTIVE PSHM_LANGUAGE_C PSHM_LANGUAGE_JAVA)
+ring_constants=(PSHM_MAGIC PSHM_VERSION_MAJOR PSHM_VERSION_MINOR PSHM_LINE PSHM_SLOT_HEADER_SIZE PSHM_SLOT_ALIGN
+                PSHM_PEER_SIZE PSHM_PEERS_OFFSET PSHM_DEFAULT_MAX_PEERS PSHM_MAX_PEERS PSHM_MAX_SLOTS
+                PSHM_MAX_PAYLOAD PSHM_MAX_NAME PSHM_FLAG_SINGLE_PRODUCER PSHM_FLAG_SINGLE_CONSUMER PSHM_KNOWN_FLAGS
+                PSHM_REQUIRED_FLAGS_MASK PSHM_STATE_INITIALISING PSHM_STATE_READY PSHM_STATE_CLOSED PSHM_ROLE_NONE
+                PSHM_ROLE_PRODUCER PSHM_ROLE_CONSUMER PSHM_PEER_FREE PSHM_PEER_ACTIVE PSHM_BELL_NONE PSHM_BELL_DATA
+                PSHM_BELL_SPACE PSHM_LANGUAGE_C PSHM_LANGUAGE_JAVA PSHM_SLOT_SKIP)
 args=(--output "$out" --target-package io.github.panamashm.jextract.ring --header-class-name panama_shm_h
       -D _GNU_SOURCE)
 for s in "${ring_structs[@]}"; do args+=(--include-struct "$s"); done

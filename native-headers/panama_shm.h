@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * panama_shm.h — the panama-shm ring: a bounded producer–consumer buffer in one POSIX
  * shared-memory object, shared by C and Java processes on one Linux host.
@@ -58,7 +59,6 @@
 #include <linux/membarrier.h>
 #include <sched.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,8 +73,36 @@
 #if !defined(F_OFD_SETLK)
 #error "panama_shm.h needs _GNU_SOURCE: include it before any system header, or compile with -D_GNU_SOURCE"
 #endif
-_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
-               "atomics shared between processes must be lock-free");
+
+/*
+ * C11 atomics, or from C++17 on the same operations on std::atomic<T>, which on the supported
+ * compilers has the size, alignment and representation of T (checked below with the layout).
+ */
+#ifdef __cplusplus
+#include <atomic>
+#define PSHM_ATOMIC(T) std::atomic<T>
+#define PSHM_STATIC_ASSERT(condition, message) static_assert(condition, message)
+using std::atomic_compare_exchange_strong_explicit;
+using std::atomic_compare_exchange_weak_explicit;
+using std::atomic_exchange_explicit;
+using std::atomic_fetch_add_explicit;
+using std::atomic_fetch_sub_explicit;
+using std::atomic_load_explicit;
+using std::atomic_signal_fence;
+using std::atomic_store_explicit;
+using std::atomic_thread_fence;
+using std::memory_order_acq_rel;
+using std::memory_order_acquire;
+using std::memory_order_relaxed;
+using std::memory_order_release;
+using std::memory_order_seq_cst;
+#else
+#include <stdatomic.h>
+#define PSHM_ATOMIC(T) _Atomic T
+#define PSHM_STATIC_ASSERT(condition, message) _Static_assert(condition, message)
+#endif
+PSHM_STATIC_ASSERT(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
+                   "atomics shared between processes must be lock-free");
 
 /* ---- constants ------------------------------------------------------------------------------ */
 
@@ -148,32 +176,32 @@ typedef struct pshm_identity {
     uint64_t creation_time_ns;   /* 48: CLOCK_REALTIME */
     uint32_t creator_pid;        /* 56 */
     uint32_t max_peers;          /* 60: entries in the peer table, 1 .. PSHM_MAX_PEERS */
-    _Atomic uint32_t state;      /* 64: PSHM_STATE_*; READY is stored with release after all else */
+    PSHM_ATOMIC(uint32_t) state;      /* 64: PSHM_STATE_*; READY is stored with release after all else */
     uint8_t role_locks[4];       /* 68: byte [role] is OFD-locked by the single producer / consumer;
                                     byte 68 (role NONE) by the creator until the ring is READY */
     uint8_t reserved[56];        /* 72: zero */
 } pshm_identity;
 
 typedef struct pshm_counters {
-    _Atomic uint64_t abandoned_by_producers;  /* positions skipped because their producer died */
-    _Atomic uint64_t lost_in_consumers;       /* messages taken by a consumer that died before releasing */
-    _Atomic uint64_t data_posts;              /* sem_post calls on the data doorbell */
-    _Atomic uint64_t space_posts;             /* sem_post calls on the space doorbell */
-    _Atomic uint64_t peers_reclaimed;         /* peer entries of dead processes taken over */
-    _Atomic uint64_t corrupt_slots;           /* slots found with a sequence no correct peer writes there */
+    PSHM_ATOMIC(uint64_t) abandoned_by_producers;  /* positions skipped because their producer died */
+    PSHM_ATOMIC(uint64_t) lost_in_consumers;       /* messages taken by a consumer that died before releasing */
+    PSHM_ATOMIC(uint64_t) data_posts;              /* sem_post calls on the data doorbell */
+    PSHM_ATOMIC(uint64_t) space_posts;             /* sem_post calls on the space doorbell */
+    PSHM_ATOMIC(uint64_t) peers_reclaimed;         /* peer entries of dead processes taken over */
+    PSHM_ATOMIC(uint64_t) corrupt_slots;           /* slots found with a sequence no correct peer writes there */
     uint8_t reserved[PSHM_LINE - 6 * 8];
 } pshm_counters;
 
 typedef struct pshm_header {
     pshm_identity identity;                           /*   0 */
-    _Atomic uint64_t tail;                            /* 128 */
+    PSHM_ATOMIC(uint64_t) tail;                            /* 128 */
     uint8_t tail_pad[PSHM_LINE - 8];
-    _Atomic uint64_t head;                            /* 256 */
-    _Atomic uint64_t released;                        /* 264: single-consumer rings only, written by the consumer */
+    PSHM_ATOMIC(uint64_t) head;                            /* 256 */
+    PSHM_ATOMIC(uint64_t) released;                        /* 264: single-consumer rings only, written by the consumer */
     uint8_t head_pad[PSHM_LINE - 16];
-    _Atomic uint32_t consumers_waiting;               /* 384 */
-    _Atomic uint32_t producers_waiting;               /* 388 */
-    _Atomic uint32_t fenced_sleepers;                 /* 392: peers that sleep without membarrier; publishers fence while > 0 */
+    PSHM_ATOMIC(uint32_t) consumers_waiting;               /* 384 */
+    PSHM_ATOMIC(uint32_t) producers_waiting;               /* 388 */
+    PSHM_ATOMIC(uint32_t) fenced_sleepers;                 /* 392: peers that sleep without membarrier; publishers fence while > 0 */
     uint8_t waiters_pad[PSHM_LINE - 12];
     pshm_counters counters;                           /* 512 */
 } pshm_header;                                        /* 640 = PSHM_PEERS_OFFSET */
@@ -186,36 +214,36 @@ typedef struct pshm_header {
  * failed CAS before the peer waits.
  */
 typedef struct pshm_peer {
-    _Atomic uint32_t state;            /*  0: PSHM_PEER_* (the lock byte is this word's first byte) */
+    PSHM_ATOMIC(uint32_t) state;            /*  0: PSHM_PEER_* (the lock byte is this word's first byte) */
     uint32_t role;                     /*  4: PSHM_ROLE_* */
     uint32_t pid;                      /*  8 */
     uint32_t language;                 /* 12: PSHM_LANGUAGE_* */
     uint64_t attach_time_ns;           /* 16: CLOCK_REALTIME */
-    _Atomic uint64_t claim_start;      /* 24 */
-    _Atomic uint64_t claim_end;        /* 32 */
-    _Atomic uint64_t messages;         /* 40: messages sent or received by this peer */
-    _Atomic uint32_t waiting_on;       /* 48: PSHM_BELL_* while asleep, so a dead sleeper's count can be undone */
-    _Atomic uint32_t fenced_sleeper;   /* 52: 1 while this peer counts in header.fenced_sleepers */
+    PSHM_ATOMIC(uint64_t) claim_start;      /* 24 */
+    PSHM_ATOMIC(uint64_t) claim_end;        /* 32 */
+    PSHM_ATOMIC(uint64_t) messages;         /* 40: messages sent or received by this peer */
+    PSHM_ATOMIC(uint32_t) waiting_on;       /* 48: PSHM_BELL_* while asleep, so a dead sleeper's count can be undone */
+    PSHM_ATOMIC(uint32_t) fenced_sleeper;   /* 52: 1 while this peer counts in header.fenced_sleepers */
     uint8_t reserved[8];               /* 56 */
 } pshm_peer;
 
 typedef struct pshm_slot {
-    _Atomic uint64_t sequence;         /*  0: see the top of this file */
+    PSHM_ATOMIC(uint64_t) sequence;         /*  0: see the top of this file */
     uint32_t length;                   /*  8: payload bytes, <= max_payload */
     uint32_t flags;                    /* 12: PSHM_SLOT_* */
     /* payload follows at PSHM_SLOT_HEADER_SIZE */
 } pshm_slot;
 
-_Static_assert(sizeof(pshm_identity) == 128, "identity is one line");
-_Static_assert(offsetof(pshm_header, tail) == 128, "tail offset");
-_Static_assert(offsetof(pshm_header, head) == 256, "head offset");
-_Static_assert(offsetof(pshm_header, released) == 264, "released offset");
-_Static_assert(offsetof(pshm_header, consumers_waiting) == 384, "waiters offset");
-_Static_assert(offsetof(pshm_header, counters) == 512, "counters offset");
-_Static_assert(sizeof(pshm_header) == PSHM_PEERS_OFFSET, "peer table offset");
-_Static_assert(sizeof(pshm_peer) == PSHM_PEER_SIZE, "peer entry size");
-_Static_assert(sizeof(pshm_slot) == PSHM_SLOT_HEADER_SIZE, "slot header size");
-_Static_assert(sizeof(_Atomic uint64_t) == 8 && sizeof(_Atomic uint32_t) == 4, "plain-sized atomics");
+PSHM_STATIC_ASSERT(sizeof(pshm_identity) == 128, "identity is one line");
+PSHM_STATIC_ASSERT(offsetof(pshm_header, tail) == 128, "tail offset");
+PSHM_STATIC_ASSERT(offsetof(pshm_header, head) == 256, "head offset");
+PSHM_STATIC_ASSERT(offsetof(pshm_header, released) == 264, "released offset");
+PSHM_STATIC_ASSERT(offsetof(pshm_header, consumers_waiting) == 384, "waiters offset");
+PSHM_STATIC_ASSERT(offsetof(pshm_header, counters) == 512, "counters offset");
+PSHM_STATIC_ASSERT(sizeof(pshm_header) == PSHM_PEERS_OFFSET, "peer table offset");
+PSHM_STATIC_ASSERT(sizeof(pshm_peer) == PSHM_PEER_SIZE, "peer entry size");
+PSHM_STATIC_ASSERT(sizeof(pshm_slot) == PSHM_SLOT_HEADER_SIZE, "slot header size");
+PSHM_STATIC_ASSERT(sizeof(PSHM_ATOMIC(uint64_t)) == 8 && sizeof(PSHM_ATOMIC(uint32_t)) == 4, "plain-sized atomics");
 
 /*
  * FNV-1a over (offset, size) of every field of layout 3.0 below, in this order. Any such field that
@@ -391,13 +419,23 @@ static inline int pshm_check_name(const char *name) {
 
 /* OFD lock helpers: the kernel drops these locks when the descriptor closes or the process dies. */
 static inline int pshm_ofd_lock(int fd, uint64_t offset, short type) {
-    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = (off_t)offset, .l_len = 1};
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = (off_t)offset;
+    fl.l_len = 1;
     return fcntl(fd, F_OFD_SETLK, &fl) == 0 ? 0 : -errno;
 }
 
 /* 1 if another open file description holds a lock on the byte, 0 if not, negative on error. */
 static inline int pshm_ofd_locked_by_others(int fd, uint64_t offset) {
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)offset, .l_len = 1};
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = (off_t)offset;
+    fl.l_len = 1;
     if (fcntl(fd, F_OFD_GETLK, &fl) != 0) {
         return -errno;
     }
@@ -422,16 +460,18 @@ static inline long pshm_membarrier(int command) {
 
 /* Registers this process for global expedited barriers, once per process (a fork child registers anew). */
 static inline int pshm_barrier_register(void) {
-    static _Atomic pid_t registered_pid;
-    static _Atomic int available = -1;
+    static PSHM_ATOMIC(pid_t) registered_pid;
+    static PSHM_ATOMIC(int) available;
     pid_t pid = getpid();
-    if (atomic_load_explicit(&registered_pid, memory_order_acquire) == pid) return atomic_load(&available);
+    if (atomic_load_explicit(&registered_pid, memory_order_acquire) == pid) {
+        return atomic_load_explicit(&available, memory_order_relaxed);
+    }
     const char *setting = getenv("PSHM_MEMBARRIER");
     long query = setting != NULL && strcmp(setting, "0") == 0 ? -1 : pshm_membarrier(MEMBARRIER_CMD_QUERY);
     int ok = query >= 0 && (query & MEMBARRIER_CMD_GLOBAL_EXPEDITED)
           && (query & MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED)
           && pshm_membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
-    atomic_store(&available, ok);
+    atomic_store_explicit(&available, ok, memory_order_relaxed);
     atomic_store_explicit(&registered_pid, pid, memory_order_release);
     return ok;
 }
@@ -638,11 +678,30 @@ static inline void pshm_bind_geometry(pshm_ring *r) {
     r->max_peers = id->max_peers;
 }
 
-/*
- * Creates the ring NAME (exclusively: -EEXIST if the object exists), ready for producers and
- * consumers, with storage reserved up front so a full /dev/shm fails here with -ENOSPC rather than
- * with SIGBUS later. The handle is attached in no role; use pshm_attach or pshm_detach.
- */
+/* 0 if r->fd is a half-made ring abandoned by its creator; its creator lock is then held. */
+static inline int pshm_half_made_and_abandoned(pshm_ring *r, const char *name) {
+    struct stat st;
+    if (fstat(r->fd, &st) != 0) return -errno;
+    if (pshm_ofd_lock(r->fd, PSHM_CREATOR_LOCK_OFFSET, F_WRLCK) != 0) {
+        return pshm_fail(r, -EEXIST, "ring %s exists and is being created by another process", name);
+    }
+    if (fstat(r->fd, &st) != 0) return -errno;   /* again, under the lock */
+    if ((uint64_t)st.st_size >= sizeof(pshm_identity)) {
+        pshm_identity id;
+        if (pread(r->fd, &id, sizeof id, 0) != (ssize_t)sizeof id) return -EIO;
+        if (id.state != PSHM_STATE_INITIALISING || (id.magic != 0 && id.magic != PSHM_MAGIC)) {
+            return pshm_fail(r, -EEXIST, "%s already exists", name);
+        }
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t age = (now.tv_sec - st.st_ctim.tv_sec) * INT64_C(1000000000) + (now.tv_nsec - st.st_ctim.tv_nsec);
+    if (age < PSHM_ABANDONED_AFTER_NS || st.st_uid != geteuid()) {
+        return pshm_fail(r, -EEXIST, "ring %s exists, half made, and is not yet known to be abandoned", name);
+    }
+    return 0;
+}
+
 /*
  * The name is taken: if by a half-made ring whose creator died (still INITIALISING or not even
  * sized, its creator lock free, unchanged for PSHM_ABANDONED_AFTER_NS, owned by this user), take it
@@ -652,36 +711,19 @@ static inline void pshm_bind_geometry(pshm_ring *r) {
 static inline int pshm_take_over_half_made(pshm_ring *r, const char *name) {
     r->fd = shm_open(name, O_RDWR, 0);
     if (r->fd < 0) return errno == ENOENT ? -EAGAIN : -errno;   /* gone meanwhile: try again */
-    int rc = -EEXIST;
-    struct stat st;
-    if (fstat(r->fd, &st) != 0) { rc = -errno; goto refuse; }
-    if (pshm_ofd_lock(r->fd, PSHM_CREATOR_LOCK_OFFSET, F_WRLCK) != 0) {
-        pshm_fail(r, -EEXIST, "ring %s exists and is being created by another process", name);
-        goto refuse;
+    int rc = pshm_half_made_and_abandoned(r, name);
+    if (rc) {
+        close(r->fd);
+        r->fd = -1;
     }
-    if (fstat(r->fd, &st) != 0) { rc = -errno; goto refuse; }   /* again, under the lock */
-    if ((uint64_t)st.st_size >= sizeof(pshm_identity)) {
-        pshm_identity id;
-        if (pread(r->fd, &id, sizeof id, 0) != (ssize_t)sizeof id) { rc = -EIO; goto refuse; }
-        if (id.state != PSHM_STATE_INITIALISING || (id.magic != 0 && id.magic != PSHM_MAGIC)) {
-            pshm_fail(r, -EEXIST, "%s already exists", name);
-            goto refuse;
-        }
-    }
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    int64_t age = (now.tv_sec - st.st_ctim.tv_sec) * INT64_C(1000000000) + (now.tv_nsec - st.st_ctim.tv_nsec);
-    if (age < PSHM_ABANDONED_AFTER_NS || st.st_uid != geteuid()) {
-        pshm_fail(r, -EEXIST, "ring %s exists, half made, and is not yet known to be abandoned", name);
-        goto refuse;
-    }
-    return 0;
-refuse:
-    close(r->fd);
-    r->fd = -1;
     return rc;
 }
 
+/*
+ * Creates the ring NAME (exclusively: -EEXIST if the object exists), ready for producers and
+ * consumers, with storage reserved up front so a full /dev/shm fails here with -ENOSPC rather than
+ * with SIGBUS later. The handle is attached in no role; use pshm_attach or pshm_detach.
+ */
 static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *spec) {
     r->error[0] = '\0';
     int rc = pshm_check_name(name);
@@ -698,6 +740,8 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
     uint32_t header_size = pshm_header_size_for(max_peers);
     uint32_t slot_size = pshm_slot_size_for(spec->max_payload);
     uint64_t total = header_size + (uint64_t)spec->slot_count * slot_size;
+    void *map;
+    pshm_identity *id;
 
     int taken_over = 0;
     for (int tries = 0;; tries++) {
@@ -714,13 +758,13 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
     }
     if (fchmod(r->fd, mode) != 0 || ftruncate(r->fd, (off_t)total) != 0) goto fail_errno;
     if ((rc = posix_fallocate(r->fd, 0, (off_t)total)) != 0) { rc = -rc; goto fail; }
-    void *map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+    map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
     if (map == MAP_FAILED) goto fail_errno;
-    r->header = map;
+    r->header = (pshm_header *)map;
     r->map_size = total;
     if (taken_over) memset(map, 0, total);   /* openers keep seeing INITIALISING (0) meanwhile */
 
-    pshm_identity *id = &r->header->identity;
+    id = &r->header->identity;
     id->magic = PSHM_MAGIC;
     id->version_major = PSHM_VERSION_MAJOR;
     id->version_minor = PSHM_VERSION_MINOR;
@@ -769,7 +813,7 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
         if (atomic_load_explicit(&peer->state, memory_order_acquire) != PSHM_PEER_FREE) {
             /* the holder died: undo its announcement if it died asleep, so posts stop going to nobody */
             uint32_t bell = atomic_exchange_explicit(&peer->waiting_on, PSHM_BELL_NONE, memory_order_seq_cst);
-            _Atomic uint32_t *waiting = bell == PSHM_BELL_DATA ? &h->consumers_waiting
+            PSHM_ATOMIC(uint32_t) *waiting = bell == PSHM_BELL_DATA ? &h->consumers_waiting
                                       : bell == PSHM_BELL_SPACE ? &h->producers_waiting : NULL;
             uint32_t n = waiting ? atomic_load_explicit(waiting, memory_order_relaxed) : 0;
             while (n > 0 && !atomic_compare_exchange_weak_explicit(waiting, &n, n - 1, memory_order_seq_cst,
@@ -818,8 +862,9 @@ static inline int pshm_open(pshm_ring *r, const char *name, uint32_t role, int64
     r->fd = shm_open(name, O_RDWR, 0);
     if (r->fd < 0) return -errno;
     struct stat st;
-    if (fstat(r->fd, &st) != 0) { rc = -errno; goto fail; }
     int64_t deadline = pshm_deadline(ready_timeout_ns);
+    void *map;
+    if (fstat(r->fd, &st) != 0) { rc = -errno; goto fail; }
     while ((uint64_t)st.st_size < sizeof(pshm_header)) {        /* the creator has not sized it yet */
         if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) {
             int creating = pshm_ofd_locked_by_others(r->fd, PSHM_CREATOR_LOCK_OFFSET) != 0;
@@ -834,9 +879,9 @@ static inline int pshm_open(pshm_ring *r, const char *name, uint32_t role, int64
         usleep(1000);
         if (fstat(r->fd, &st) != 0) { rc = -errno; goto fail; }
     }
-    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
     if (map == MAP_FAILED) { rc = -errno; goto fail; }
-    r->header = map;
+    r->header = (pshm_header *)map;
     r->map_size = (size_t)st.st_size;
     while (atomic_load_explicit(&r->header->identity.state, memory_order_acquire) == PSHM_STATE_INITIALISING) {
         uint64_t magic = r->header->identity.magic;
@@ -909,7 +954,7 @@ static inline int pshm_set_wait(pshm_ring *r, int policy, int64_t spin_ns) {
  * a token for each sleeper. Call after pshm_publish_barrier. The cap keeps the semaphore's value
  * bounded even when a sleeper died without taking its announcement back.
  */
-static inline void pshm_ring_bell(_Atomic uint32_t *waiting, sem_t *bell, _Atomic uint64_t *posts) {
+static inline void pshm_ring_bell(PSHM_ATOMIC(uint32_t) *waiting, sem_t *bell, PSHM_ATOMIC(uint64_t) *posts) {
     /* seq_cst costs nothing on x86 (a plain load); on aarch64 its ldar stays after the publication's stlr
      * (an acquire load may compile to ldapr, which does not) */
     uint32_t sleepers = atomic_load_explicit(waiting, memory_order_seq_cst);
@@ -940,7 +985,7 @@ typedef int (*pshm_ready_fn)(const pshm_ring *r);
  * or this side sees its work, so no wake-up is lost.
  */
 static inline int pshm_sleep(pshm_ring *r, uint32_t which, pshm_ready_fn ready, int64_t deadline_ns, int64_t slice_ns) {
-    _Atomic uint32_t *waiting = which == PSHM_BELL_DATA ? &r->header->consumers_waiting : &r->header->producers_waiting;
+    PSHM_ATOMIC(uint32_t) *waiting = which == PSHM_BELL_DATA ? &r->header->consumers_waiting : &r->header->producers_waiting;
     sem_t *bell = which == PSHM_BELL_DATA ? r->data_bell : r->space_bell;
     atomic_fetch_add_explicit(waiting, 1, memory_order_seq_cst);
     atomic_store_explicit(&r->peer->waiting_on, which, memory_order_seq_cst);
@@ -953,7 +998,9 @@ static inline int pshm_sleep(pshm_ring *r, uint32_t which, pshm_ready_fn ready, 
     if (!ready(r)) {
         int64_t now = pshm_now_ns(CLOCK_MONOTONIC);
         int64_t until = deadline_ns - now < slice_ns ? deadline_ns : now + slice_ns;
-        struct timespec ts = {.tv_sec = until / 1000000000, .tv_nsec = until % 1000000000};
+        struct timespec ts;
+        ts.tv_sec = until / 1000000000;
+        ts.tv_nsec = until % 1000000000;
         rc = sem_clockwait(bell, CLOCK_MONOTONIC, &ts) == 0 ? 1 : -errno;
     }
     atomic_store_explicit(&r->peer->waiting_on, PSHM_BELL_NONE, memory_order_seq_cst);
@@ -976,7 +1023,9 @@ typedef struct pshm_wait {
 } pshm_wait;
 
 static inline pshm_wait pshm_wait_begin(int64_t timeout_ns) {
-    pshm_wait w = {.timeout_ns = timeout_ns};
+    pshm_wait w;
+    memset(&w, 0, sizeof w);
+    w.timeout_ns = timeout_ns;
     return w;
 }
 
@@ -1049,7 +1098,9 @@ static inline int pshm_wait_step(pshm_ring *r, pshm_wait *w, uint32_t bell, pshm
         w->backoff_ns = w->backoff_ns == 0 ? PSHM_UNFENCED_SLICE_NS
                       : w->backoff_ns * 2 > PSHM_SLEEP_SLICE_NS ? PSHM_SLEEP_SLICE_NS : w->backoff_ns * 2;
         int64_t nap = w->deadline - now < w->backoff_ns ? w->deadline - now : w->backoff_ns;
-        struct timespec ts = {.tv_sec = nap / 1000000000, .tv_nsec = nap % 1000000000};
+        struct timespec ts;
+        ts.tv_sec = nap / 1000000000;
+        ts.tv_nsec = nap % 1000000000;
         nanosleep(&ts, NULL);
         w->napped = 1;
         return 0;

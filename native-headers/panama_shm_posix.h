@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The POSIX and glibc declarations panama-shm binds through java.lang.foreign.
  * jextract.sh reads this file; the Java layer (io.github.panamashm.posix) mirrors exactly these

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * panama_shm_traffic.h — "verifiable traffic": messages whose every byte follows from who sent
  * them and in what order, so a consumer can check what arrived without any side channel.
@@ -79,7 +80,7 @@ static inline uint64_t pshm_traffic_base(uint32_t id, uint64_t seq) {
 
 /* Writes message (id, seq) of `len` bytes (len >= 16; a shorter buffer gets the header's first bytes). */
 static inline void pshm_traffic_fill(void *buffer, uint32_t id, uint64_t seq, uint32_t len) {
-    uint8_t *out = buffer;
+    uint8_t *out = (uint8_t *)buffer;
     uint8_t header[PSHM_TRAFFIC_HEADER_SIZE];
     memcpy(header, &seq, 8);
     memcpy(header + 8, &id, 4);
@@ -97,7 +98,7 @@ static inline void pshm_traffic_fill(void *buffer, uint32_t id, uint64_t seq, ui
  * Reports the id and seq its header claims (0 and 0 when len < 16).
  */
 static inline int pshm_traffic_verify(const void *message, uint32_t len, uint32_t *id_out, uint64_t *seq_out) {
-    const uint8_t *in = message;
+    const uint8_t *in = (const uint8_t *)message;
     uint64_t seq = 0;
     uint32_t id = 0, stated_len = 0;
     if (len >= PSHM_TRAFFIC_HEADER_SIZE) {
@@ -162,7 +163,7 @@ static inline pshm_traffic_source *pshm_traffic_source_of(pshm_traffic_verifier 
     if (v->count == PSHM_TRAFFIC_MAX_PRODUCERS) return NULL;
     if (v->count == v->capacity) {
         size_t capacity = v->capacity ? 2 * v->capacity : 8;
-        pshm_traffic_source *grown = realloc(v->sources, capacity * sizeof *grown);
+        pshm_traffic_source *grown = (pshm_traffic_source *)realloc(v->sources, capacity * sizeof *grown);
         if (grown == NULL) return NULL;
         v->sources = grown;
         v->capacity = capacity;
@@ -186,7 +187,7 @@ static inline int pshm_traffic_reserve(pshm_traffic_source *source, uint64_t seq
         size_t words = source->seen_words ? source->seen_words : 16;
         while (words <= word) words *= 2;
         if (words > max_words) words = max_words;
-        uint64_t *grown = realloc(source->seen, words * sizeof *grown);
+        uint64_t *grown = (uint64_t *)realloc(source->seen, words * sizeof *grown);
         if (grown == NULL) return -ENOMEM;
         memset(grown + source->seen_words, 0, (words - source->seen_words) * sizeof *grown);
         source->seen = grown;
@@ -195,7 +196,7 @@ static inline int pshm_traffic_reserve(pshm_traffic_source *source, uint64_t seq
     }
     uint64_t base = (seq / 64 - max_words / 2 + 1) * 64;
     uint64_t shift = (base - source->base) / 64;
-    uint64_t *moved = calloc(max_words, sizeof *moved);
+    uint64_t *moved = (uint64_t *)calloc(max_words, sizeof *moved);
     if (moved == NULL) return -ENOMEM;
     if (shift < source->seen_words) memcpy(moved, source->seen + shift, (source->seen_words - shift) * sizeof *moved);
     free(source->seen);

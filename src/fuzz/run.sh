@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Fuzzes panama_shm.h (src/fuzz/c/ring-fuzz.c) for SECONDS (default 60) with libFuzzer, ASan and
 # UBSan, starting from the committed corpus; new inputs go to target/fuzz/corpus, crashes to
 # target/fuzz/. Needs clang-14 (Debian: apt-get install clang-14). Exit status non-zero on a finding.

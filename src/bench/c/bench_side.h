@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_side.h — what the three reference competitors (cring.c, textbook.c, pipe.c) share:
  * the command line, the stop flag (signals and the overall deadline), the clock, cleanup of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cring.c — the hardware reference: the least a single-producer/single-consumer ring in POSIX
  * shared memory can do. Fixed slots of --size bytes, no framing, two cursors each alone on its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pipe.c — the kernel's own channel: named pipes (FIFOs). PREFIX.ab carries produce -> consume
  * and ping -> pong, PREFIX.ba carries pong -> ping. The receiving side creates them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The panama-shm C side of the benchmark, on panama_shm.h as its users would use it: zero-copy
  * claims (one message per claim, or --batch B per pshm_claim_n), consumers draining with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * textbook.c — the classic bounded buffer of OS textbooks: a ring of --slots slots of --size
  * bytes in shared memory, guarded by three named POSIX semaphores:

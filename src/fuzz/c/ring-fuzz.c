@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: a real ring in /dev/shm whose header, peer table and slots the fuzzer patches,
  * then opened, attached to and read as a consumer and a producer would, with no

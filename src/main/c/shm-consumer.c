@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shm-consumer — receives messages from a panama-shm ring and, with --verify, checks them against
  * the verifiable traffic pattern (panama_shm_traffic.h). See usage() for the flags; prints one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shm-producer — sends messages into a panama-shm ring, optionally creating it first.
  * See usage() for the flags; prints one summary line on stdout when done.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * shm_cli.h — the shared command-line support of shm-producer and shm-consumer: flag values and
  * usage errors (exit status 2), the stop flag that SIGINT and SIGTERM set, waits cut into slices

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * POSIX shared memory, named semaphores and a cross-language producer-consumer ring, called
  * directly through {@code java.lang.foreign}.

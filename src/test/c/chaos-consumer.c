@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The C consumer of the kill-chaos test: drains RING until the end of the stream and records every
  * message it received as a 12-byte receipt (u32 producer id, u64 sequence; id 0xFFFFFFFF for a

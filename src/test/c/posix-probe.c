@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Prints the C library's view of every constant and struct layout the Java POSIX layer uses, one
  * "kind name value" line each, for PosixLayoutTest to compare with the Java mirror.

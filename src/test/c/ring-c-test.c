@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Checks the C API of panama_shm.h on its own: claim/commit/abort, receive outcomes, end of stream,
  * corrupted slots, handles inherited across fork, name rules. Usage: ring-c-test /UNIQUE-NAME.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Prints what the C compiler makes of panama_shm.h: every constant, struct size and field offset,
  * and the layout hash, one "kind name value" line each, for RingLayoutTest to compare with

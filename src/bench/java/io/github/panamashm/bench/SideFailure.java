@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.bench;
 
 /** How a bench side fails, as its exit status says: a wrong set-up (2), or stopped (3). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.traffic;
 
 /** Message sizes: one size ("64") or a range ("16-256") that the pattern picks from deterministically. */

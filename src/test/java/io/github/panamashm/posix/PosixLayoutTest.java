@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.posix;
 
 import io.github.panamashm.testing.Layouts;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.ring;
 
 import io.github.panamashm.NamedSemaphore;
@@ -122,6 +123,23 @@ class RingInteropTest {
     @ValueSource(ints = {2, 256})
     void javaToJavaAcrossTwoJvms(int slots) {
         oneToOne("j2j", slots, false, false);
+    }
+
+    /** panama_shm.h included as it is by C++ programs (-Wall -Wextra -Werror), reading a Java producer. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"cxx17-consumer", "cxx20-consumer"})
+    void aCppConsumerReadsAJavaProducer(String program) {
+        String ring = names.ring("cxx");
+        try (Ring ignored = Ring.create(ring, RingSpec.of(64, 300))) {
+            try (var consuming = Processes.start(c(program, ring))) {
+                var sent = Processes.run(javaProducer(ring, "--pattern", "--size", SIZES, "--count", "200000", "--id", "9",
+                        "--close"), TIMEOUT_SECONDS).requireSuccess();
+                var received = consuming.await(TIMEOUT_SECONDS).requireSuccess();
+                Matcher p = find(PRODUCER, sent.output());
+                assertThat(received.output()).contains("received=200000 lost=0 duplicated=0 out_of_order=0 corrupt=0")
+                        .contains("checksum=" + p.group(2));
+            }
+        }
     }
 
     /** Single-consumer rings release by cursor, not slot by slot: the other protocol path. */
