@@ -418,24 +418,24 @@ static inline int pshm_check_name(const char *name) {
 }
 
 /* OFD lock helpers: the kernel drops these locks when the descriptor closes or the process dies. */
-static inline int pshm_ofd_lock(int fd, uint64_t offset, short type) {
+static inline struct flock pshm_one_byte(uint64_t offset, short type) {
     struct flock fl;
-    memset(&fl, 0, sizeof fl);
+    memset(&fl, 0, sizeof fl);   /* not an initializer list: C++ wants every field named */
     fl.l_type = type;
     fl.l_whence = SEEK_SET;
     fl.l_start = (off_t)offset;
     fl.l_len = 1;
+    return fl;
+}
+
+static inline int pshm_ofd_lock(int fd, uint64_t offset, short type) {
+    struct flock fl = pshm_one_byte(offset, type);
     return fcntl(fd, F_OFD_SETLK, &fl) == 0 ? 0 : -errno;
 }
 
 /* 1 if another open file description holds a lock on the byte, 0 if not, negative on error. */
 static inline int pshm_ofd_locked_by_others(int fd, uint64_t offset) {
-    struct flock fl;
-    memset(&fl, 0, sizeof fl);
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    fl.l_start = (off_t)offset;
-    fl.l_len = 1;
+    struct flock fl = pshm_one_byte(offset, F_WRLCK);
     if (fcntl(fd, F_OFD_GETLK, &fl) != 0) {
         return -errno;
     }

@@ -80,16 +80,7 @@ public final class SharedMemory implements AutoCloseable {
             throw PosixException.lastError("shm_open", name);
         }
         try {
-            if (Libc.fchmod(fd, mode) != 0) {
-                throw PosixException.lastError("fchmod", name);
-            }
-            if (Libc.ftruncate(fd, size) != 0) {
-                throw PosixException.lastError("ftruncate", name);
-            }
-            int error = Libc.posixFallocate(fd, 0, size);
-            if (error != 0) {
-                throw new PosixException("posix_fallocate", name, error);
-            }
+            setModeAndSize(name, fd, mode, size);
             return new SharedMemory(name, fd, size, false);
         } catch (RuntimeException e) {
             Libc.close(fd);
@@ -130,16 +121,7 @@ public final class SharedMemory implements AutoCloseable {
             if (!abandoned.test(head)) {
                 throw new PosixException("shm_open", name, Errno.EEXIST);
             }
-            if (Libc.fchmod(fd, mode) != 0) {
-                throw PosixException.lastError("fchmod", name);
-            }
-            if (Libc.ftruncate(fd, size) != 0) {
-                throw PosixException.lastError("ftruncate", name);
-            }
-            int error = Libc.posixFallocate(fd, 0, size);
-            if (error != 0) {
-                throw new PosixException("posix_fallocate", name, error);
-            }
+            setModeAndSize(name, fd, mode, size);
             SharedMemory shm = new SharedMemory(name, fd, size, false);
             shm.segment.fill((byte) 0);
             kept = true;
@@ -148,6 +130,20 @@ public final class SharedMemory implements AutoCloseable {
             if (!kept) {
                 Libc.close(fd);
             }
+        }
+    }
+
+    /** Exact mode (no umask), then the size, with the storage reserved: ENOSPC now rather than SIGBUS later. */
+    private static void setModeAndSize(String name, int fd, int mode, long size) {
+        if (Libc.fchmod(fd, mode) != 0) {
+            throw PosixException.lastError("fchmod", name);
+        }
+        if (Libc.ftruncate(fd, size) != 0) {
+            throw PosixException.lastError("ftruncate", name);
+        }
+        int error = Libc.posixFallocate(fd, 0, size);
+        if (error != 0) {
+            throw new PosixException("posix_fallocate", name, error);
         }
     }
 
