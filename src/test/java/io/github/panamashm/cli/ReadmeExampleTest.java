@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.github.panamashm.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The README's Java snippet is the program CI builds against the installed artifact
+ * (src/it/readme-example): every line of the snippet is a line of that program, so the snippet
+ * compiles as written.
+ */
+class ReadmeExampleTest {
+
+    @Test
+    void everyLineOfTheReadmeSnippetIsInTheExampleProgram() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        int start = readme.indexOf("```java\n");
+        String snippet = readme.substring(start + 8, readme.indexOf("```", start + 8));
+        Set<String> program = Files.readAllLines(
+                Path.of("src/it/readme-example/src/main/java/example/ReadmeExample.java")).stream()
+                .map(String::strip).collect(Collectors.toSet());
+        List<String> missing = snippet.lines().map(String::strip).filter(line -> !line.isEmpty())
+                .filter(line -> !program.contains(line)).toList();
+        assertThat(missing).as("README snippet lines not in the example program").isEmpty();
+    }
+}
