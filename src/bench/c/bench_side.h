@@ -220,6 +220,26 @@ static inline void bench_install_signals(int64_t timeout_ns) {
     bench_deadline_ns = bench_now_ns() + timeout_ns;
 }
 
+/* What a side does in each role: produce, consume, ping, pong. */
+struct bench_roles {
+    int (*produce)(const struct bench_args *a);
+    int (*consume)(const struct bench_args *a);
+    int (*ping)(const struct bench_args *a);
+    int (*pong)(const struct bench_args *a);
+};
+
+/* Installs the signal handlers (bench_install_signals), then runs the side's role; its exit status. */
+static inline int bench_run(const struct bench_args *a, struct bench_roles roles) {
+    bench_install_signals(a->timeout_ns);
+    switch (a->role) {
+    case ROLE_PRODUCE: return roles.produce(a);
+    case ROLE_CONSUME: return roles.consume(a);
+    case ROLE_PING: return roles.ping(a);
+    case ROLE_PONG: return roles.pong(a);
+    }
+    return EXIT_SETUP;
+}
+
 /* Nonzero when the run must end: a signal came or the deadline passed. */
 static inline int bench_should_stop(void) {
     return bench_signal != 0 || bench_now_ns() >= bench_deadline_ns;

@@ -273,12 +273,6 @@ static int pong(const struct bench_args *a) {
 
 int main(int argc, char **argv) {
     struct bench_args a = bench_parse(argc, argv);
-    bench_install_signals(a.timeout_ns); /* also ignores SIGPIPE: a vanished reader is EPIPE */
-    switch (a.role) {
-    case ROLE_PRODUCE: return produce(&a);
-    case ROLE_CONSUME: return consume(&a);
-    case ROLE_PING: return ping(&a);
-    case ROLE_PONG: return pong(&a);
-    }
-    return EXIT_SETUP;
+    /* its signal handling also ignores SIGPIPE: a vanished reader is EPIPE */
+    return bench_run(&a, (struct bench_roles){produce, consume, ping, pong});
 }

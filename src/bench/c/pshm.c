@@ -186,13 +186,6 @@ static int pong(const struct bench_args *a) {
 int main(int argc, char **argv) {
     argc = take_own_flags(argc, argv);
     struct bench_args a = bench_parse(argc, argv);
-    bench_install_signals(a.timeout_ns);
     if (atexit(unlink_rings) != 0) bench_die("atexit failed");
-    switch (a.role) {
-        case ROLE_PRODUCE: return produce(&a);
-        case ROLE_CONSUME: return consume(&a);
-        case ROLE_PING: return ping(&a);
-        case ROLE_PONG: return pong(&a);
-    }
-    return EXIT_SETUP;
+    return bench_run(&a, (struct bench_roles){produce, consume, ping, pong});
 }

@@ -216,12 +216,5 @@ int main(int argc, char **argv) {
     struct bench_args a = bench_parse(argc, argv);
     if (a.batch != 1)
         bench_usage(argv[0], "textbook has no batching: one item per wait/post, as in the textbook (--batch 1)");
-    bench_install_signals(a.timeout_ns);
-    switch (a.role) {
-    case ROLE_PRODUCE: return produce(&a);
-    case ROLE_CONSUME: return consume(&a);
-    case ROLE_PING: return ping(&a);
-    case ROLE_PONG: return pong(&a);
-    }
-    return EXIT_SETUP;
+    return bench_run(&a, (struct bench_roles){produce, consume, ping, pong});
 }

@@ -12,11 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.agrona.BitUtil;
@@ -52,11 +49,7 @@ public final class AgronaSide {
     private static final long ATTACH_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
     private static final int PAGE = 4096;
 
-    private static final CreatedFiles created = new CreatedFiles(SIDE);
-    private static volatile boolean stop;
-    /** Set, with {@link #exitStatus}, when the main thread is done. */
-    private static final CountDownLatch finished = new CountDownLatch(1);
-    private static volatile int exitStatus = SideArgs.EXIT_TIMEOUT;
+    private static final SideLife life = new SideLife(SIDE, () -> { });
 
     private final SideArgs args;
     private final int fileLength;
@@ -68,7 +61,6 @@ public final class AgronaSide {
 
     public static void main(String[] argv) {
         SideArgs args = SideArgs.parseOrExit(SIDE, argv, Set.of(), Set.of());
-        Runtime.getRuntime().addShutdownHook(new Thread(AgronaSide::onShutdown, "agrona-side-cleanup"));
         int status;
         try {
             status = new AgronaSide(args).run();
@@ -81,13 +73,8 @@ public final class AgronaSide {
         } catch (RuntimeException | OutOfMemoryError e) {
             System.err.println(SIDE + " " + args.role + ": failed: " + e);
             status = SideArgs.EXIT_SETUP;
-        } finally {
-            created.deleteAll();
         }
-        System.out.flush();
-        exitStatus = status;
-        finished.countDown();
-        System.exit(status);
+        life.exit(status);
     }
 
     private int run() throws SetupException, IOException {
@@ -133,7 +120,7 @@ public final class AgronaSide {
         try {
             RingBuffer ring = new OneToOneRingBuffer(new UnsafeBuffer(file));
             Receiver receiver = new Receiver(args.size, args.warmup, args.total());
-            ready();
+            SideLife.ready();
             long total = args.total();
             int turns = 0;
             while (receiver.received < total) {
@@ -220,7 +207,7 @@ public final class AgronaSide {
             outFile = create(ringPath(".ba"));
             RingBuffer in = new OneToOneRingBuffer(new UnsafeBuffer(inFile));
             Echo echo = new Echo(new OneToOneRingBuffer(new UnsafeBuffer(outFile)), this);
-            ready();
+            SideLife.ready();
             long total = args.total();
             int turns = 0;
             while (echo.echoed < total) {
@@ -348,7 +335,7 @@ public final class AgronaSide {
     private static MappedByteBuffer create(Path path, int length) throws SetupException, IOException {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            registerCreated(path);
+            life.created(path);
             MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
             for (int i = 0; i < length; i += PAGE) {
                 map.put(i, (byte) 0);
@@ -382,7 +369,7 @@ public final class AgronaSide {
                 // also what IoUtil.mapExistingFile throws (unchecked), e.g. when the file went in between
                 problem = e;
             }
-            if (stop || args.pastDeadline()) {
+            if (life.stopped() || args.pastDeadline()) {
                 throw new Stopped(stopReason() + " waiting for " + path);
             }
             if (System.nanoTime() - giveUp >= 0) {
@@ -402,47 +389,14 @@ public final class AgronaSide {
         }
     }
 
-    private static void ready() {
-        System.out.println("ready");
-        System.out.flush();
-    }
-
     /** Throws {@link Stopped} once the process is being stopped or the deadline has passed. */
     private void checkStop(String what, long done, long total) {
-        if (stop || args.pastDeadline()) {
+        if (life.stopped() || args.pastDeadline()) {
             throw new Stopped(stopReason() + " (" + what + " " + done + " of " + total + ")");
         }
     }
 
     private String stopReason() {
-        return stop ? "stopped" : "timed out after " + args.timeoutMs + " ms";
-    }
-
-    private static void registerCreated(Path path) {
-        created.add(path);
-        if (stop) {
-            created.deleteAll();
-        }
-    }
-
-    /**
-     * On SIGTERM: stops the main thread, lets it clean up and report (for up to 2 s), and exits
-     * with its status (3) rather than the signal's. On a normal exit there is nothing left to do.
-     */
-    private static void onShutdown() {
-        boolean signalled = finished.getCount() != 0;
-        stop = true;
-        if (signalled) {
-            try {
-                finished.await(2, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        created.deleteAll();
-        if (signalled && finished.getCount() == 0) {
-            System.err.flush();
-            Runtime.getRuntime().halt(exitStatus);
-        }
+        return life.stopped() ? "stopped" : "timed out after " + args.timeoutMs + " ms";
     }
 }

@@ -94,11 +94,6 @@ public final class PshmSide {
         return Ring.open(name, Duration.ofSeconds(5));
     }
 
-    private void ready() {
-        System.out.println("ready");
-        System.out.flush();
-    }
-
     private void checkStop(String what, long done, long total) throws Stopped {
         if (stop || args.pastDeadline()) {
             throw new Stopped((stop ? "stopped" : "timed out") + " (" + what + " " + done + " of " + total + ")");
@@ -137,7 +132,7 @@ public final class PshmSide {
         long total = args.total();
         Receiver receiver = new Receiver(args.size, args.warmup, total);
         try (Ring ring = create(args.name); Consumer consumer = ring.consumer(policy)) {
-            ready();
+            SideLife.ready();
             while (receiver.received < total) {
                 if (consumer.poll(receiver, POLL_LIMIT, SLICE) <= 0) {
                     checkStop("received", receiver.received, total);
@@ -222,7 +217,7 @@ public final class PshmSide {
         try (Ring in = create(args.name + ".ab"); Ring out = create(args.name + ".ba");
              Consumer consumer = in.consumer(policy); Producer producer = out.producer(policy)) {
             Echo echo = new Echo(producer);
-            ready();
+            SideLife.ready();
             while (echo.echoed < total) {
                 if (consumer.poll(echo, 1, SLICE) <= 0) {
                     checkStop("echoes", echo.echoed, total);

@@ -14,12 +14,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -42,13 +40,9 @@ public final class UdsSide {
     private static final int CHECK_MASK = 1023;
     private static final long CONNECT_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
 
-    /** The socket file this process bound, deleted on every way out, SIGTERM included. */
-    private static final CreatedFiles created = new CreatedFiles(SIDE);
     private static final List<Closeable> channels = new CopyOnWriteArrayList<>();
-    private static volatile boolean stop;
-    /** Set, with {@link #exitStatus}, when the main thread is done. */
-    private static final CountDownLatch finished = new CountDownLatch(1);
-    private static volatile int exitStatus = SideArgs.EXIT_TIMEOUT;
+    /** The socket file this process bound is deleted on every way out; stopping closes the channels. */
+    private static final SideLife life = new SideLife(SIDE, UdsSide::closeChannels);
     private static volatile boolean timedOut;
 
     private final SideArgs args;
@@ -61,7 +55,6 @@ public final class UdsSide {
 
     public static void main(String[] argv) {
         SideArgs args = SideArgs.parseOrExit(SIDE, argv, Set.of(), Set.of());
-        Runtime.getRuntime().addShutdownHook(new Thread(UdsSide::onShutdown, "uds-side-cleanup"));
         Thread watchdog = new Thread(() -> watch(args.deadlineNanos), "uds-side-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
@@ -73,7 +66,7 @@ public final class UdsSide {
             System.err.println(prefix + e.getMessage());
             status = SideArgs.EXIT_TIMEOUT;
         } catch (IOException e) {
-            if (stop) {
+            if (life.stopped()) {
                 System.err.println(prefix + stopReason(args));
                 status = SideArgs.EXIT_TIMEOUT;
             } else {
@@ -88,12 +81,8 @@ public final class UdsSide {
             status = SideArgs.EXIT_SETUP;
         } finally {
             closeChannels();
-            created.deleteAll();
         }
-        System.out.flush();
-        exitStatus = status;
-        finished.countDown();
-        System.exit(status);
+        life.exit(status);
     }
 
     private int run() throws SetupException, IOException {
@@ -252,9 +241,8 @@ public final class UdsSide {
             throw new SetupException("cannot bind " + address.getPath() + ": " + e.getMessage()
                     + " (left over from an earlier run? delete it)");
         }
-        registerCreated(address.getPath());
-        System.out.println("ready");
-        System.out.flush();
+        life.created(address.getPath());
+        SideLife.ready();
         return open(server.accept());
     }
 
@@ -269,7 +257,7 @@ public final class UdsSide {
                 return channel;
             } catch (IOException e) {
                 closeQuietly(channel);
-                if (stop || args.pastDeadline()) {
+                if (life.stopped() || args.pastDeadline()) {
                     throw new Stopped(stopReason(args) + " connecting to " + address.getPath());
                 }
                 if (System.nanoTime() - giveUp >= 0) {
@@ -297,13 +285,13 @@ public final class UdsSide {
     }
 
     private void checkStop(String what, long done, long total) {
-        if (stop || args.pastDeadline()) {
+        if (life.stopped() || args.pastDeadline()) {
             throw new Stopped(stopReason(args) + " (" + what + " " + done + " of " + total + ")");
         }
     }
 
     private static String stopReason(SideArgs args) {
-        return stop && !timedOut && !args.pastDeadline() ? "stopped" : "timed out after " + args.timeoutMs + " ms";
+        return life.stopped() && !timedOut && !args.pastDeadline() ? "stopped" : "timed out after " + args.timeoutMs + " ms";
     }
 
     /** Closes the channels at the deadline, so that a call blocked in them returns. */
@@ -313,45 +301,15 @@ public final class UdsSide {
             LockSupport.parkNanos(left);
         }
         timedOut = true;
-        stop = true;
-        closeChannels();
+        life.stop();
     }
 
     private static <C extends Closeable> C open(C channel) {
         channels.add(channel);
-        if (stop) {
+        if (life.stopped()) {
             closeChannels();
         }
         return channel;
-    }
-
-    private static void registerCreated(Path path) {
-        created.add(path);
-        if (stop) {
-            created.deleteAll();
-        }
-    }
-
-    /**
-     * On SIGTERM: stops the main thread, lets it clean up and report (for up to 2 s), and exits
-     * with its status (3) rather than the signal's. On a normal exit there is nothing left to do.
-     */
-    private static void onShutdown() {
-        boolean signalled = finished.getCount() != 0;
-        stop = true;
-        closeChannels();
-        if (signalled) {
-            try {
-                finished.await(2, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        created.deleteAll();
-        if (signalled && finished.getCount() == 0) {
-            System.err.flush();
-            Runtime.getRuntime().halt(exitStatus);
-        }
     }
 
     private static void closeChannels() {

@@ -273,99 +273,95 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
      * start at {@link #pendingFrom}), {@link #NO_MESSAGE} or {@link #END_OF_STREAM}.
      */
     private int takeNext(int max, long capacity, long timeoutNanos) throws InterruptedException {
-        try {
-            if (closed) {
-                throw new IllegalStateException("consumer is closed");
+        if (closed) {
+            throw new IllegalStateException("consumer is closed");
+        }
+        if (holding) {
+            // e.g. a poll handler calling receive or poll: a second take would overwrite the intent
+            // record that keeps the held messages' slots from being recovered as a dead consumer's
+            throw new IllegalStateException("this consumer is inside a poll handler; use another consumer");
+        }
+        if (pendingEnd > pendingFrom) {
+            int length = messageLength(pendingFrom);
+            if (length > capacity) {
+                throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
+                        + capacity + "; it stays in the ring");
             }
-            if (holding) {
-                // e.g. a poll handler calling receive or poll: a second take would overwrite the intent
-                // record that keeps the held messages' slots from being recovered as a dead consumer's
-                throw new IllegalStateException("this consumer is inside a poll handler; use another consumer");
-            }
-            if (pendingEnd > pendingFrom) {
-                int length = messageLength(pendingFrom);
-                if (length > capacity) {
+            holding = true;
+            return (int) Math.min(max, pendingEnd - pendingFrom);
+        }
+        peer.startCall(timeoutNanos);
+        while (true) {
+            long head = (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET);
+            long slot = slotOffset(head);
+            long sequence = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET);
+            if (sequence == head + 1) {
+                long lengthAndFlags = (long) LONG.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET);
+                int flags = RingLayout.flagsOf(lengthAndFlags);
+                long length = Integer.toUnsignedLong(RingLayout.lengthOf(lengthAndFlags));
+                boolean skip = (flags & RingLayout.SLOT_SKIP) != 0;
+                if (!skip && length > capacity && length <= maxPayload) {
+                    VarHandle.acquireFence(); // the length read stays before the second look at the head
+                    if ((long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET) != head) {
+                        continue; // another consumer took it meanwhile: the length read was not ours
+                    }
                     throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
                             + capacity + "; it stays in the ring");
                 }
-                holding = true;
-                return (int) Math.min(max, pendingEnd - pendingFrom);
-            }
-            peer.startCall(timeoutNanos);
-            while (true) {
-                long head = (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET);
-                long slot = slotOffset(head);
-                long sequence = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET);
-                if (sequence == head + 1) {
-                    long lengthAndFlags = (long) LONG.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET);
-                    int flags = RingLayout.flagsOf(lengthAndFlags);
-                    long length = Integer.toUnsignedLong(RingLayout.lengthOf(lengthAndFlags));
-                    boolean skip = (flags & RingLayout.SLOT_SKIP) != 0;
-                    if (!skip && length > capacity && length <= maxPayload) {
-                        VarHandle.acquireFence(); // the length read stays before the second look at the head
-                        if ((long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET) != head) {
-                            continue; // another consumer took it meanwhile: the length read was not ours
-                        }
-                        throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
-                                + capacity + "; it stays in the ring");
-                    }
-                    if (skip || length > maxPayload) {
-                        if (!take(head, 1)) {
-                            continue;
-                        }
-                        releasePositions(head, 1);
-                        ring.doorbells.ringSpace();
-                        if (skip) {
-                            continue;
-                        }
-                        // dropped: it cannot be read without leaving the slot
-                        LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
-                        throw RingFormatException.damaged(ring.name(), "slot " + (head & mask) + " (position " + head
-                                + ") claims " + length + " bytes, more than the maximum " + maxPayload + ": dropped");
-                    }
-                    int n = 1;
-                    while (n < max && readyForBatch(head + n, capacity)) {
-                        n++;
-                    }
-                    if (!take(head, n)) {
-                        continue;
-                    }
-                    holding = true;
-                    pendingFrom = head;
-                    pendingEnd = head + n;
-                    return n;
-                }
-                if (sequence - (head + 1) > 0) {
-                    // another consumer took it (after the acquire above its take shows in the head) ...
-                    if (!single && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) != head) {
-                        continue;
-                    }
-                    // ... or the slot is corrupted: drop the position, which also frees the slot for producers
+                if (skip || length > maxPayload) {
                     if (!take(head, 1)) {
                         continue;
                     }
                     releasePositions(head, 1);
-                    LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
                     ring.doorbells.ringSpace();
+                    if (skip) {
+                        continue;
+                    }
+                    // dropped: it cannot be read without leaving the slot
+                    LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
                     throw RingFormatException.damaged(ring.name(), "slot " + (head & mask) + " (position " + head
-                            + ") has sequence " + sequence + ", which no peer writes there: dropped");
+                            + ") claims " + length + " bytes, more than the maximum " + maxPayload + ": dropped");
                 }
-                // empty, or claimed and not yet published
-                if (ring.isClosedForWriting() && endOfStream(head)) {
-                    endOfStream = true;
-                    return END_OF_STREAM;
+                int n = 1;
+                while (n < max && readyForBatch(head + n, capacity)) {
+                    n++;
                 }
-                if (peer.checkDue() && (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) > head
-                        && peer.stuckLongEnough(head) && skipIfProducerDead(head)) {
-                    peer.recovered(head);
+                if (!take(head, n)) {
                     continue;
                 }
-                if (!peer.awaitStep(RingLayout.BELL_DATA)) {
-                    return NO_MESSAGE;
-                }
+                holding = true;
+                pendingFrom = head;
+                pendingEnd = head + n;
+                return n;
             }
-        } catch (InternalError fault) {
-            throw ring.faulted(fault);
+            if (sequence - (head + 1) > 0) {
+                // another consumer took it (after the acquire above its take shows in the head) ...
+                if (!single && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) != head) {
+                    continue;
+                }
+                // ... or the slot is corrupted: drop the position, which also frees the slot for producers
+                if (!take(head, 1)) {
+                    continue;
+                }
+                releasePositions(head, 1);
+                LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
+                ring.doorbells.ringSpace();
+                throw RingFormatException.damaged(ring.name(), "slot " + (head & mask) + " (position " + head
+                        + ") has sequence " + sequence + ", which no peer writes there: dropped");
+            }
+            // empty, or claimed and not yet published
+            if (ring.isClosedForWriting() && endOfStream(head)) {
+                endOfStream = true;
+                return END_OF_STREAM;
+            }
+            if (peer.checkDue() && (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) > head
+                    && peer.stuckLongEnough(head) && skipIfProducerDead(head)) {
+                peer.recovered(head);
+                continue;
+            }
+            if (!peer.awaitStep(RingLayout.BELL_DATA)) {
+                return NO_MESSAGE;
+            }
         }
     }
 

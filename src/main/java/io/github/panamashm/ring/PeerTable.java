@@ -77,15 +77,16 @@ final class PeerTable {
                 + " producers and consumers are attached");
     }
 
-    /** Gives entry {@code index} back: free, unlocked, and the role lock too when it was the last local one. */
+    /**
+     * Gives entry {@code index} back: free, unlocked, and the role lock too when it was the last local
+     * one. Callers have checked that the ring is not truncated (then the lock goes with the descriptor).
+     */
     synchronized void detach(int index, int role) {
         if (!local.get(index) || shm.isClosed()) {
             return;
         }
         long entry = RingLayout.peerOffset(index);
-        if (shm.currentSize() >= shm.size()) { // else truncated: the entry is gone, its lock goes all the same
-            INT.setRelease(segment, entry + RingLayout.PEER_STATE_OFFSET, RingLayout.PEER_FREE);
-        }
+        INT.setRelease(segment, entry + RingLayout.PEER_STATE_OFFSET, RingLayout.PEER_FREE);
         shm.unlock(entry, 1);
         local.clear(index);
         localRoleCount[role]--;
