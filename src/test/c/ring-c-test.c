@@ -128,6 +128,12 @@ int main(int argc, char **argv) {
     CHECK(pshm_release_n(&second) == 0);
     CHECK(atomic_load(&single_creator.header->released) == 8);
     CHECK(pshm_send(&first, "x", 1, 0) == 0);
+    /* a `released` beyond the head is damage: the next consumer skips what producers may have overwritten */
+    pshm_detach(&second);
+    atomic_store(&single_creator.header->released, 9);
+    CHECK(pshm_open(&second, single_name, PSHM_ROLE_CONSUMER, 0) == 0);
+    CHECK(atomic_load(&single_creator.header->head) == 9 && single_creator.header->counters.corrupt_slots == 1);
+    CHECK(pshm_receive(&second, &value, sizeof value, 0) == -EAGAIN);
     pshm_detach(&second);
     pshm_detach(&first);
     pshm_detach(&single_creator);

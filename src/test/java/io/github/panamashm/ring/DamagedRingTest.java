@@ -97,6 +97,23 @@ class DamagedRingTest {
         }
     }
 
+    @Test
+    void aReleasedCursorBeyondTheHeadMakesTheNextSingleConsumerSkipWhatMayBeOverwritten() throws Exception {
+        String name = names.ring("released-ahead");
+        try (Ring ring = Ring.create(name, spec(true))) {
+            sendBytes(ring, 0, 1, 2);
+            try (SharedMemory shm = SharedMemory.open(name)) {
+                LONG.setVolatile(shm.segment(), RingLayout.RELEASED_OFFSET, 2L); // head is 0
+            }
+            try (Consumer consumer = ring.consumer()) {
+                byte[] message = new byte[64];
+                assertThat(consumer.receive(message, Duration.ofSeconds(5))).isEqualTo(1);
+                assertThat(message[0]).as("positions 0 and 1 are skipped").isEqualTo((byte) 2);
+            }
+            assertThat(ring.corruptSlots()).isEqualTo(2);
+        }
+    }
+
     @ParameterizedTest(name = "consumer in {0}")
     @ValueSource(strings = {"C", "Java"})
     void theConsumerProgramsCountADamagedSlotAndGoOn(String language) throws Exception {
