@@ -2,11 +2,23 @@
 /**
  * POSIX shared memory, named semaphores and a cross-language producer-consumer ring, called
  * directly through {@code java.lang.foreign}.
+ *
+ * <p>The public API is the two exported packages:
+ * <ul>
+ *   <li>{@link io.github.panamashm.ring}: the bounded ring of fixed-size slots that Java and C
+ *       processes share ({@code Ring}, {@code Producer}, {@code Consumer}, ...);</li>
+ *   <li>{@link io.github.panamashm}: the POSIX objects underneath ({@code SharedMemory},
+ *       {@code NamedSemaphore}, {@code PosixException}).</li>
+ * </ul>
+ * Everything under {@code io.github.panamashm.internal} (the libc bindings, the test-traffic
+ * pattern, the command line) is not exported and may change in any release.
+ *
+ * <p>The module calls native code: run it with
+ * {@code --enable-native-access=io.github.panamashm} (or {@code ALL-UNNAMED} on the class path),
+ * otherwise the JDK prints a warning at the first native call (JDK 24+ says it will refuse).
  */
 module io.github.panamashm {
     requires jdk.unsupported; // sun.misc.Signal: the command line ends on SIGINT/SIGTERM with its own status
     exports io.github.panamashm;
-    exports io.github.panamashm.posix;
     exports io.github.panamashm.ring;
-    exports io.github.panamashm.traffic;
 }

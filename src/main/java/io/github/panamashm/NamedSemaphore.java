@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm;
 
-import io.github.panamashm.posix.Errno;
-import io.github.panamashm.posix.Libc;
-import io.github.panamashm.posix.PosixConstants;
-import io.github.panamashm.posix.PosixException;
-import io.github.panamashm.posix.Timespec;
+import io.github.panamashm.internal.posix.Errno;
+import io.github.panamashm.internal.posix.Libc;
+import io.github.panamashm.internal.posix.Names;
+import io.github.panamashm.internal.posix.PosixConstants;
+import io.github.panamashm.internal.posix.Timespec;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -44,6 +44,7 @@ public final class NamedSemaphore implements AutoCloseable {
     private final MemorySegment sem;
     private volatile boolean closing;
 
+    @SuppressWarnings("restricted") // native access is what this module is for: README, "Native access"
     private NamedSemaphore(String name, MemorySegment rawSem) {
         this.name = name;
         this.arena = Arena.ofShared();

@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm;
 
-import io.github.panamashm.posix.Errno;
-import io.github.panamashm.posix.Flock;
-import io.github.panamashm.posix.Libc;
-import io.github.panamashm.posix.PosixConstants;
-import io.github.panamashm.posix.PosixException;
-import io.github.panamashm.posix.Stat;
+import io.github.panamashm.internal.posix.Errno;
+import io.github.panamashm.internal.posix.Flock;
+import io.github.panamashm.internal.posix.Libc;
+import io.github.panamashm.internal.posix.Names;
+import io.github.panamashm.internal.posix.PosixConstants;
+import io.github.panamashm.internal.posix.Stat;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-import static io.github.panamashm.posix.PosixConstants.F_OFD_GETLK;
-import static io.github.panamashm.posix.PosixConstants.F_OFD_SETLK;
-import static io.github.panamashm.posix.PosixConstants.F_UNLCK;
-import static io.github.panamashm.posix.PosixConstants.F_WRLCK;
+import static io.github.panamashm.internal.posix.PosixConstants.F_OFD_GETLK;
+import static io.github.panamashm.internal.posix.PosixConstants.F_OFD_SETLK;
+import static io.github.panamashm.internal.posix.PosixConstants.F_UNLCK;
+import static io.github.panamashm.internal.posix.PosixConstants.F_WRLCK;
 
 /**
  * One POSIX shared-memory object ({@code shm_open}), mapped into this process.
@@ -209,6 +209,7 @@ public final class SharedMemory implements AutoCloseable {
         return Stat.size(stat);
     }
 
+    @SuppressWarnings("restricted") // native access is what this module is for: README, "Native access"
     private static MemorySegment map(String name, int fd, long size, boolean readOnly, Arena arena) {
         int prot = readOnly ? PosixConstants.PROT_READ : PosixConstants.PROT_READ | PosixConstants.PROT_WRITE;
         MemorySegment address = Libc.mmap(MemorySegment.NULL, size, prot, PosixConstants.MAP_SHARED, fd, 0);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm;
 
-import io.github.panamashm.posix.PosixException;
 import io.github.panamashm.testing.PeerMain;
 import io.github.panamashm.testing.Processes;
 import io.github.panamashm.testing.ShmNames;

@@ -2,8 +2,8 @@
 package io.github.panamashm.jmh;
 
 import io.github.panamashm.NamedSemaphore;
-import io.github.panamashm.posix.Libc;
-import io.github.panamashm.posix.PosixConstants;
+import io.github.panamashm.internal.posix.Libc;
+import io.github.panamashm.internal.posix.PosixConstants;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

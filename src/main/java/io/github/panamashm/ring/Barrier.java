@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.ring;
 
-import io.github.panamashm.posix.Libc;
-import io.github.panamashm.posix.PosixConstants;
+import io.github.panamashm.internal.posix.Libc;
+import io.github.panamashm.internal.posix.PosixConstants;
 
 import java.lang.invoke.VarHandle;
 

@@ -27,7 +27,7 @@ import static io.github.panamashm.ring.RingLayout.LONG;
  * nor read the clock, nor make a system call, nor fence. Waiting follows the consumer's
  * {@link WaitPolicy}. A consumer is for one thread at a time.
  */
-public final class Consumer implements AutoCloseable, Ring.Peer {
+public final class Consumer implements AutoCloseable {
 
     /** The ring is closed for writing and every message has been taken. */
     public static final int END_OF_STREAM = -1;
@@ -556,8 +556,8 @@ public final class Consumer implements AutoCloseable, Ring.Peer {
         ring.forget(this);
     }
 
-    @Override
-    public void ringClosed() {
+    /** The ring is being closed by another thread: stop, and touch the ring no more. */
+    void ringClosed() {
         closed = true;
     }
 }

@@ -2,7 +2,7 @@
 package io.github.panamashm.ring;
 
 import io.github.panamashm.NamedSemaphore;
-import io.github.panamashm.posix.PosixException;
+import io.github.panamashm.PosixException;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.ring;
 
-import io.github.panamashm.posix.PosixException;
+import io.github.panamashm.PosixException;
 
 import java.time.Duration;
 

@@ -2,22 +2,47 @@
 package io.github.panamashm.ring;
 
 /**
- * One entry of a ring's peer table, as read at one moment.
+ * One entry of a ring's peer table, as read at one moment. The table lives in shared memory, so a
+ * role or language that no peer writes is reported as {@code UNKNOWN} rather than trusted.
  *
  * @param index    the entry's index in the table
- * @param role     {@link RingLayout#ROLE_PRODUCER} or {@link RingLayout#ROLE_CONSUMER}
+ * @param role     whether the peer produces or consumes
  * @param pid      the process that attached
- * @param language {@link RingLayout#LANGUAGE_C} or {@link RingLayout#LANGUAGE_JAVA}
+ * @param language the language of the library the peer attached with
  * @param messages messages the peer has sent or received
  * @param alive    whether the process still holds the entry's lock (it is alive and attached)
  */
-public record PeerInfo(int index, int role, int pid, int language, long messages, boolean alive) {
+public record PeerInfo(int index, Role role, int pid, Language language, long messages, boolean alive) {
 
+    /** What a peer does with the ring. */
+    public enum Role { PRODUCER, CONSUMER, UNKNOWN }
+
+    /** The library a peer attached with. */
+    public enum Language { C, JAVA, UNKNOWN }
+
+    /** Whether the peer attached as a producer. */
     public boolean isProducer() {
-        return role == RingLayout.ROLE_PRODUCER;
+        return role == Role.PRODUCER;
     }
 
+    /** Whether the peer attached as a consumer. */
     public boolean isConsumer() {
-        return role == RingLayout.ROLE_CONSUMER;
+        return role == Role.CONSUMER;
+    }
+
+    static Role role(int code) {
+        return switch (code) {
+            case RingLayout.ROLE_PRODUCER -> Role.PRODUCER;
+            case RingLayout.ROLE_CONSUMER -> Role.CONSUMER;
+            default -> Role.UNKNOWN;
+        };
+    }
+
+    static Language language(int code) {
+        return switch (code) {
+            case RingLayout.LANGUAGE_C -> Language.C;
+            case RingLayout.LANGUAGE_JAVA -> Language.JAVA;
+            default -> Language.UNKNOWN;
+        };
     }
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.ring;
 
+import io.github.panamashm.PosixException;
 import io.github.panamashm.SharedMemory;
-import io.github.panamashm.posix.PosixException;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -125,7 +125,7 @@ final class PeerTable {
     private String describeAttached(int role) {
         StringBuilder pids = new StringBuilder();
         for (PeerInfo peer : peers()) {
-            if (peer.role() == role && peer.alive()) {
+            if (peer.role() == PeerInfo.role(role) && peer.alive()) {
                 pids.append(pids.isEmpty() ? " (pid " : ", ").append(peer.pid());
             }
         }
@@ -175,9 +175,9 @@ final class PeerTable {
             if ((int) INT.getAcquire(segment, entry + RingLayout.PEER_STATE_OFFSET) != RingLayout.PEER_ACTIVE) {
                 continue;
             }
-            peers.add(new PeerInfo(index, (int) INT.get(segment, entry + RingLayout.PEER_ROLE_OFFSET),
+            peers.add(new PeerInfo(index, PeerInfo.role((int) INT.get(segment, entry + RingLayout.PEER_ROLE_OFFSET)),
                     (int) INT.get(segment, entry + RingLayout.PEER_PID_OFFSET),
-                    (int) INT.get(segment, entry + RingLayout.PEER_LANGUAGE_OFFSET),
+                    PeerInfo.language((int) INT.get(segment, entry + RingLayout.PEER_LANGUAGE_OFFSET)),
                     (long) LONG.getOpaque(segment, entry + RingLayout.PEER_MESSAGES_OFFSET), alive(index)));
         }
         return peers;

@@ -28,7 +28,7 @@ import static io.github.panamashm.ring.RingLayout.LONG;
  * the doorbell is rung only when a consumer announced that it sleeps. Waiting follows the producer's
  * {@link WaitPolicy}. A producer is for one thread at a time.
  */
-public final class Producer implements AutoCloseable, Ring.Peer {
+public final class Producer implements AutoCloseable {
 
     private final Ring ring;
     private final MemorySegment segment;
@@ -535,8 +535,8 @@ public final class Producer implements AutoCloseable, Ring.Peer {
         ring.forget(this);
     }
 
-    @Override
-    public void ringClosed() {
+    /** The ring is being closed by another thread: stop, and touch the ring no more. */
+    void ringClosed() {
         closed = true;
     }
 }

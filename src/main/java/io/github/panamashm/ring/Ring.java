@@ -2,10 +2,10 @@
 package io.github.panamashm.ring;
 
 import io.github.panamashm.NamedSemaphore;
-import io.github.panamashm.Names;
+import io.github.panamashm.PosixException;
 import io.github.panamashm.SharedMemory;
-import io.github.panamashm.posix.Errno;
-import io.github.panamashm.posix.PosixException;
+import io.github.panamashm.internal.posix.Errno;
+import io.github.panamashm.internal.posix.Names;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -63,7 +63,7 @@ public final class Ring implements AutoCloseable {
     final int maxPeers;
     final PeerTable peerTable;
     final Doorbells doorbells;
-    private final List<Peer> attached = new ArrayList<>();
+    private final List<AutoCloseable> attached = new ArrayList<>(); // its open producers and consumers
     private boolean closed;
 
     private Ring(String name, SharedMemory shm, NamedSemaphore dataBell, NamedSemaphore spaceBell) {
@@ -328,6 +328,15 @@ public final class Ring implements AutoCloseable {
         return SharedMemory.unlinkIfExists(name);
     }
 
+    /**
+     * The names of the two named semaphores (doorbells) that a ring called {@code name} uses beside
+     * its shared-memory object, for tools that clean up after processes that died.
+     */
+    public static List<String> doorbellNames(String name) {
+        requireRingName(name);
+        return List.of(RingLayout.dataBellName(name), RingLayout.spaceBellName(name));
+    }
+
     /** Removes this ring from the system (see {@link #unlink(String)}). */
     public void unlink() {
         unlink(name);
@@ -346,7 +355,13 @@ public final class Ring implements AutoCloseable {
                 closed = true;
                 // Other threads may be inside their producers and consumers: never write to the ring for
                 // them. Closing the descriptor drops their locks, which is how other processes see them go.
-                attached.forEach(Peer::ringClosed);
+                for (AutoCloseable peer : attached) {
+                    switch (peer) {
+                        case Producer producer -> producer.ringClosed();
+                        case Consumer consumer -> consumer.ringClosed();
+                        default -> throw new AssertionError(peer);
+                    }
+                }
                 attached.clear();
                 doorbells.close(); // returns once this process's sleepers have left the ring's memory
             }
@@ -375,12 +390,6 @@ public final class Ring implements AutoCloseable {
                 Thread.onSpinWait();
             }
         }
-    }
-
-    /** What the ring needs of a producer or consumer it made. */
-    interface Peer {
-        /** The ring is being closed by another thread: stop, and touch the ring no more. */
-        void ringClosed();
     }
 
     // ---- peers -----------------------------------------------------------------------------
@@ -421,7 +430,7 @@ public final class Ring implements AutoCloseable {
         }
     }
 
-    synchronized void forget(Peer peer) {
+    synchronized void forget(AutoCloseable peer) {
         attached.remove(peer);
     }
 

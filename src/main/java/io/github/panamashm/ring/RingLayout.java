@@ -35,7 +35,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * {@code p}, and {@code p + slot_count} once released by the consumer; a single consumer releases by
  * {@code released} instead, and producers claim below {@code released + slot_count}.
  */
-public final class RingLayout {
+final class RingLayout {
 
     public static final long MAGIC = 0x474E49524D485350L;
     public static final int VERSION_MAJOR = 3;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.ring;
 
+import io.github.panamashm.PosixException;
 import io.github.panamashm.SharedMemory;
-import io.github.panamashm.posix.Errno;
-import io.github.panamashm.posix.PosixException;
+import io.github.panamashm.internal.posix.Errno;
 import io.github.panamashm.testing.Processes;
 import io.github.panamashm.testing.ShmNames;
 import org.junit.jupiter.api.Test;

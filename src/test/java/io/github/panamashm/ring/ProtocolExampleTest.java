@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.ring;
 
+import io.github.panamashm.internal.traffic.TrafficPattern;
 import io.github.panamashm.testing.Processes;
 import io.github.panamashm.testing.ShmNames;
-import io.github.panamashm.traffic.TrafficPattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;

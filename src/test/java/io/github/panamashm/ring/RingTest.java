@@ -214,8 +214,8 @@ class RingTest {
             assertThat(consumer.receive(new byte[8])).isEqualTo(1);
             assertThat(ring.peers()).extracting(PeerInfo::role, PeerInfo::language, PeerInfo::messages, PeerInfo::alive)
                     .containsExactly(
-                            org.assertj.core.groups.Tuple.tuple(RingLayout.ROLE_PRODUCER, RingLayout.LANGUAGE_JAVA, 1L, true),
-                            org.assertj.core.groups.Tuple.tuple(RingLayout.ROLE_CONSUMER, RingLayout.LANGUAGE_JAVA, 1L, true));
+                            org.assertj.core.groups.Tuple.tuple(PeerInfo.Role.PRODUCER, PeerInfo.Language.JAVA, 1L, true),
+                            org.assertj.core.groups.Tuple.tuple(PeerInfo.Role.CONSUMER, PeerInfo.Language.JAVA, 1L, true));
             other.close(); // the consumer was left open: to the ring it now looks dead
             assertThat(ring.peers()).filteredOn(PeerInfo::isConsumer).singleElement()
                     .satisfies(peer -> assertThat(peer.alive()).isFalse());

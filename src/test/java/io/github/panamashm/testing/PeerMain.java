@@ -2,8 +2,8 @@
 package io.github.panamashm.testing;
 
 import io.github.panamashm.NamedSemaphore;
+import io.github.panamashm.PosixException;
 import io.github.panamashm.SharedMemory;
-import io.github.panamashm.posix.PosixException;
 import io.github.panamashm.ring.Consumer;
 import io.github.panamashm.ring.Producer;
 import io.github.panamashm.ring.Ring;
@@ -62,9 +62,9 @@ public final class PeerMain {
                 try {
                     handled = consumer.poll((buffer, index, length) -> {
                         MemorySegment message = buffer.asSlice(index, length);
-                        if (io.github.panamashm.traffic.TrafficPattern.isIntact(message)) {
-                            write.record(io.github.panamashm.traffic.TrafficPattern.producerId(message),
-                                    io.github.panamashm.traffic.TrafficPattern.sequence(message));
+                        if (io.github.panamashm.internal.traffic.TrafficPattern.isIntact(message)) {
+                            write.record(io.github.panamashm.internal.traffic.TrafficPattern.producerId(message),
+                                    io.github.panamashm.internal.traffic.TrafficPattern.sequence(message));
                         } else {
                             write.record(-1, 0);
                         }

@@ -3,7 +3,7 @@ package io.github.panamashm.testing;
 
 import io.github.panamashm.NamedSemaphore;
 import io.github.panamashm.SharedMemory;
-import io.github.panamashm.ring.RingLayout;
+import io.github.panamashm.ring.Ring;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -45,8 +45,7 @@ public final class ShmNames implements AfterEachCallback {
     /** A unique ring name; the ring's object and both doorbell semaphores are unlinked after the test. */
     public synchronized String ring(String label) {
         String name = shm(label);
-        semaphoreNames.add(RingLayout.dataBellName(name));
-        semaphoreNames.add(RingLayout.spaceBellName(name));
+        semaphoreNames.addAll(Ring.doorbellNames(name));
         return name;
     }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.posix;
+package io.github.panamashm.internal.posix;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;

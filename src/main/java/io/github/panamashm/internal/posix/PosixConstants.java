@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.posix;
+package io.github.panamashm.internal.posix;
 
 /**
  * Constants of the Linux/glibc headers that panama-shm passes to the C library. The values are the

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.posix;
+package io.github.panamashm.internal.posix;
 
+import io.github.panamashm.PosixException;
 import io.github.panamashm.testing.ShmNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.lang.foreign.Arena;
 
-import static io.github.panamashm.posix.PosixConstants.O_CREAT;
-import static io.github.panamashm.posix.PosixConstants.O_EXCL;
-import static io.github.panamashm.posix.PosixConstants.O_RDWR;
+import static io.github.panamashm.internal.posix.PosixConstants.O_CREAT;
+import static io.github.panamashm.internal.posix.PosixConstants.O_EXCL;
+import static io.github.panamashm.internal.posix.PosixConstants.O_RDWR;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The raw layer returns C's failure values and captures errno, with names and texts from the C library. */

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.posix;
+package io.github.panamashm;
+
+import io.github.panamashm.internal.posix.Errno;
+import io.github.panamashm.internal.posix.Libc;
 
 /**
  * A C library call failed. Carries the function, the object it was applied to, errno, errno's

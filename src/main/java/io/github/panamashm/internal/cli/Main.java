@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.cli;
+package io.github.panamashm.internal.cli;
 
-import io.github.panamashm.posix.PosixException;
+import io.github.panamashm.PosixException;
 import io.github.panamashm.ring.NoSuchRingException;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingFormatException;

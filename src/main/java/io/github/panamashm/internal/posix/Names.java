@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm;
+package io.github.panamashm.internal.posix;
 
-import io.github.panamashm.posix.PosixConstants;
 
 /**
  * Validation of POSIX object names, done before any call so that a bad name gets a message that

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.cli;
+package io.github.panamashm.internal.cli;
 
+import io.github.panamashm.internal.traffic.SizeRange;
+import io.github.panamashm.internal.traffic.TrafficPattern;
 import io.github.panamashm.ring.Producer;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingSpec;
-import io.github.panamashm.traffic.SizeRange;
-import io.github.panamashm.traffic.TrafficPattern;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.posix;
+package io.github.panamashm.internal.posix;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -102,16 +102,19 @@ public final class Libc {
 
     // ---- linking -------------------------------------------------------------------------------
 
+    @SuppressWarnings("restricted") // native access is what this module is for: README, "Native access"
     private static MethodHandle plain(String name, FunctionDescriptor descriptor) {
         DESCRIPTORS.put(name, descriptor);
         return LINKER.downcallHandle(symbol(name), descriptor);
     }
 
+    @SuppressWarnings("restricted") // native access is what this module is for: README, "Native access"
     private static MethodHandle blocking(String name, FunctionDescriptor descriptor, Linker.Option... extra) {
         DESCRIPTORS.put(name, descriptor);
         return LINKER.downcallHandle(symbol(name), descriptor, with(extra, CAPTURE_ERRNO));
     }
 
+    @SuppressWarnings("restricted") // native access is what this module is for: README, "Native access"
     private static MethodHandle shortCall(String name, FunctionDescriptor descriptor, Linker.Option... extra) {
         DESCRIPTORS.put(name, descriptor);
         Linker.Option[] options = with(extra, CAPTURE_ERRNO);
@@ -146,6 +149,7 @@ public final class Libc {
     }
 
     /** {@code strerror(errnum)}: the C library's text for an error number. */
+    @SuppressWarnings("restricted") // native access is what this module is for: README, "Native access"
     public static String strerror(int errnum) {
         try {
             return ((MemorySegment) STRERROR.invokeExact(errnum)).reinterpret(Long.MAX_VALUE).getString(0);
@@ -155,6 +159,7 @@ public final class Libc {
     }
 
     /** {@code strerrorname_np(errnum)}: the symbolic name, e.g. {@code "ENOENT"}, or null if unknown. */
+    @SuppressWarnings("restricted") // native access is what this module is for: README, "Native access"
     public static String strerrorname(int errnum) {
         if (STRERRORNAME_NP == null) {
             return null;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.cli;
+package io.github.panamashm.internal.cli;
 
 import io.github.panamashm.ring.PeerInfo;
 import io.github.panamashm.ring.Ring;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.cli;
+package io.github.panamashm.internal.cli;
 
+import io.github.panamashm.internal.traffic.SizeRange;
+import io.github.panamashm.internal.traffic.TrafficVerifier;
 import io.github.panamashm.ring.Consumer;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingFormatException;
 import io.github.panamashm.ring.RingTruncatedException;
-import io.github.panamashm.traffic.SizeRange;
-import io.github.panamashm.traffic.TrafficVerifier;
 
 import java.io.PrintStream;
 import java.time.Duration;
