@@ -51,12 +51,9 @@ for t in "${typedefs[@]}"; do args+=(--include-typedef "$t"); done
 
 # The ring's own header: its structs and constants (the functions are static inline, not symbols).
 ring_structs=(pshm_identity pshm_counters pshm_header pshm_peer pshm_slot)
-ring_constants=(PSHM_MAGIC PSHM_VERSION_MAJOR PSHM_VERSION_MINOR PSHM_LINE PSHM_SLOT_HEADER_SIZE PSHM_SLOT_ALIGN
-                PSHM_PEER_SIZE PSHM_PEERS_OFFSET PSHM_DEFAULT_MAX_PEERS PSHM_MAX_PEERS PSHM_MAX_SLOTS
-                PSHM_MAX_PAYLOAD PSHM_MAX_NAME PSHM_FLAG_SINGLE_PRODUCER PSHM_FLAG_SINGLE_CONSUMER PSHM_KNOWN_FLAGS
-                PSHM_REQUIRED_FLAGS_MASK PSHM_STATE_INITIALISING PSHM_STATE_READY PSHM_STATE_CLOSED PSHM_ROLE_NONE
-                PSHM_ROLE_PRODUCER PSHM_ROLE_CONSUMER PSHM_PEER_FREE PSHM_PEER_ACTIVE PSHM_BELL_NONE PSHM_BELL_DATA
-                PSHM_BELL_SPACE PSHM_LANGUAGE_C PSHM_LANGUAGE_JAVA PSHM_SLOT_SKIP)
+# every object-like PSHM_ macro of the header, so that none is left out of the comparison
+mapfile -t ring_constants < <(sed -nE 's/^[[:space:]]*#[[:space:]]*define[[:space:]]+(PSHM_[A-Z0-9_]+)([[:space:]].*)?$/\1/p' \
+                              native-headers/panama_shm.h | sort -u)
 args=(--output "$out" --target-package io.github.panamashm.jextract.ring --header-class-name panama_shm_h
       -D _GNU_SOURCE)
 for s in "${ring_structs[@]}"; do args+=(--include-struct "$s"); done

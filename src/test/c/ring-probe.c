@@ -27,7 +27,10 @@ int main(void) {
     CONSTANT(PSHM_SLOT_SKIP);
     printf("const PSHM_LAYOUT_HASH %lld\n", (long long)pshm_layout_hash());
     CONSTANT(PSHM_CREATOR_LOCK_OFFSET);
-    printf("const PSHM_ABANDONED_AFTER_NANOS %lld\n", (long long)PSHM_ABANDONED_AFTER_NS);  /* Java's name */
+    CONSTANT(PSHM_ABANDONED_AFTER_NS);
+    CONSTANT(PSHM_STUCK_NS); CONSTANT(PSHM_STUCK_SLICE_NS); CONSTANT(PSHM_SLEEP_SLICE_NS); CONSTANT(PSHM_UNFENCED_SLICE_NS);
+    CONSTANT(PSHM_CHECK_EVERY); CONSTANT(PSHM_DEFAULT_SPIN_NS);
+    CONSTANT(PSHM_WAIT_STANDARD); CONSTANT(PSHM_WAIT_SPIN); CONSTANT(PSHM_WAIT_SLEEP);
 
     STRUCT(pshm_identity);
     FIELD(pshm_identity, magic); FIELD(pshm_identity, version_major); FIELD(pshm_identity, version_minor);

@@ -39,7 +39,7 @@ final class Doorbells {
     }
 
     /** Sleeps this short when this process's barrier cannot reach other processes (see {@link Barrier}). */
-    private static final long UNFENCED_SLICE_NANOS = 1_000_000;
+    static final long UNFENCED_SLICE_NANOS = 1_000_000;
 
     /**
      * Sleeps on doorbell {@code which} until it is rung or the deadline passes, in slices: 100 ms if a
