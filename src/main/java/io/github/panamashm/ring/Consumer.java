@@ -11,7 +11,9 @@ import static io.github.panamashm.ring.RingLayout.INT;
 import static io.github.panamashm.ring.RingLayout.LONG;
 
 /**
- * Takes messages out of a {@link Ring}; each message goes to exactly one of the ring's consumers.
+ * Takes messages out of a {@link Ring}; made by {@link Ring#consumer()}. Each message goes to
+ * exactly one of the ring's consumers; the messages of one producer reach each consumer in the order
+ * sent.
  *
  * <ul>
  *   <li>{@code receive} copies the next message into a buffer, waiting for one (for ever, or up to
@@ -22,16 +24,27 @@ import static io.github.panamashm.ring.RingLayout.LONG;
  *       ring's cursor and hands them to a handler in place, without copying, then gives their slots
  *       back with one look at the doorbell.</li>
  * </ul>
- * A message longer than the caller's buffer stays in the ring and the call throws
- * {@link IllegalArgumentException}: nothing is lost. The calls that do not wait neither allocate,
- * nor read the clock, nor make a system call, nor fence. Waiting follows the consumer's
- * {@link WaitPolicy}. A consumer is for one thread at a time.
+ * Receiving until the ring is closed for writing and drained:
+ * {@snippet class="io.github.panamashm.snippets.RingSnippets" region="open"}
+ * The same without copying, up to 256 messages per cursor move:
+ * {@snippet class="io.github.panamashm.snippets.RingSnippets" region="poll"}
+ *
+ * <p>A message longer than the caller's buffer stays in the ring and the call throws
+ * {@link IllegalArgumentException}: nothing is lost. When they find a message, the calls that do
+ * not wait allocate nothing and read no clock; they fence only while a peer with the
+ * {@link WaitPolicy#sleep()} policy is attached or where {@code membarrier(2)} is missing, and make a
+ * system call only to wake a producer that announced it sleeps. Waiting follows the consumer's
+ * {@link WaitPolicy}. A wait behind a position that a producer claimed and died holding skips it
+ * after about 100 ms, counted in {@link Ring#abandonedByProducers()}.
+ *
+ * <p>A consumer is for one thread at a time; use one consumer per thread, made from the same
+ * {@code Ring}.
  */
 public final class Consumer implements AutoCloseable {
 
-    /** The ring is closed for writing and every message has been taken. */
+    /** Returned when the ring is closed for writing and every message has been taken. */
     public static final int END_OF_STREAM = -1;
-    /** No message arrived in the time given. */
+    /** Returned when no message arrived in the time given. */
     public static final int NO_MESSAGE = -2;
 
     private final Ring ring;
@@ -75,17 +88,60 @@ public final class Consumer implements AutoCloseable {
 
     // ---- copy out --------------------------------------------------------------------------
 
-    /** Waits for the next message and copies it to the start of {@code destination}; returns its length or {@link #END_OF_STREAM}. */
+    /**
+     * Waits for the next message, as the consumer's {@link WaitPolicy} says, and copies it to the
+     * start of {@code destination}.
+     *
+     * @param destination where the message goes, from offset 0
+     * @return the message's length in bytes, or {@link #END_OF_STREAM}
+     * @throws IllegalArgumentException if {@code destination} is read-only, or the next message is
+     *                                  longer than it (the message stays in the ring)
+     * @throws RingFormatException if the next slot is damaged; it is dropped and counted in
+     *                             {@link Ring#corruptSlots()}, and the next call goes on after it
+     * @throws IllegalStateException if this consumer or its ring is closed, or this is called from
+     *                               this consumer's poll handler
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
+     */
     public int receive(MemorySegment destination) throws InterruptedException {
         return receiveNanos(destination, -1);
     }
 
-    /** As {@link #receive(MemorySegment)}, waiting up to {@code timeout}: {@link #NO_MESSAGE} if none came. */
+    /**
+     * As {@link #receive(MemorySegment)}, waiting up to {@code timeout}.
+     *
+     * @param destination where the message goes, from offset 0
+     * @param timeout     the longest wait; zero or negative: do not wait, as
+     *                    {@link #tryReceive(MemorySegment)}
+     * @return the message's length in bytes, {@link #NO_MESSAGE} if none came in time, or
+     *         {@link #END_OF_STREAM}
+     * @throws IllegalArgumentException if {@code destination} is read-only, or the next message is
+     *                                  longer than it (the message stays in the ring)
+     * @throws RingFormatException if the next slot is damaged; it is dropped and counted in
+     *                             {@link Ring#corruptSlots()}, and the next call goes on after it
+     * @throws IllegalStateException if this consumer or its ring is closed, or this is called from
+     *                               this consumer's poll handler
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
+     */
     public int receive(MemorySegment destination, Duration timeout) throws InterruptedException {
         return receiveNanos(destination, Ring.timeoutNanos(timeout));
     }
 
-    /** Copies the next message if there is one now: its length, {@link #NO_MESSAGE} or {@link #END_OF_STREAM}. */
+    /**
+     * Copies the next message to the start of {@code destination} if there is one now, without
+     * waiting.
+     *
+     * @param destination where the message goes, from offset 0
+     * @return the message's length in bytes, {@link #NO_MESSAGE} if there is none, or
+     *         {@link #END_OF_STREAM}
+     * @throws IllegalArgumentException if {@code destination} is read-only, or the next message is
+     *                                  longer than it (the message stays in the ring)
+     * @throws RingFormatException if the next slot is damaged; it is dropped and counted in
+     *                             {@link Ring#corruptSlots()}, and the next call goes on after it
+     * @throws IllegalStateException if this consumer or its ring is closed, or this is called from
+     *                               this consumer's poll handler
+     */
     public int tryReceive(MemorySegment destination) {
         try {
             return receiveNanos(destination, 0);
@@ -94,14 +150,59 @@ public final class Consumer implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for the next message and copies it to the start of {@code destination} (see
+     * {@link #receive(MemorySegment)}).
+     *
+     * @param destination where the message goes, from index 0
+     * @return the message's length in bytes, or {@link #END_OF_STREAM}
+     * @throws IllegalArgumentException if the next message is longer than {@code destination} (the
+     *                                  message stays in the ring)
+     * @throws RingFormatException if the next slot is damaged; it is dropped and counted in
+     *                             {@link Ring#corruptSlots()}, and the next call goes on after it
+     * @throws IllegalStateException if this consumer or its ring is closed, or this is called from
+     *                               this consumer's poll handler
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
+     */
     public int receive(byte[] destination) throws InterruptedException {
         return receiveNanos(destination, -1);
     }
 
+    /**
+     * As {@link #receive(byte[])}, waiting up to {@code timeout}.
+     *
+     * @param destination where the message goes, from index 0
+     * @param timeout     the longest wait; zero or negative: do not wait
+     * @return the message's length in bytes, {@link #NO_MESSAGE} if none came in time, or
+     *         {@link #END_OF_STREAM}
+     * @throws IllegalArgumentException if the next message is longer than {@code destination} (the
+     *                                  message stays in the ring)
+     * @throws RingFormatException if the next slot is damaged; it is dropped and counted in
+     *                             {@link Ring#corruptSlots()}, and the next call goes on after it
+     * @throws IllegalStateException if this consumer or its ring is closed, or this is called from
+     *                               this consumer's poll handler
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
+     */
     public int receive(byte[] destination, Duration timeout) throws InterruptedException {
         return receiveNanos(destination, Ring.timeoutNanos(timeout));
     }
 
+    /**
+     * Copies the next message to the start of {@code destination} if there is one now, without
+     * waiting.
+     *
+     * @param destination where the message goes, from index 0
+     * @return the message's length in bytes, {@link #NO_MESSAGE} if there is none, or
+     *         {@link #END_OF_STREAM}
+     * @throws IllegalArgumentException if the next message is longer than {@code destination} (the
+     *                                  message stays in the ring)
+     * @throws RingFormatException if the next slot is damaged; it is dropped and counted in
+     *                             {@link Ring#corruptSlots()}, and the next call goes on after it
+     * @throws IllegalStateException if this consumer or its ring is closed, or this is called from
+     *                               this consumer's poll handler
+     */
     public int tryReceive(byte[] destination) {
         try {
             return receiveNanos(destination, 0);
@@ -110,15 +211,62 @@ public final class Consumer implements AutoCloseable {
         }
     }
 
-    /** Copies the next message into the buffer at its position and advances the position. */
+    /**
+     * Waits for the next message and copies it into {@code destination} at its position (see
+     * {@link #receive(MemorySegment)}).
+     *
+     * @param destination where the message goes: from its position, at most its remaining bytes; its
+     *                    position advances past the message
+     * @return the message's length in bytes, or {@link #END_OF_STREAM}
+     * @throws IllegalArgumentException if {@code destination} is read-only, or the next message is
+     *                                  longer than its remaining bytes (the message stays in the ring)
+     * @throws RingFormatException if the next slot is damaged; it is dropped and counted in
+     *                             {@link Ring#corruptSlots()}, and the next call goes on after it
+     * @throws IllegalStateException if this consumer or its ring is closed, or this is called from
+     *                               this consumer's poll handler
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
+     */
     public int receive(ByteBuffer destination) throws InterruptedException {
         return receiveNanos(destination, -1);
     }
 
+    /**
+     * As {@link #receive(ByteBuffer)}, waiting up to {@code timeout}.
+     *
+     * @param destination where the message goes: from its position, at most its remaining bytes; its
+     *                    position advances past the message
+     * @param timeout     the longest wait; zero or negative: do not wait
+     * @return the message's length in bytes, {@link #NO_MESSAGE} if none came in time, or
+     *         {@link #END_OF_STREAM}
+     * @throws IllegalArgumentException if {@code destination} is read-only, or the next message is
+     *                                  longer than its remaining bytes (the message stays in the ring)
+     * @throws RingFormatException if the next slot is damaged; it is dropped and counted in
+     *                             {@link Ring#corruptSlots()}, and the next call goes on after it
+     * @throws IllegalStateException if this consumer or its ring is closed, or this is called from
+     *                               this consumer's poll handler
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
+     */
     public int receive(ByteBuffer destination, Duration timeout) throws InterruptedException {
         return receiveNanos(destination, Ring.timeoutNanos(timeout));
     }
 
+    /**
+     * Copies the next message into {@code destination} at its position if there is one now, without
+     * waiting.
+     *
+     * @param destination where the message goes: from its position, at most its remaining bytes; its
+     *                    position advances past the message
+     * @return the message's length in bytes, {@link #NO_MESSAGE} if there is none, or
+     *         {@link #END_OF_STREAM}
+     * @throws IllegalArgumentException if {@code destination} is read-only, or the next message is
+     *                                  longer than its remaining bytes (the message stays in the ring)
+     * @throws RingFormatException if the next slot is damaged; it is dropped and counted in
+     *                             {@link Ring#corruptSlots()}, and the next call goes on after it
+     * @throws IllegalStateException if this consumer or its ring is closed, or this is called from
+     *                               this consumer's poll handler
+     */
     public int tryReceive(ByteBuffer destination) {
         try {
             return receiveNanos(destination, 0);
@@ -199,11 +347,23 @@ public final class Consumer implements AutoCloseable {
     // ---- zero copy -------------------------------------------------------------------------
 
     /**
-     * Takes up to {@code limit} messages that are there now, with one move of the ring's cursor, and
-     * hands each to {@code handler} in place (a read-only view, valid during the call). Returns how
-     * many were handled, or {@link #END_OF_STREAM} if the ring is closed for writing, drained and none
-     * was handled. If the handler throws, its message counts as handled, the exception propagates,
-     * and the rest of the batch is handed out first by the next poll.
+     * Takes up to {@code limit} messages that are there now, without waiting, with one move of the
+     * ring's cursor, and hands each to {@code handler} in place, on this thread, in order. Their slots
+     * go back to the producers as the handler returns (in a single-consumer ring all at once, at the
+     * end), with one look at the doorbell. The handler must not receive, poll or close with this
+     * consumer (those calls throw {@link IllegalStateException}). If the handler throws, its message
+     * counts as handled, the exception propagates, and the rest of the batch is handed out first by
+     * the next call that takes messages.
+     *
+     * @param handler receives each message: a read-only view of it, valid during its call
+     * @param limit   the most messages to take, at least 1
+     * @return how many messages were handled, 0 if there were none, or {@link #END_OF_STREAM} if the
+     *         ring is closed for writing and drained
+     * @throws IllegalArgumentException if {@code limit} is less than 1
+     * @throws RingFormatException if the next slot is damaged; it is dropped and counted in
+     *                             {@link Ring#corruptSlots()}, and the next call goes on after it
+     * @throws IllegalStateException if this consumer or its ring is closed, or this is called from
+     *                               this consumer's poll handler
      */
     public int poll(MessageHandler handler, int limit) {
         try {
@@ -213,7 +373,23 @@ public final class Consumer implements AutoCloseable {
         }
     }
 
-    /** As {@link #poll(MessageHandler, int)}, first waiting up to {@code timeout} for a message. */
+    /**
+     * As {@link #poll(MessageHandler, int)}, first waiting up to {@code timeout} for a message, as the
+     * consumer's {@link WaitPolicy} says.
+     *
+     * @param handler receives each message: a read-only view of it, valid during its call
+     * @param limit   the most messages to take, at least 1
+     * @param timeout the longest wait for the first message; zero or negative: do not wait
+     * @return how many messages were handled, 0 if none came in time, or {@link #END_OF_STREAM} if the
+     *         ring is closed for writing and drained
+     * @throws IllegalArgumentException if {@code limit} is less than 1
+     * @throws RingFormatException if the next slot is damaged; it is dropped and counted in
+     *                             {@link Ring#corruptSlots()}, and the next call goes on after it
+     * @throws IllegalStateException if this consumer or its ring is closed, or this is called from
+     *                               this consumer's poll handler
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
+     */
     public int poll(MessageHandler handler, int limit, Duration timeout) throws InterruptedException {
         return pollNanos(handler, limit, Ring.timeoutNanos(timeout));
     }
@@ -258,7 +434,11 @@ public final class Consumer implements AutoCloseable {
         }
     }
 
-    /** Whether this consumer has seen the end of the stream (closed for writing and drained). */
+    /**
+     * Whether this consumer has seen the end of the stream (closed for writing and drained).
+     *
+     * @return true once a call of this consumer returned {@link #END_OF_STREAM}
+     */
     public boolean isEndOfStream() {
         return endOfStream;
     }
@@ -517,19 +697,31 @@ public final class Consumer implements AutoCloseable {
         return (position & mask) * slotSize + RingLayout.SLOT_HEADER_SIZE;
     }
 
-    /** Messages this consumer has taken. */
+    /**
+     * Messages this consumer has taken and handed out (skipped and dropped positions do not count).
+     *
+     * @return the count since this consumer attached
+     */
     public long messagesReceived() {
         return peer.messages();
     }
 
+    /**
+     * The ring this consumer takes messages from.
+     *
+     * @return the {@code Ring} that made this consumer
+     */
     public Ring ring() {
         return ring;
     }
 
     /**
-     * Detaches from the ring. Call it from the thread that uses this consumer, not from a poll
-     * handler. Messages a throwing handler left in this consumer's batch go back to producers unread
-     * and are counted in {@link Ring#lostInConsumers()}. Idempotent.
+     * Detaches from the ring, freeing its peer-table entry. Call it from the thread that uses this
+     * consumer, not from a poll handler. Messages a throwing handler left in this consumer's batch go
+     * back to producers unread and are counted in {@link Ring#lostInConsumers()}. Does nothing if the
+     * consumer or its ring is already closed. Idempotent.
+     *
+     * @throws IllegalStateException if called from this consumer's poll handler
      */
     @Override
     public void close() {

@@ -3,7 +3,11 @@ package io.github.panamashm.ring;
 
 import java.lang.foreign.MemorySegment;
 
-/** Receives messages from {@link Consumer#poll(MessageHandler, int)} without copying. */
+/**
+ * Receives messages from {@link Consumer#poll(MessageHandler, int)} without copying, on the thread
+ * that polls, one call per message in ring order. An exception it throws ends the poll and propagates
+ * out of it; the message counts as handled.
+ */
 @FunctionalInterface
 public interface MessageHandler {
 

@@ -15,17 +15,39 @@ package io.github.panamashm.ring;
 public record PeerInfo(int index, Role role, int pid, Language language, long messages, boolean alive) {
 
     /** What a peer does with the ring. */
-    public enum Role { PRODUCER, CONSUMER, UNKNOWN }
+    public enum Role {
+        /** Attached as a producer. */
+        PRODUCER,
+        /** Attached as a consumer. */
+        CONSUMER,
+        /** The entry holds a role code no peer writes: damaged, or from a newer library. */
+        UNKNOWN
+    }
 
     /** The library a peer attached with. */
-    public enum Language { C, JAVA, UNKNOWN }
+    public enum Language {
+        /** The C library, {@code panama_shm.h}. */
+        C,
+        /** This library. */
+        JAVA,
+        /** The entry holds a language code no peer writes: damaged, or from a newer library. */
+        UNKNOWN
+    }
 
-    /** Whether the peer attached as a producer. */
+    /**
+     * Whether the peer attached as a producer.
+     *
+     * @return {@code role() == Role.PRODUCER}
+     */
     public boolean isProducer() {
         return role == Role.PRODUCER;
     }
 
-    /** Whether the peer attached as a consumer. */
+    /**
+     * Whether the peer attached as a consumer.
+     *
+     * @return {@code role() == Role.CONSUMER}
+     */
     public boolean isConsumer() {
         return role == Role.CONSUMER;
     }

@@ -11,8 +11,8 @@ import static io.github.panamashm.ring.RingLayout.INT;
 import static io.github.panamashm.ring.RingLayout.LONG;
 
 /**
- * Puts messages into a {@link Ring}. Each message goes to exactly one consumer; the messages of
- * one producer reach any single consumer in the order sent.
+ * Puts messages into a {@link Ring}; made by {@link Ring#producer()}. Each message goes to exactly
+ * one consumer; the messages of one producer reach any single consumer in the order sent.
  *
  * <ul>
  *   <li>{@code offer} never waits: false when the ring is full;</li>
@@ -22,11 +22,21 @@ import static io.github.panamashm.ring.RingLayout.LONG;
  *   <li>{@link #claimBatch}/{@link #tryClaimBatch} claim many slots with one move of the cursor, and
  *       {@link #commit()} publishes them all with one look at the doorbell.</li>
  * </ul>
- * A message larger than {@link Ring#maxMessageSize()} is refused with
+ * {@snippet class="io.github.panamashm.snippets.RingSnippets" region="send"}
+ * Without a copy, one message or a batch:
+ * {@snippet class="io.github.panamashm.snippets.RingSnippets" region="claim"}
+ *
+ * <p>A message larger than {@link Ring#maxMessageSize()} is refused with
  * {@link IllegalArgumentException}; a ring closed for writing with {@link RingClosedException}.
- * The calls that do not wait neither allocate, nor read the clock, nor make a system call, nor fence:
- * the doorbell is rung only when a consumer announced that it sleeps. Waiting follows the producer's
- * {@link WaitPolicy}. A producer is for one thread at a time.
+ * When they find room, the calls that do not wait allocate nothing and read no clock; they fence only
+ * while a peer with the {@link WaitPolicy#sleep()} policy is attached or where {@code membarrier(2)}
+ * is missing, and make a system call only to wake a consumer that announced it sleeps.
+ * Waiting follows the producer's {@link WaitPolicy}. A wait behind a slot that a consumer took and
+ * died holding recovers the slot after about 100 ms (in a single-consumer ring, the next consumer to
+ * attach does).
+ *
+ * <p>A producer is for one thread at a time; use one producer per thread, made from the same
+ * {@code Ring}.
  */
 public final class Producer implements AutoCloseable {
 
@@ -64,7 +74,16 @@ public final class Producer implements AutoCloseable {
 
     // ---- copy in ---------------------------------------------------------------------------
 
-    /** Sends {@code message} if there is space now; returns false if the ring is full. */
+    /**
+     * Sends {@code message} if there is space now, without waiting.
+     *
+     * @param message the message, all of its bytes
+     * @return true if sent; false if the ring is full
+     * @throws IllegalArgumentException if the message is larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException if the ring is closed for writing
+     * @throws IllegalStateException if this producer or its ring is closed, or messages are claimed
+     *                               and not yet committed or aborted
+     */
     public boolean offer(MemorySegment message) {
         try {
             return sendNanos(message, 0);
@@ -73,10 +92,34 @@ public final class Producer implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@code message} if there is space now, without waiting (see {@link #offer(MemorySegment)}).
+     *
+     * @param message the message, the whole array
+     * @return true if sent; false if the ring is full
+     * @throws IllegalArgumentException if the message is larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException if the ring is closed for writing
+     * @throws IllegalStateException if this producer or its ring is closed, or messages are claimed
+     *                               and not yet committed or aborted
+     */
     public boolean offer(byte[] message) {
         return offer(message, 0, message.length);
     }
 
+    /**
+     * Sends bytes {@code [offset, offset + length)} of {@code message} if there is space now, without
+     * waiting (see {@link #offer(MemorySegment)}).
+     *
+     * @param message holds the message
+     * @param offset  where the message starts in {@code message}
+     * @param length  the message's length in bytes
+     * @return true if sent; false if the ring is full
+     * @throws IndexOutOfBoundsException if the range is not within {@code message}
+     * @throws IllegalArgumentException  if {@code length} is larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException       if the ring is closed for writing
+     * @throws IllegalStateException     if this producer or its ring is closed, or messages are
+     *                                   claimed and not yet committed or aborted
+     */
     public boolean offer(byte[] message, int offset, int length) {
         try {
             return sendNanos(message, offset, length, 0);
@@ -85,7 +128,18 @@ public final class Producer implements AutoCloseable {
         }
     }
 
-    /** Sends the buffer's remaining bytes if there is space now; advances its position if sent. */
+    /**
+     * Sends the buffer's remaining bytes if there is space now, without waiting (see
+     * {@link #offer(MemorySegment)}).
+     *
+     * @param message the message: its bytes from position to limit; its position advances to the
+     *                limit if sent
+     * @return true if sent; false if the ring is full
+     * @throws IllegalArgumentException if the message is larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException if the ring is closed for writing
+     * @throws IllegalStateException if this producer or its ring is closed, or messages are claimed
+     *                               and not yet committed or aborted
+     */
     public boolean offer(ByteBuffer message) {
         try {
             return sendNanos(message, 0);
@@ -94,28 +148,104 @@ public final class Producer implements AutoCloseable {
         }
     }
 
-    /** Sends {@code message}, waiting as long as the ring is full. */
+    /**
+     * Sends {@code message}, waiting as long as the ring is full, as the producer's
+     * {@link WaitPolicy} says.
+     *
+     * @param message the message, all of its bytes
+     * @throws IllegalArgumentException if the message is larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException if the ring is closed for writing, also while this call waits
+     * @throws IllegalStateException if this producer or its ring is closed, or messages are claimed
+     *                               and not yet committed or aborted
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
+     */
     public void send(MemorySegment message) throws InterruptedException {
         sendNanos(message, -1);
     }
 
+    /**
+     * Sends {@code message}, waiting as long as the ring is full (see {@link #send(MemorySegment)}).
+     *
+     * @param message the message, the whole array
+     * @throws IllegalArgumentException if the message is larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException if the ring is closed for writing, also while this call waits
+     * @throws IllegalStateException if this producer or its ring is closed, or messages are claimed
+     *                               and not yet committed or aborted
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
+     */
     public void send(byte[] message) throws InterruptedException {
         sendNanos(message, 0, message.length, -1);
     }
 
+    /**
+     * Sends the buffer's remaining bytes, waiting as long as the ring is full (see
+     * {@link #send(MemorySegment)}).
+     *
+     * @param message the message: its bytes from position to limit; its position advances to the limit
+     * @throws IllegalArgumentException if the message is larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException if the ring is closed for writing, also while this call waits
+     * @throws IllegalStateException if this producer or its ring is closed, or messages are claimed
+     *                               and not yet committed or aborted
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
+     */
     public void send(ByteBuffer message) throws InterruptedException {
         sendNanos(message, -1);
     }
 
-    /** Sends {@code message}, waiting up to {@code timeout} for space; false if the time ran out. */
+    /**
+     * Sends {@code message}, waiting up to {@code timeout} for space, as the producer's
+     * {@link WaitPolicy} says.
+     *
+     * @param message the message, all of its bytes
+     * @param timeout the longest wait; zero or negative: do not wait, as {@link #offer(MemorySegment)}
+     * @return true if sent; false if the time ran out
+     * @throws IllegalArgumentException if the message is larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException if the ring is closed for writing, also while this call waits
+     * @throws IllegalStateException if this producer or its ring is closed, or messages are claimed
+     *                               and not yet committed or aborted
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
+     */
     public boolean send(MemorySegment message, Duration timeout) throws InterruptedException {
         return sendNanos(message, Ring.timeoutNanos(timeout));
     }
 
+    /**
+     * Sends {@code message}, waiting up to {@code timeout} for space (see
+     * {@link #send(MemorySegment, Duration)}).
+     *
+     * @param message the message, the whole array
+     * @param timeout the longest wait; zero or negative: do not wait
+     * @return true if sent; false if the time ran out
+     * @throws IllegalArgumentException if the message is larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException if the ring is closed for writing, also while this call waits
+     * @throws IllegalStateException if this producer or its ring is closed, or messages are claimed
+     *                               and not yet committed or aborted
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
+     */
     public boolean send(byte[] message, Duration timeout) throws InterruptedException {
         return sendNanos(message, 0, message.length, Ring.timeoutNanos(timeout));
     }
 
+    /**
+     * Sends the buffer's remaining bytes, waiting up to {@code timeout} for space (see
+     * {@link #send(MemorySegment, Duration)}).
+     *
+     * @param message the message: its bytes from position to limit; its position advances to the
+     *                limit if sent
+     * @param timeout the longest wait; zero or negative: do not wait
+     * @return true if sent; false if the time ran out
+     * @throws IllegalArgumentException if the message is larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException if the ring is closed for writing, also while this call waits
+     * @throws IllegalStateException if this producer or its ring is closed, or messages are claimed
+     *                               and not yet committed or aborted
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
+     */
     public boolean send(ByteBuffer message, Duration timeout) throws InterruptedException {
         return sendNanos(message, Ring.timeoutNanos(timeout));
     }
@@ -184,22 +314,46 @@ public final class Producer implements AutoCloseable {
     /**
      * The ring's slots, where claimed messages are written: {@link #claim} and {@link #batchIndex}
      * give the byte index of a message in it. Write only the bytes claimed, and only until
-     * {@link #commit()}; the same segment for the producer's whole life.
+     * {@link #commit()}; anything else corrupts other peers' messages.
+     *
+     * @return the same segment for the producer's whole life, valid while the ring is mapped
      */
     public MemorySegment buffer() {
         return slots;
     }
 
     /**
-     * Claims space for a message of {@code length} bytes, waiting as long as the ring is full, and
-     * returns its index in {@link #buffer()}. {@link #commit()} publishes it; until then consumers
-     * wait at this position, so commit promptly.
+     * Claims space for a message of {@code length} bytes, waiting as long as the ring is full, as
+     * the producer's {@link WaitPolicy} says. Write the message at the returned index of
+     * {@link #buffer()}, then publish it with {@link #commit()} (or {@link #commit(int)} with a
+     * shorter length), or give it up with {@link #abort()}. Until then consumers wait at this
+     * position, so commit promptly.
+     *
+     * @param length the message's length in bytes
+     * @return the message's index in {@link #buffer()}
+     * @throws IllegalArgumentException if {@code length} is negative or larger than
+     *                                  {@link Ring#maxMessageSize()}
+     * @throws RingClosedException if the ring is closed for writing, also while this call waits
+     * @throws IllegalStateException if this producer or its ring is closed, or messages are claimed
+     *                               and not yet committed or aborted
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
      */
     public long claim(int length) throws InterruptedException {
         return claimNanos(length, -1);
     }
 
-    /** As {@link #claim(int)}, but returns -1 instead of waiting if the ring is full. */
+    /**
+     * As {@link #claim(int)}, but returns -1 instead of waiting if the ring is full.
+     *
+     * @param length the message's length in bytes
+     * @return the message's index in {@link #buffer()}, or -1 if the ring is full
+     * @throws IllegalArgumentException if {@code length} is negative or larger than
+     *                                  {@link Ring#maxMessageSize()}
+     * @throws RingClosedException if the ring is closed for writing
+     * @throws IllegalStateException if this producer or its ring is closed, or messages are claimed
+     *                               and not yet committed or aborted
+     */
     public long tryClaim(int length) {
         try {
             return claimNanos(length, 0);
@@ -208,7 +362,20 @@ public final class Producer implements AutoCloseable {
         }
     }
 
-    /** As {@link #claim(int)}, waiting up to {@code timeout}; -1 if the time ran out. */
+    /**
+     * As {@link #claim(int)}, waiting up to {@code timeout}.
+     *
+     * @param length  the message's length in bytes
+     * @param timeout the longest wait; zero or negative: do not wait, as {@link #tryClaim(int)}
+     * @return the message's index in {@link #buffer()}, or -1 if the time ran out
+     * @throws IllegalArgumentException if {@code length} is negative or larger than
+     *                                  {@link Ring#maxMessageSize()}
+     * @throws RingClosedException if the ring is closed for writing, also while this call waits
+     * @throws IllegalStateException if this producer or its ring is closed, or messages are claimed
+     *                               and not yet committed or aborted
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
+     */
     public long claim(int length, Duration timeout) throws InterruptedException {
         return claimNanos(length, Ring.timeoutNanos(timeout));
     }
@@ -220,20 +387,58 @@ public final class Producer implements AutoCloseable {
 
     /**
      * Claims up to {@code count} consecutive slots for messages of up to {@code length} bytes each,
-     * with one move of the ring's cursor, waiting as long as the ring is full; returns how many it
-     * claimed, at least one. Write message {@code i} at {@link #batchIndex(int) batchIndex(i)}, set a
-     * shorter length with {@link #batchLength(int, int)}, then publish them all with {@link #commit()}.
+     * with one move of the ring's cursor, waiting as long as the ring is full. It takes the free
+     * slots there are, at least one, and no more than the ring's slot count. Write message {@code i}
+     * at {@link #batchIndex(int) batchIndex(i)}, set a shorter length with
+     * {@link #batchLength(int, int)}, then publish them all with {@link #commit()} or give them all up
+     * with {@link #abort()}.
+     *
+     * @param count  the most messages to claim, at least 1
+     * @param length each message's length in bytes, unless {@link #batchLength} shortens it
+     * @return how many messages were claimed, from 1 to {@code count}
+     * @throws IllegalArgumentException if {@code count} is less than 1, or {@code length} is negative
+     *                                  or larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException if the ring is closed for writing, also while this call waits
+     * @throws IllegalStateException if this producer or its ring is closed, or messages are claimed
+     *                               and not yet committed or aborted
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
      */
     public int claimBatch(int count, int length) throws InterruptedException {
         return claimBatchNanos(count, length, -1);
     }
 
-    /** As {@link #claimBatch(int, int)}, waiting up to {@code timeout}; 0 if the time ran out. */
+    /**
+     * As {@link #claimBatch(int, int)}, waiting up to {@code timeout}.
+     *
+     * @param count   the most messages to claim, at least 1
+     * @param length  each message's length in bytes, unless {@link #batchLength} shortens it
+     * @param timeout the longest wait; zero or negative: do not wait, as {@link #tryClaimBatch}
+     * @return how many messages were claimed, up to {@code count}; 0 if the time ran out
+     * @throws IllegalArgumentException if {@code count} is less than 1, or {@code length} is negative
+     *                                  or larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException if the ring is closed for writing, also while this call waits
+     * @throws IllegalStateException if this producer or its ring is closed, or messages are claimed
+     *                               and not yet committed or aborted
+     * @throws InterruptedException if the thread is interrupted while it waits (spinning, yielding
+     *                              or asleep)
+     */
     public int claimBatch(int count, int length, Duration timeout) throws InterruptedException {
         return claimBatchNanos(count, length, Ring.timeoutNanos(timeout));
     }
 
-    /** As {@link #claimBatch(int, int)}, but returns 0 instead of waiting if the ring is full. */
+    /**
+     * As {@link #claimBatch(int, int)}, but returns 0 instead of waiting if the ring is full.
+     *
+     * @param count  the most messages to claim, at least 1
+     * @param length each message's length in bytes, unless {@link #batchLength} shortens it
+     * @return how many messages were claimed, up to {@code count}; 0 if the ring is full
+     * @throws IllegalArgumentException if {@code count} is less than 1, or {@code length} is negative
+     *                                  or larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException if the ring is closed for writing
+     * @throws IllegalStateException if this producer or its ring is closed, or messages are claimed
+     *                               and not yet committed or aborted
+     */
     public int tryClaimBatch(int count, int length) {
         try {
             return claimBatchNanos(count, length, 0);
@@ -250,13 +455,26 @@ public final class Producer implements AutoCloseable {
         return claimPositions((int) Math.min(count, mask + 1), length, timeoutNanos);
     }
 
-    /** The index in {@link #buffer()} of claimed message {@code i}. */
+    /**
+     * The index in {@link #buffer()} of claimed message {@code i}.
+     *
+     * @param i the message's number in the claim, from 0 to {@link #claimedCount()} - 1
+     * @return where message {@code i} starts in {@link #buffer()}
+     * @throws IndexOutOfBoundsException if {@code i} is not a claimed message's number
+     */
     public long batchIndex(int i) {
         Objects.checkIndex(i, batch);
         return ((claimed + i) & mask) * slotSize + RingLayout.SLOT_HEADER_SIZE;
     }
 
-    /** Sets the length of claimed message {@code i}: at most the length claimed. */
+    /**
+     * Sets the length of claimed message {@code i}, before {@link #commit()} publishes it.
+     *
+     * @param i      the message's number in the claim, from 0 to {@link #claimedCount()} - 1
+     * @param length the message's length in bytes, from 0 to the length claimed
+     * @throws IndexOutOfBoundsException if {@code i} is not a claimed message's number
+     * @throws IllegalArgumentException  if {@code length} is negative or more than the length claimed
+     */
     public void batchLength(int i, int length) {
         try {
             Objects.checkIndex(i, batch);
@@ -271,12 +489,21 @@ public final class Producer implements AutoCloseable {
         }
     }
 
-    /** How many messages are claimed and not yet committed or aborted. */
+    /**
+     * How many messages are claimed and not yet committed or aborted.
+     *
+     * @return 0 if nothing is claimed
+     */
     public int claimedCount() {
         return batch;
     }
 
-    /** Publishes every claimed message, in order, with one look at the doorbell. */
+    /**
+     * Publishes every claimed message, in order, with one look at the doorbell (a system call only if
+     * a consumer sleeps). Does not wait.
+     *
+     * @throws IllegalStateException if nothing is claimed, or the ring is closed in this process
+     */
     public void commit() {
         try {
             requireClaim();
@@ -293,7 +520,14 @@ public final class Producer implements AutoCloseable {
         }
     }
 
-    /** Publishes the one claimed message with {@code length} bytes, at most the length claimed. */
+    /**
+     * Publishes the one claimed message with {@code length} bytes: {@link #batchLength(int, int)
+     * batchLength(0, length)}, then {@link #commit()}. Does not wait.
+     *
+     * @param length the message's length in bytes, from 0 to the length claimed
+     * @throws IllegalStateException    if not exactly one message is claimed
+     * @throws IllegalArgumentException if {@code length} is negative or more than the length claimed
+     */
     public void commit(int length) {
         requireClaim();
         if (batch != 1) {
@@ -303,7 +537,12 @@ public final class Producer implements AutoCloseable {
         commit();
     }
 
-    /** Gives up every claimed message: consumers skip their positions. */
+    /**
+     * Gives up every claimed message: their positions are published as empty ones that consumers
+     * skip, and nobody receives them. Does not wait.
+     *
+     * @throws IllegalStateException if nothing is claimed, or the ring is closed in this process
+     */
     public void abort() {
         try {
             requireClaim();
@@ -503,18 +742,28 @@ public final class Producer implements AutoCloseable {
         return (int) length;
     }
 
-    /** Messages this producer has published. */
+    /**
+     * Messages this producer has published (aborted claims do not count).
+     *
+     * @return the count since this producer attached
+     */
     public long messagesSent() {
         return peer.messages();
     }
 
+    /**
+     * The ring this producer puts messages into.
+     *
+     * @return the {@code Ring} that made this producer
+     */
     public Ring ring() {
         return ring;
     }
 
     /**
-     * Detaches from the ring. Claims not yet committed are aborted first, so consumers do not wait
-     * for them. Call it from the thread that uses this producer. Idempotent.
+     * Detaches from the ring, freeing its peer-table entry. Claims not yet committed are aborted
+     * first, so consumers do not wait for them. Call it from the thread that uses this producer.
+     * Does nothing if the producer or its ring is already closed. Idempotent.
      */
     @Override
     public void close() {

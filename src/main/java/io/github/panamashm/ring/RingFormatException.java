@@ -11,6 +11,12 @@ public class RingFormatException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception for an object that is not a usable ring.
+     *
+     * @param ringName the object's name
+     * @param problem  what is wrong, e.g. which header field has which value
+     */
     public RingFormatException(String ringName, String problem) {
         super("shared-memory object " + ringName + " is not a usable panama-shm ring: " + problem);
     }

@@ -2,12 +2,12 @@
 package io.github.panamashm.ring;
 
 /**
- * The shape of a new ring: how many slots, the largest message, whether it admits one or many
- * producers and consumers, the peer table's size and the permission bits of its objects.
- *
- * <pre>{@code
- * RingSpec spec = RingSpec.of(1024, 256).singleProducer(true);
- * }</pre>
+ * The shape of a new ring, for {@link Ring#create(String, RingSpec)}: how many slots, the largest
+ * message, whether it admits one or many producers and consumers, the peer table's size and the
+ * permission bits of its objects. Start from {@link #of(int, int)} and change one property at a time:
+ * {@snippet :
+ * RingSpec spec = RingSpec.of(1024, 256).singleProducer(true).mode(0660);
+ * }
  *
  * @param slots           slot count, a power of two from 2 to 2^30
  * @param maxMessageSize  largest message in bytes, 1 to 2^30
@@ -20,6 +20,18 @@ package io.github.panamashm.ring;
 public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, boolean singleConsumer,
                        int maxPeers, int mode) {
 
+    /**
+     * Checks the values; {@link #of(int, int)} and the methods that return a spec with one property
+     * changed are the usual way to make one.
+     *
+     * @param slots          slot count, a power of two from 2 to 2^30
+     * @param maxMessageSize largest message in bytes, 1 to 2^30
+     * @param singleProducer at most one producer may attach
+     * @param singleConsumer at most one consumer may attach
+     * @param maxPeers       how many producers and consumers may be attached at once, 1 to 4096
+     * @param mode           permission bits, at most 0777, including the owner's read and write (0600)
+     * @throws IllegalArgumentException if a value is out of range, or the ring would be too large
+     */
     public RingSpec {
         if (slots < 2 || slots > RingLayout.MAX_SLOTS || Integer.bitCount(slots) != 1) {
             throw new IllegalArgumentException("slots must be a power of two from 2 to 2^30: " + slots);
@@ -40,23 +52,61 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
         }
     }
 
-    /** Any number of producers and consumers, 64 peers, mode 0600. */
+    /**
+     * A spec for any number of producers and consumers, at most 64 attached at once, mode 0600.
+     *
+     * @param slots          slot count, a power of two from 2 to 2^30
+     * @param maxMessageSize largest message in bytes, 1 to 2^30
+     * @return the new spec
+     * @throws IllegalArgumentException if a value is out of range
+     */
     public static RingSpec of(int slots, int maxMessageSize) {
         return new RingSpec(slots, maxMessageSize, false, false, RingLayout.DEFAULT_MAX_PEERS, 0600);
     }
 
+    /**
+     * This spec with {@code singleProducer} set: a single-producer ring refuses a second producer with
+     * {@link IllegalStateException}, and its producer claims without a compare-and-set.
+     *
+     * @param single whether at most one producer may attach
+     * @return a new spec
+     */
     public RingSpec singleProducer(boolean single) {
         return new RingSpec(slots, maxMessageSize, single, singleConsumer, maxPeers, mode);
     }
 
+    /**
+     * This spec with {@code singleConsumer} set: a single-consumer ring refuses a second consumer with
+     * {@link IllegalStateException}; its consumer gives slots back with one store per batch, and what
+     * a dead consumer held is counted lost by the next consumer to attach.
+     *
+     * @param single whether at most one consumer may attach
+     * @return a new spec
+     */
     public RingSpec singleConsumer(boolean single) {
         return new RingSpec(slots, maxMessageSize, singleProducer, single, maxPeers, mode);
     }
 
+    /**
+     * This spec with another peer-table size: how many producers and consumers, of all processes, may
+     * be attached at once.
+     *
+     * @param peers the table's size, 1 to 4096
+     * @return a new spec
+     * @throws IllegalArgumentException if {@code peers} is out of range
+     */
     public RingSpec maxPeers(int peers) {
         return new RingSpec(slots, maxMessageSize, singleProducer, singleConsumer, peers, mode);
     }
 
+    /**
+     * This spec with other permission bits for the ring's shared-memory object and doorbells, applied
+     * exactly (the umask does not narrow them). Every peer needs read and write access.
+     *
+     * @param permissionBits e.g. {@code 0600} or {@code 0660}; at most 0777, including 0600
+     * @return a new spec
+     * @throws IllegalArgumentException if the bits are out of range or leave out the owner's read or write
+     */
     public RingSpec mode(int permissionBits) {
         return new RingSpec(slots, maxMessageSize, singleProducer, singleConsumer, maxPeers, permissionBits);
     }
@@ -65,7 +115,11 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
         return (singleProducer ? RingLayout.FLAG_SINGLE_PRODUCER : 0) | (singleConsumer ? RingLayout.FLAG_SINGLE_CONSUMER : 0);
     }
 
-    /** Size of the shared-memory object this spec makes. */
+    /**
+     * Size of the shared-memory object this spec makes: the header with its peer table, and the slots.
+     *
+     * @return the size in bytes
+     */
     public long totalSize() {
         return RingLayout.headerSizeFor(maxPeers) + (long) slots * RingLayout.slotSizeFor(maxMessageSize);
     }

@@ -19,7 +19,10 @@ import java.time.Duration;
  *       such a peer is attached, the ring's publishers fence on every publish, so that its sleeps
  *       need no membarrier (docs/PROTOCOL.md §8.6).</li>
  * </ul>
- * A sleeping waiter with no traffic wakes at most once a second.
+ * A sleeping waiter with no traffic wakes at most once a second. Interrupts are noticed while a wait
+ * sleeps, not while it spins or yields: a busy-spinning wait ends only with work, its timeout or a
+ * closed ring. A virtual thread never blocks its carrier: it sleeps by polling the doorbell, at
+ * least once a millisecond. Policies are immutable and may be shared by any number of peers.
  */
 public final class WaitPolicy {
 
@@ -40,12 +43,22 @@ public final class WaitPolicy {
         this.spinNanos = spinNanos;
     }
 
-    /** Spins until there is work or the wait times out. */
+    /**
+     * Spins until there is work or the wait times out.
+     *
+     * @return the busy-spin policy
+     */
     public static WaitPolicy busySpin() {
         return BUSY_SPIN;
     }
 
-    /** Spins for {@code spin}, then yields the processor for as long again, then sleeps. */
+    /**
+     * Spins for {@code spin}, then yields the processor for as long again, then sleeps on the doorbell.
+     *
+     * @param spin how long to spin before yielding, positive
+     * @return a new policy
+     * @throws IllegalArgumentException if {@code spin} is zero or negative
+     */
     public static WaitPolicy spinThenSleep(Duration spin) {
         if (spin.isNegative() || spin.isZero()) {
             throw new IllegalArgumentException("spin must be positive: " + spin);
@@ -53,12 +66,20 @@ public final class WaitPolicy {
         return new WaitPolicy(Mode.SPIN_THEN_SLEEP, Ring.timeoutNanos(spin));
     }
 
-    /** Sleeps on the doorbell at once. */
+    /**
+     * Sleeps on the doorbell at once.
+     *
+     * @return the sleep policy
+     */
     public static WaitPolicy sleep() {
         return SLEEP;
     }
 
-    /** {@code spinThenSleep(STANDARD_SPIN)}: what {@link Ring#producer()} and {@link Ring#consumer()} use. */
+    /**
+     * {@code spinThenSleep(STANDARD_SPIN)}: what {@link Ring#producer()} and {@link Ring#consumer()} use.
+     *
+     * @return the standard policy
+     */
     public static WaitPolicy standard() {
         return STANDARD;
     }
