@@ -23,12 +23,19 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A POSIX named semaphore ({@code sem_open}), shared by every process that opens the same name.
+ * {@snippet class="io.github.panamashm.snippets.MemorySnippets" region="sem"}
  *
  * <p>Blocking waits sleep in the kernel ({@code sem_clockwait} on CLOCK_MONOTONIC, immune to
  * wall-clock changes) in slices of at most {@link #WAIT_SLICE}, so a waiting thread notices
  * {@link Thread#interrupt()} and {@link #close()} within one slice. {@link #close()} waits for
  * such threads to leave the C library before it releases the semaphore: no call ever touches a
- * closed {@code sem_t}.
+ * closed {@code sem_t}. A virtual thread does not block in the C library: it polls, parking
+ * between tries for at most {@link #VIRTUAL_THREAD_POLL}, so that it never pins its carrier.
+ *
+ * <p>A {@code NamedSemaphore} is thread-safe: any number of threads may acquire and release it at
+ * once, and close it. A name that is not valid ({@code '/'}, then 1 to 251 bytes without
+ * {@code '/'}, not {@code "/."} or {@code "/.."}, no NUL) is refused with
+ * {@link IllegalArgumentException} before any C call; a failed C call throws {@link PosixException}.
  */
 public final class NamedSemaphore implements AutoCloseable {
 
@@ -51,29 +58,68 @@ public final class NamedSemaphore implements AutoCloseable {
         this.sem = rawSem.reinterpret(PosixConstants.SIZEOF_SEM_T, arena, Libc::semClose);
     }
 
-    /** Creates a new semaphore with {@code initialValue}, usable by the owner only. EEXIST if it exists. */
+    /**
+     * Creates a new semaphore with {@code initialValue}, usable by the owner only
+     * ({@link SharedMemory#DEFAULT_MODE}): {@link #create(String, int, int)}.
+     *
+     * @param name the semaphore's name: {@code '/'}, then 1 to 251 bytes (UTF-8) without {@code '/'}
+     * @param initialValue the semaphore's value, not negative
+     * @return the new semaphore, open in this process
+     * @throws IllegalArgumentException if {@code name} is not valid or {@code initialValue} is negative
+     * @throws IllegalStateException if its permission bits cannot be set
+     * @throws PosixException if {@code sem_open} fails: {@code EEXIST} if the semaphore exists,
+     *                        {@code EINVAL} if the value is too large, ...
+     */
     public static NamedSemaphore create(String name, int initialValue) {
         return create(name, initialValue, SharedMemory.DEFAULT_MODE);
     }
 
     /**
      * Creates a new semaphore with {@code initialValue} and permission bits {@code mode}, applied
-     * exactly (the process umask does not narrow them).
+     * exactly (the process umask does not narrow them) to its file, {@link #file(String)}.
+     *
+     * @param name the semaphore's name: {@code '/'}, then 1 to 251 bytes (UTF-8) without {@code '/'}
+     * @param initialValue the semaphore's value, not negative
+     * @param mode         the permission bits, e.g. {@code 0600} or {@code 0660}, at most {@code 0777}
+     * @return the new semaphore, open in this process
+     * @throws IllegalArgumentException if {@code name} is not valid, {@code initialValue} is negative or
+     *                                  {@code mode} has bits beyond {@code 0777}
+     * @throws IllegalStateException if the permission bits cannot be set; the semaphore is then
+     *                               removed again
+     * @throws PosixException if {@code sem_open} fails: {@code EEXIST} if the semaphore exists,
+     *                        {@code EINVAL} if the value is too large, ...
      */
     public static NamedSemaphore create(String name, int initialValue, int mode) {
         Names.requireSemaphoreName(name);
         if (initialValue < 0) {
             throw new IllegalArgumentException("initial value must not be negative: " + initialValue);
         }
+        if ((mode & ~0777) != 0) {
+            throw new IllegalArgumentException("a semaphore's mode must be permission bits (at most 0777): 0"
+                    + Integer.toOctalString(mode));
+        }
         NamedSemaphore semaphore = semOpen(name, PosixConstants.O_CREAT | PosixConstants.O_EXCL, mode, initialValue);
-        applyMode(name, mode);
+        try {
+            applyMode(name, mode);
+        } catch (RuntimeException e) {
+            semaphore.close(); // a semaphore with other permissions than asked for is not handed out
+            unlinkIfExists(name);
+            throw e;
+        }
         return semaphore;
     }
 
     /**
-     * Opens an existing semaphore; ENOENT if there is none. Refused with
-     * {@link IllegalStateException} if its file is not a regular file of a semaphore's size: glibc
-     * maps it unchecked, and a short one would crash the process at its first use (SIGBUS).
+     * Opens an existing semaphore. Refused if its file is not a regular file of a semaphore's size:
+     * glibc maps it unchecked, and a short one would crash the process at its first use (SIGBUS).
+     *
+     * @param name the semaphore's name: {@code '/'}, then 1 to 251 bytes (UTF-8) without {@code '/'}
+     * @return the semaphore, open in this process
+     * @throws IllegalArgumentException if {@code name} is not valid
+     * @throws IllegalStateException if its file is not a regular file of a semaphore's size, or cannot
+     *                               be inspected
+     * @throws PosixException if {@code sem_open} fails: {@code ENOENT} if there is no such semaphore,
+     *                        {@code EACCES}, ...
      */
     public static NamedSemaphore open(String name) {
         Names.requireSemaphoreName(name);
@@ -81,7 +127,12 @@ public final class NamedSemaphore implements AutoCloseable {
         return semOpen(name, 0, 0, 0);
     }
 
-    /** Where glibc keeps the semaphore {@code name}. */
+    /**
+     * Where glibc keeps the semaphore {@code name}: {@code /dev/shm/sem.NAME}. The name is not checked.
+     *
+     * @param name a semaphore name, starting with {@code '/'}
+     * @return the path of the semaphore's file
+     */
     public static Path file(String name) {
         return Path.of("/dev/shm", "sem." + name.substring(1));
     }
@@ -138,7 +189,14 @@ public final class NamedSemaphore implements AutoCloseable {
         }
     }
 
-    /** Removes the semaphore's name; processes that have it open keep using it. ENOENT if absent. */
+    /**
+     * Removes the semaphore's name; processes that have it open keep using it.
+     *
+     * @param name the semaphore's name: {@code '/'}, then 1 to 251 bytes (UTF-8) without {@code '/'}
+     * @throws IllegalArgumentException if {@code name} is not valid
+     * @throws PosixException if {@code sem_unlink} fails: {@code ENOENT} if there is no such
+     *                        semaphore, {@code EACCES}, ...
+     */
     public static void unlink(String name) {
         Names.requireSemaphoreName(name);
         try (Arena scratch = Arena.ofConfined()) {
@@ -148,7 +206,14 @@ public final class NamedSemaphore implements AutoCloseable {
         }
     }
 
-    /** Removes the semaphore's name if it exists; returns whether it did. */
+    /**
+     * Removes the semaphore's name if it exists; processes that have it open keep using it.
+     *
+     * @param name the semaphore's name: {@code '/'}, then 1 to 251 bytes (UTF-8) without {@code '/'}
+     * @return true if it existed and was removed, false if there was no such semaphore
+     * @throws IllegalArgumentException if {@code name} is not valid
+     * @throws PosixException if {@code sem_unlink} fails other than with {@code ENOENT}
+     */
     public static boolean unlinkIfExists(String name) {
         try {
             unlink(name);
@@ -161,18 +226,35 @@ public final class NamedSemaphore implements AutoCloseable {
         }
     }
 
+    /**
+     * The semaphore's name.
+     *
+     * @return the name it was created or opened with, e.g. {@code "/ready"}
+     */
     public String name() {
         return name;
     }
 
-    /** Decrements the semaphore, sleeping while it is zero. */
+    /**
+     * Decrements the semaphore, sleeping while it is zero, for as long as it takes.
+     *
+     * @throws IllegalStateException if this semaphore is closed, also while the thread waits
+     * @throws InterruptedException if the thread is interrupted while it waits
+     * @throws PosixException if {@code sem_clockwait} fails other than with a timeout or signal
+     */
     public void acquire() throws InterruptedException {
         while (!tryAcquireNanos(WAIT_SLICE_NANOS)) {
             // a slice ended: tryAcquireNanos has checked interrupt and close
         }
     }
 
-    /** Decrements the semaphore if that is possible without waiting. */
+    /**
+     * Decrements the semaphore if that is possible without waiting.
+     *
+     * @return true if decremented; false if it was zero (or the call was interrupted by a signal)
+     * @throws IllegalStateException if this semaphore is closed
+     * @throws PosixException if {@code sem_trywait} fails otherwise
+     */
     public boolean tryAcquire() {
         ensureOpen();
         if (Libc.semTrywait(sem) == 0) {
@@ -185,7 +267,16 @@ public final class NamedSemaphore implements AutoCloseable {
         throw new PosixException("sem_trywait", name, errno);
     }
 
-    /** Decrements the semaphore, waiting at most {@code timeout}; returns false if the time ran out. */
+    /**
+     * Decrements the semaphore, sleeping at most {@code timeout} while it is zero. The timeout is
+     * measured on {@code CLOCK_MONOTONIC}: changes of the wall clock do not shorten or lengthen it.
+     *
+     * @param timeout the longest wait; zero or negative: one try, without waiting
+     * @return true if decremented; false if the time ran out
+     * @throws IllegalStateException if this semaphore is closed, also while the thread waits
+     * @throws InterruptedException if the thread is interrupted while it waits
+     * @throws PosixException if {@code sem_clockwait} fails other than with a timeout or signal
+     */
     public boolean tryAcquire(Duration timeout) throws InterruptedException {
         return tryAcquireNanos(saturatedNanos(timeout));
     }
@@ -195,6 +286,12 @@ public final class NamedSemaphore implements AutoCloseable {
      * the C library (that would pin its carrier thread, and a few waiters would stop every other
      * virtual thread): it polls with {@code sem_trywait}, parking between tries for at most
      * {@link #VIRTUAL_THREAD_POLL}.
+     *
+     * @param timeoutNanos the longest wait in nanoseconds; zero or negative: do not wait
+     * @return true if decremented; false if the time ran out
+     * @throws IllegalStateException if this semaphore is closed, also while the thread waits
+     * @throws InterruptedException if the thread is interrupted while it waits
+     * @throws PosixException if {@code sem_clockwait} fails other than with a timeout or signal
      */
     public boolean tryAcquireNanos(long timeoutNanos) throws InterruptedException {
         if (timeoutNanos <= 0) {
@@ -245,15 +342,28 @@ public final class NamedSemaphore implements AutoCloseable {
         return true;
     }
 
-    /** Increments the semaphore, waking one waiter if there is one. */
+    /**
+     * Increments the semaphore, waking one waiter, of any process, if there is one. Does not wait.
+     *
+     * @throws IllegalStateException if this semaphore is closed
+     * @throws PosixException if {@code sem_post} fails: {@code EOVERFLOW} at the maximum value
+     */
     public void release() {
+        ensureOpen();
         if (Libc.semPost(sem) != 0) {
             throw PosixException.lastError("sem_post", name);
         }
     }
 
-    /** The current value (a snapshot; other processes may change it at any moment). */
+    /**
+     * The current value, as read now; other threads and processes may change it at any moment.
+     *
+     * @return the value, not negative
+     * @throws IllegalStateException if this semaphore is closed
+     * @throws PosixException if {@code sem_getvalue} fails
+     */
     public int value() {
+        ensureOpen();
         Libc.CallFrame frame = Libc.CallFrame.current();
         if (Libc.semGetvalue(sem, frame.intOut) != 0) {
             throw PosixException.lastError("sem_getvalue", name);
@@ -261,7 +371,11 @@ public final class NamedSemaphore implements AutoCloseable {
         return frame.intOut.get(java.lang.foreign.ValueLayout.JAVA_INT, 0);
     }
 
-    /** Removes this semaphore's name (see {@link #unlink(String)}). */
+    /**
+     * Removes this semaphore's name, as {@link #unlink(String)} does; this handle stays usable.
+     *
+     * @throws PosixException if {@code sem_unlink} fails: {@code ENOENT} if the name is gone already, ...
+     */
     public void unlink() {
         unlink(name);
     }

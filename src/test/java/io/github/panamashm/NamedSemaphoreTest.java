@@ -139,6 +139,23 @@ class NamedSemaphoreTest {
     }
 
     @Test
+    void aModeBeyondPermissionBitsIsRefusedBeforeAnythingIsCreated() {
+        String name = names.semaphore("bad-mode");
+        assertThatThrownBy(() -> NamedSemaphore.create(name, 0, 04600))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 0777");
+        assertThat(Files.exists(NamedSemaphore.file(name))).isFalse();
+    }
+
+    @Test
+    void aClosedSemaphoreSaysSoOnEveryCall() {
+        NamedSemaphore semaphore = NamedSemaphore.create(names.semaphore("closed"), 1);
+        semaphore.close();
+        assertThatThrownBy(semaphore::release).isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
+        assertThatThrownBy(semaphore::value).isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
+        assertThatThrownBy(semaphore::tryAcquire).isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
+    }
+
+    @Test
     void badNamesAreRejected() {
         assertThatThrownBy(() -> NamedSemaphore.open("/" + "s".repeat(252)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 251");

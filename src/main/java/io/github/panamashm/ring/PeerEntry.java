@@ -171,6 +171,9 @@ final class PeerEntry {
             Thread.onSpinWait();
             return true;
         }
+        if (Thread.interrupted()) { // a spinning or yielding wait ends on interrupt as a sleeping one does
+            throw new InterruptedException();
+        }
         long now = System.nanoTime();
         if (now - deadline >= 0) {
             return false;

@@ -22,25 +22,24 @@ import static io.github.panamashm.ring.RingLayout.INT;
 import static io.github.panamashm.ring.RingLayout.LONG;
 
 /**
- * A bounded producer–consumer buffer in one POSIX shared-memory object, laid out as
- * {@code native-headers/panama_shm.h} specifies, so that Java and C processes share it.
+ * A bounded producer–consumer buffer of fixed-size slots in one POSIX shared-memory object, laid out
+ * as {@code native-headers/panama_shm.h} specifies, so that Java and C processes share it as equals.
  *
- * <pre>{@code
- * try (Ring ring = Ring.create("/orders", RingSpec.of(1024, 256));
- *      Producer producer = ring.producer()) {
- *     producer.send(message);
- * }
- * // another process:
- * try (Ring ring = Ring.open("/orders");
- *      Consumer consumer = ring.consumer()) {
- *     int length = consumer.receive(buffer);
- * }
- * }</pre>
+ * <p>A ring outlives the processes that use it, like a POSIX message queue, until {@link #unlink()}
+ * removes it. A {@code Ring} is this process's mapping of it: {@link #create create} makes a new
+ * ring, {@link #open(String, Duration) open} maps an existing one, and {@link #producer()} and
+ * {@link #consumer()} attach peers, each holding one entry of the ring's peer table until it is
+ * closed. One process creates the ring and produces:
+ * {@snippet class="io.github.panamashm.snippets.RingSnippets" region="create"}
  *
- * A ring outlives the processes that use it, like a POSIX message queue, until {@link #unlink()}
- * removes it. A {@code Ring} is this process's mapping of it; {@link #producer()} and
- * {@link #consumer()} attach as a peer (one entry of the ring's peer table each). A {@code Ring} is
- * thread-safe; each {@link Producer} and {@link Consumer} is for one thread at a time.
+ * <p>Another process, in Java or C, opens it by name and consumes until the end of the stream:
+ * {@snippet class="io.github.panamashm.snippets.RingSnippets" region="open"}
+ *
+ * <p>A {@code Ring} is thread-safe: any thread may attach peers, read the counters, close the ring
+ * for writing or close it. Each {@link Producer} and {@link Consumer} is for one thread at a time;
+ * make one per thread. Close them before the ring (see {@link #close()}). After {@code close()}, the
+ * methods that read the ring's memory throw {@link IllegalStateException}; {@link #name()} and the
+ * other properties fixed at creation still answer.
  */
 public final class Ring implements AutoCloseable {
 
@@ -85,8 +84,18 @@ public final class Ring implements AutoCloseable {
     // ---- lifecycle -------------------------------------------------------------------------
 
     /**
-     * Creates the ring {@code name}; fails with {@link PosixException} EEXIST if the name is taken.
-     * Storage is reserved up front: a full /dev/shm fails here with ENOSPC, never later with SIGBUS.
+     * Creates the ring {@code name} with the shape {@code spec}, and maps it. The shared-memory
+     * object and its two doorbell semaphores ({@link #doorbellNames}) get the spec's permission
+     * bits exactly, whatever the umask. Storage is reserved up front: a full {@code /dev/shm} fails
+     * here with {@code ENOSPC}, never later with SIGBUS. A ring of that name whose creator died while
+     * initialising it (unchanged for a second, and this user's) is taken over and made again.
+     *
+     * @param name the ring's name: {@code '/'}, then 1 to 245 bytes (UTF-8) without {@code '/'}
+     * @param spec the ring's shape
+     * @return the new ring, mapped in this process
+     * @throws IllegalArgumentException if {@code name} is not a valid ring name
+     * @throws PosixException if a C call fails: {@code EEXIST} if the name is taken, {@code ENOSPC}
+     *                        if {@code /dev/shm} is full, {@code EACCES}, ...
      */
     public static Ring create(String name, RingSpec spec) {
         requireRingName(name);
@@ -183,14 +192,40 @@ public final class Ring implements AutoCloseable {
         }
     }
 
-    /** Opens the existing ring {@code name}; {@link NoSuchRingException} if there is none. */
+    /**
+     * Opens the existing ring {@code name} without waiting for it to be created:
+     * {@link #open(String, Duration) open(name, Duration.ZERO)}. A ring whose creator is still
+     * initialising it is waited for, up to two seconds.
+     *
+     * @param name the ring's name
+     * @return the ring, mapped in this process
+     * @throws NoSuchRingException if there is no ring {@code name}
+     * @throws RingFormatException if the object is not a ring this version can use
+     * @throws IllegalStateException if the thread is interrupted while it waits
+     * @throws IllegalArgumentException if {@code name} is not a valid ring name
+     * @throws PosixException if a C call fails, e.g. with {@code EACCES}
+     */
     public static Ring open(String name) {
         return open(name, Duration.ZERO);
     }
 
     /**
-     * Opens the ring {@code name}, waiting up to {@code waitForRing} for it to be created. A ring
-     * that exists but is still being initialised is waited for at least two seconds.
+     * Opens the ring {@code name}, waiting up to {@code waitForRing} for it to be created, checks its
+     * header ({@link RingFormatException} says which field is wrong) and maps it. A ring that exists
+     * but whose creator is still initialising it is waited for up to {@code waitForRing}, and at
+     * least two seconds. The calling thread waits by sleeping 10 ms between looks.
+     *
+     * @param name        the ring's name
+     * @param waitForRing how long to wait for the ring to appear; zero or negative: no wait
+     * @return the ring, mapped in this process
+     * @throws NoSuchRingException      if no ring {@code name} appeared in time
+     * @throws RingFormatException      if the object is not a ring this version can use (foreign,
+     *                                  incompatible, corrupted, a doorbell missing or another user's),
+     *                                  or is still not initialised when the wait ends
+     * @throws IllegalStateException    if the thread is interrupted while it waits (its interrupt
+     *                                  status is set again)
+     * @throws IllegalArgumentException if {@code name} is not a valid ring name
+     * @throws PosixException           if a C call fails, e.g. with {@code EACCES}
      */
     public static Ring open(String name, Duration waitForRing) {
         requireRingName(name);
@@ -211,7 +246,11 @@ public final class Ring implements AutoCloseable {
                 }
                 pause();
                 continue;
-            } catch (IllegalStateException emptyObject) {
+            } catch (IllegalStateException emptyOrNotRegular) {
+                if (!Files.isRegularFile(Path.of("/dev/shm", name.substring(1)), LinkOption.NOFOLLOW_LINKS)) {
+                    throw new RingFormatException(name, "it is not a regular shared-memory object (a directory, FIFO,"
+                            + " device or link under /dev/shm)");
+                }
                 if (waited >= initialisingNanos) {
                     throw new RingFormatException(name, "the object is empty: its creator has not sized it, or died"
                             + " before (creating the ring again takes it over)");
@@ -316,8 +355,14 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
-     * Removes the ring {@code name} (its shared-memory object and doorbells) from the system;
-     * processes that have it open keep working. Returns whether there was a ring object to remove.
+     * Removes the ring {@code name} from the system: its shared-memory object and both doorbells.
+     * Processes that have it open keep working with it; a ring created under the name afterwards is
+     * another ring.
+     *
+     * @param name the ring's name
+     * @return whether there was a shared-memory object {@code name} to remove
+     * @throws IllegalArgumentException if {@code name} is not a valid ring name
+     * @throws PosixException if a removal fails other than with {@code ENOENT}, e.g. with {@code EACCES}
      */
     public static boolean unlink(String name) {
         requireRingName(name);
@@ -331,13 +376,22 @@ public final class Ring implements AutoCloseable {
     /**
      * The names of the two named semaphores (doorbells) that a ring called {@code name} uses beside
      * its shared-memory object, for tools that clean up after processes that died.
+     *
+     * @param name a ring name
+     * @return {@code name + ".data"} (consumers sleep on it) and {@code name + ".space"} (producers do)
+     * @throws IllegalArgumentException if {@code name} is not a valid ring name
      */
     public static List<String> doorbellNames(String name) {
         requireRingName(name);
         return List.of(RingLayout.dataBellName(name), RingLayout.spaceBellName(name));
     }
 
-    /** Removes this ring from the system (see {@link #unlink(String)}). */
+    /**
+     * Removes this ring from the system, as {@link #unlink(String)} does; this mapping stays usable.
+     * Works after {@link #close()} too.
+     *
+     * @throws PosixException if a removal fails other than with {@code ENOENT}
+     */
     public void unlink() {
         unlink(name);
     }
@@ -346,7 +400,13 @@ public final class Ring implements AutoCloseable {
      * Unmaps the ring; producers and consumers made from this object that are still open stop
      * working (their calls throw {@link IllegalStateException}). Close them first to detach cleanly
      * (try-with-resources does): a peer left open looks to the other processes like a peer that
-     * died, and they recover what it held. The ring itself stays until unlinked. Idempotent.
+     * died, and they recover what it held. Threads of this process asleep on the ring are woken and
+     * leave with {@link IllegalStateException}; close returns after they have. The ring itself stays
+     * until unlinked. Idempotent.
+     *
+     * @throws IllegalStateException if a thread of this process is still inside a native call with
+     *                               the ring's memory after a second; the ring then stays mapped, and
+     *                               close can be called again
      */
     @Override
     public void close() {
@@ -395,14 +455,26 @@ public final class Ring implements AutoCloseable {
     // ---- peers -----------------------------------------------------------------------------
 
     /**
-     * Attaches a producer that waits as {@link WaitPolicy#standard()} says. Refused with
-     * {@link IllegalStateException} if the ring is single-producer and has one.
+     * Attaches a producer that waits as {@link WaitPolicy#standard()} says:
+     * {@link #producer(WaitPolicy) producer(WaitPolicy.standard())}.
+     *
+     * @return the new producer, for one thread at a time
+     * @throws IllegalStateException if this ring is closed, is single-producer and has a producer, or
+     *                               its peer table is full
      */
     public Producer producer() {
         return producer(WaitPolicy.standard());
     }
 
-    /** Attaches a producer that waits for space as {@code policy} says. */
+    /**
+     * Attaches a producer that waits for space as {@code policy} says. It takes a free entry of the
+     * peer table, or one whose process died, and holds it until closed.
+     *
+     * @param policy how the producer waits for space
+     * @return the new producer, for one thread at a time
+     * @throws IllegalStateException if this ring is closed, is single-producer and has a producer (in
+     *                               any process), or its peer table is full
+     */
     public Producer producer(WaitPolicy policy) {
         synchronized (this) {
             ensureOpen();
@@ -413,14 +485,28 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
-     * Attaches a consumer that waits as {@link WaitPolicy#standard()} says. Refused with
-     * {@link IllegalStateException} if the ring is single-consumer and has one.
+     * Attaches a consumer that waits as {@link WaitPolicy#standard()} says:
+     * {@link #consumer(WaitPolicy) consumer(WaitPolicy.standard())}.
+     *
+     * @return the new consumer, for one thread at a time
+     * @throws IllegalStateException if this ring is closed, is single-consumer and has a consumer, or
+     *                               its peer table is full
      */
     public Consumer consumer() {
         return consumer(WaitPolicy.standard());
     }
 
-    /** Attaches a consumer that waits for messages as {@code policy} says. */
+    /**
+     * Attaches a consumer that waits for messages as {@code policy} says. It takes a free entry of the
+     * peer table, or one whose process died, and holds it until closed. In a single-consumer ring it
+     * first takes over from a consumer that died: what that one held is counted in
+     * {@link #lostInConsumers()} and its slots go back to the producers.
+     *
+     * @param policy how the consumer waits for messages
+     * @return the new consumer, for one thread at a time
+     * @throws IllegalStateException if this ring is closed, is single-consumer and has a consumer (in
+     *                               any process), or its peer table is full
+     */
     public Consumer consumer(WaitPolicy policy) {
         synchronized (this) {
             ensureOpen();
@@ -437,9 +523,11 @@ public final class Ring implements AutoCloseable {
     // ---- state -----------------------------------------------------------------------------
 
     /**
-     * Closes the ring for writing, for every process: producers' sends throw
-     * {@link RingClosedException}; consumers receive what is left, then see end of stream.
-     * Sleeping peers are woken. Permanent and idempotent.
+     * Closes the ring for writing, for every process: producers' sends and claims throw
+     * {@link RingClosedException}; consumers receive what is left, then see the end of the stream
+     * ({@link Consumer#END_OF_STREAM}). Sleeping peers are woken. Permanent and idempotent.
+     *
+     * @throws IllegalStateException if this {@code Ring} is closed
      */
     public void closeForWriting() {
         ensureOpen();
@@ -447,58 +535,110 @@ public final class Ring implements AutoCloseable {
         doorbells.wakeEveryone(); // later sleepers see the state before they sleep
     }
 
+    /**
+     * Whether the ring is closed for writing, by any process.
+     *
+     * @return true after {@link #closeForWriting()}
+     */
     public boolean isClosedForWriting() {
         return (int) INT.getAcquire(segment, RingLayout.STATE_OFFSET) == RingLayout.STATE_CLOSED;
     }
 
+    /**
+     * The ring's name.
+     *
+     * @return the name it was created or opened with, e.g. {@code "/orders"}
+     */
     public String name() {
         return name;
     }
 
+    /**
+     * The number of slots, which bounds how many messages the ring holds.
+     *
+     * @return a power of two
+     */
     public int slotCount() {
         return slotCount;
     }
 
-    /** The largest message this ring takes, in bytes. */
+    /**
+     * The largest message this ring takes, in bytes.
+     *
+     * @return the maximum message size the ring was created with
+     */
     public int maxMessageSize() {
         return maxPayload;
     }
 
+    /**
+     * Whether at most one producer may be attached at a time ({@link RingSpec#singleProducer()}).
+     *
+     * @return true for a single-producer ring
+     */
     public boolean isSingleProducer() {
         return (flags & RingLayout.FLAG_SINGLE_PRODUCER) != 0;
     }
 
+    /**
+     * Whether at most one consumer may be attached at a time ({@link RingSpec#singleConsumer()}).
+     *
+     * @return true for a single-consumer ring
+     */
     public boolean isSingleConsumer() {
         return (flags & RingLayout.FLAG_SINGLE_CONSUMER) != 0;
     }
 
-    /** The attached peers (entries in use), alive or dead, as a snapshot. */
+    /**
+     * The attached peers of every process (the peer table's entries in use), alive or dead, as read
+     * now. An entry whose process died stays until another peer reclaims it.
+     *
+     * @return a new list, in table order
+     * @throws IllegalStateException if this {@code Ring} is closed
+     */
     public List<PeerInfo> peers() {
         ensureOpen();
         return peerTable.peers();
     }
 
-    /** Messages claimed by producers and not yet taken by consumers (a snapshot). */
+    /**
+     * Messages claimed by producers and not yet taken by consumers, as read now.
+     *
+     * @return from 0 to {@link #slotCount()}
+     */
     public long depth() {
         long head = (long) LONG.getVolatile(segment, RingLayout.HEAD_OFFSET);
         long tail = (long) LONG.getVolatile(segment, RingLayout.TAIL_OFFSET);
         return Math.max(0, tail - head);
     }
 
-    /** Positions skipped because the producer that claimed them died before publishing. */
+    /**
+     * Positions skipped because the producer that claimed them died before publishing, since the
+     * ring was created.
+     *
+     * @return the ring's count, for all processes
+     */
     public long abandonedByProducers() {
         return (long) LONG.getVolatile(segment, RingLayout.ABANDONED_BY_PRODUCERS_OFFSET);
     }
 
-    /** Messages taken by a consumer that died before it released them. */
+    /**
+     * Messages a consumer took and never released, since the ring was created: it died holding them
+     * (it may have processed them), or it was closed holding what a throwing poll handler left. No
+     * other consumer receives them.
+     *
+     * @return the ring's count, for all processes
+     */
     public long lostInConsumers() {
         return (long) LONG.getVolatile(segment, RingLayout.LOST_IN_CONSUMERS_OFFSET);
     }
 
     /**
-     * Slots found damaged: a sequence no correct peer writes there, or a length beyond the maximum.
-     * A consumer drops such a position ({@link RingFormatException}); a producer resets a damaged
-     * free slot and claims it.
+     * Slots found damaged, since the ring was created: a sequence no correct peer writes there, or a
+     * length beyond the maximum. A consumer drops such a position ({@link RingFormatException}); a
+     * producer resets a damaged free slot and claims it.
+     *
+     * @return the ring's count, for all processes
      */
     public long corruptSlots() {
         return (long) LONG.getVolatile(segment, RingLayout.CORRUPT_SLOTS_OFFSET);
@@ -506,7 +646,11 @@ public final class Ring implements AutoCloseable {
 
     /**
      * Whether another process truncated the ring's object below what this process mapped (then any
-     * access to the missing part faults). One {@code fstat}.
+     * access to the missing part faults, which calls report as {@link RingTruncatedException}). One
+     * {@code fstat}.
+     *
+     * @return true if the object is now smaller than the mapping; false if it is not, or this
+     *         {@code Ring} is closed
      */
     public boolean isTruncated() {
         synchronized (this) {

@@ -98,6 +98,17 @@ class DamagedRingTest {
     }
 
     @Test
+    void aFifoUnderTheRingsNameIsRefusedAtOnceAsNotRegular() throws Exception {
+        String name = names.shm("fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", "-m", "600", "/dev/shm" + name).inheritIO().start();
+        assertThat(mkfifo.waitFor()).isZero();
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> Ring.open(name)).isInstanceOf(RingFormatException.class)
+                .hasMessageContaining("not a regular shared-memory object");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no wait for a creator").isLessThan(Duration.ofSeconds(1));
+    }
+
+    @Test
     void aReleasedCursorBeyondTheHeadMakesTheNextSingleConsumerSkipWhatMayBeOverwritten() throws Exception {
         String name = names.ring("released-ahead");
         try (Ring ring = Ring.create(name, spec(true))) {

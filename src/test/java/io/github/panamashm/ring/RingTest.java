@@ -612,4 +612,40 @@ class RingTest {
             assertThat(seen).containsExactly((byte) 0, (byte) 1, (byte) 2, (byte) 3); // each once, in order
         }
     }
+
+    @Test
+    void everyWaitPolicyEndsAWaitOnInterrupt() throws Exception {
+        for (WaitPolicy policy : List.of(WaitPolicy.busySpin(), WaitPolicy.standard(), WaitPolicy.sleep())) {
+            String name = names.ring("interrupt");
+            try (Ring ring = Ring.create(name, RingSpec.of(2, 8));
+                 Consumer consumer = ring.consumer(policy);
+                 Producer producer = ring.producer(policy)) {
+                assertInterruptEnds(() -> consumer.receive(new byte[8]), policy + " consumer on an empty ring");
+                assertThat(producer.offer(bytes("a"))).isTrue();
+                assertThat(producer.offer(bytes("b"))).isTrue();
+                assertInterruptEnds(() -> producer.send(bytes("c")), policy + " producer on a full ring");
+                assertThat(consumer.receive(new byte[8])).as("nothing was lost").isEqualTo(1);
+            }
+        }
+    }
+
+    private interface Wait {
+        void run() throws InterruptedException;
+    }
+
+    private static void assertInterruptEnds(Wait wait, String what) throws Exception {
+        CompletableFuture<Throwable> ended = new CompletableFuture<>();
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            try {
+                wait.run();
+                ended.complete(null);
+            } catch (Throwable t) {
+                ended.complete(t);
+            }
+        });
+        Thread.sleep(50); // let it get into its wait
+        waiter.interrupt();
+        assertThat(ended.get(10, TimeUnit.SECONDS)).as(what).isInstanceOf(InterruptedException.class);
+        waiter.join();
+    }
 }
