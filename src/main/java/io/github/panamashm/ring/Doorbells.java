@@ -50,21 +50,13 @@ final class Doorbells {
      */
     void sleep(long peerEntry, int which, long deadlineNanos, boolean fencedSleeper) throws InterruptedException {
         boolean forData = which == RingLayout.BELL_DATA;
-        long waitingOffset = forData ? RingLayout.CONSUMERS_WAITING_OFFSET : RingLayout.PRODUCERS_WAITING_OFFSET;
         sleepers.incrementAndGet();
         try {
             if (closing) {
                 throw new IllegalStateException("ring " + ring.name() + " is closed");
             }
-            INT.getAndAdd(segment, waitingOffset, 1);
-            INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, which);
+            boolean fenced = announce(peerEntry, which, fencedSleeper);
             try {
-                boolean fenced = true;
-                if (fencedSleeper) {
-                    VarHandle.fullFence(); // publishers fence for this sleeper (PeerEntry.startFencedSleeping)
-                } else {
-                    fenced = Barrier.fencePeers();
-                }
                 NamedSemaphore bell = forData ? data : space;
                 boolean first = true;
                 int spurious = 0;
@@ -102,12 +94,36 @@ final class Doorbells {
                     }
                 }
             } finally {
-                INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, RingLayout.BELL_NONE);
-                INT.getAndAdd(segment, waitingOffset, -1);
+                withdraw(peerEntry, which);
             }
         } finally {
             sleepers.decrementAndGet();
         }
+    }
+
+    /**
+     * The sleeper's half of the handshake: counts this sleeper on doorbell {@code which} and makes
+     * that visible to every publisher before the sleeper looks at the ring again. Returns whether
+     * the barrier reached the other processes (if not, the caller sleeps in short slices).
+     */
+    boolean announce(long peerEntry, int which, boolean fencedSleeper) {
+        INT.getAndAdd(segment, waitingOffset(which), 1);
+        INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, which);
+        if (fencedSleeper) {
+            VarHandle.fullFence(); // publishers fence for this sleeper (PeerEntry.startFencedSleeping)
+            return true;
+        }
+        return Barrier.fencePeers();
+    }
+
+    /** Takes back what {@link #announce} did. */
+    void withdraw(long peerEntry, int which) {
+        INT.setVolatile(segment, peerEntry + RingLayout.PEER_WAITING_ON_OFFSET, RingLayout.BELL_NONE);
+        INT.getAndAdd(segment, waitingOffset(which), -1);
+    }
+
+    private static long waitingOffset(int which) {
+        return which == RingLayout.BELL_DATA ? RingLayout.CONSUMERS_WAITING_OFFSET : RingLayout.PRODUCERS_WAITING_OFFSET;
     }
 
     /**
@@ -128,7 +144,8 @@ final class Doorbells {
         return tail > ring.mask && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) > tail - (ring.mask + 1);
     }
 
-    private boolean ready(boolean forData) {
+    /** Whether a sleeper on the data ({@code true}) or space doorbell has work: what it re-checks after {@link #announce}. */
+    boolean ready(boolean forData) {
         return forData ? dataReady() : spaceReady();
     }
 
