@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.ring;
 
+import java.time.Instant;
+
 /**
  * One entry of a ring's peer table, as read at one moment. The table lives in shared memory, so a
  * role or language that no peer writes is reported as {@code UNKNOWN} rather than trusted.
@@ -9,10 +11,13 @@ package io.github.panamashm.ring;
  * @param role     whether the peer produces or consumes
  * @param pid      the process that attached
  * @param language the language of the library the peer attached with
+ * @param attached when the peer attached (its wall clock)
  * @param messages messages the peer has sent or received
+ * @param waitingOn the doorbell the peer sleeps on, if it announced a sleep
  * @param alive    whether the process still holds the entry's lock (it is alive and attached)
  */
-public record PeerInfo(int index, Role role, int pid, Language language, long messages, boolean alive) {
+public record PeerInfo(int index, Role role, int pid, Language language, Instant attached, long messages,
+                       Bell waitingOn, boolean alive) {
 
     /** What a peer does with the ring. */
     public enum Role {
@@ -21,6 +26,18 @@ public record PeerInfo(int index, Role role, int pid, Language language, long me
         /** Attached as a consumer. */
         CONSUMER,
         /** The entry holds a role code no peer writes: damaged, or from a newer library. */
+        UNKNOWN
+    }
+
+    /** What a peer sleeps on. */
+    public enum Bell {
+        /** It does not sleep (it works, spins, or is in neither kind of call). */
+        NONE,
+        /** The data doorbell: a consumer waiting for messages. */
+        DATA,
+        /** The space doorbell: a producer waiting for free slots. */
+        SPACE,
+        /** The entry holds a code no peer writes. */
         UNKNOWN
     }
 
@@ -57,6 +74,15 @@ public record PeerInfo(int index, Role role, int pid, Language language, long me
             case RingLayout.ROLE_PRODUCER -> Role.PRODUCER;
             case RingLayout.ROLE_CONSUMER -> Role.CONSUMER;
             default -> Role.UNKNOWN;
+        };
+    }
+
+    static Bell bell(int code) {
+        return switch (code) {
+            case RingLayout.BELL_NONE -> Bell.NONE;
+            case RingLayout.BELL_DATA -> Bell.DATA;
+            case RingLayout.BELL_SPACE -> Bell.SPACE;
+            default -> Bell.UNKNOWN;
         };
     }
 

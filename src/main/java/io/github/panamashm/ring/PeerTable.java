@@ -5,9 +5,11 @@ import io.github.panamashm.PosixException;
 import io.github.panamashm.SharedMemory;
 
 import java.lang.foreign.MemorySegment;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.function.IntPredicate;
 
 import static io.github.panamashm.ring.RingLayout.INT;
 import static io.github.panamashm.ring.RingLayout.LONG;
@@ -169,16 +171,25 @@ final class PeerTable {
 
     /** The entries in use, alive or dead, as a snapshot. */
     List<PeerInfo> peers() {
+        return read(segment, maxPeers, this::alive);
+    }
+
+    /** The entries in use of the peer table in {@code segment}, with liveness as {@code alive} tells. */
+    static List<PeerInfo> read(MemorySegment segment, int maxPeers, IntPredicate alive) {
         List<PeerInfo> peers = new ArrayList<>();
         for (int index = 0; index < maxPeers; index++) {
             long entry = RingLayout.peerOffset(index);
             if ((int) INT.getAcquire(segment, entry + RingLayout.PEER_STATE_OFFSET) != RingLayout.PEER_ACTIVE) {
                 continue;
             }
+            long attachedNanos = (long) LONG.getOpaque(segment, entry + RingLayout.PEER_ATTACH_TIME_OFFSET);
             peers.add(new PeerInfo(index, PeerInfo.role((int) INT.get(segment, entry + RingLayout.PEER_ROLE_OFFSET)),
                     (int) INT.get(segment, entry + RingLayout.PEER_PID_OFFSET),
                     PeerInfo.language((int) INT.get(segment, entry + RingLayout.PEER_LANGUAGE_OFFSET)),
-                    (long) LONG.getOpaque(segment, entry + RingLayout.PEER_MESSAGES_OFFSET), alive(index)));
+                    Instant.ofEpochSecond(0, attachedNanos),
+                    (long) LONG.getOpaque(segment, entry + RingLayout.PEER_MESSAGES_OFFSET),
+                    PeerInfo.bell((int) INT.getOpaque(segment, entry + RingLayout.PEER_WAITING_ON_OFFSET)),
+                    alive.test(index)));
         }
         return peers;
     }

@@ -171,7 +171,7 @@ public final class Ring implements AutoCloseable {
      * abandoned: not even a full header, or INITIALISING, with no foreign magic, unchanged for
      * {@link RingLayout#ABANDONED_AFTER_NANOS}, and this user's.
      */
-    private static boolean abandoned(String name, MemorySegment head) {
+    static boolean abandoned(String name, MemorySegment head) {
         if (head.byteSize() >= RingLayout.IDENTITY.byteSize()) {
             long magic = head.get(ValueLayout.JAVA_LONG_UNALIGNED, RingLayout.MAGIC_OFFSET);
             int state = head.get(ValueLayout.JAVA_INT_UNALIGNED, RingLayout.STATE_OFFSET);
@@ -371,6 +371,52 @@ public final class Ring implements AutoCloseable {
         NamedSemaphore.unlinkIfExists(RingLayout.dataBellName(name));
         NamedSemaphore.unlinkIfExists(RingLayout.spaceBellName(name));
         return SharedMemory.unlinkIfExists(name);
+    }
+
+    /**
+     * Reads the ring {@code name}'s header and peer table without attaching to it or opening its
+     * doorbells: what a tool shows, and what decides whether a clean-up may remove the ring
+     * ({@link RingSnapshot#isAbandoned()}). The object is mapped read-only for the call.
+     *
+     * @param name the ring's name
+     * @return the ring as it is now
+     * @throws IllegalArgumentException if {@code name} is not a valid ring name
+     * @throws NoSuchRingException if there is no object of that name
+     * @throws RingFormatException if the object is not a ring of this layout, is still being
+     *                             initialised, or was left half made by a creator that died
+     * @throws io.github.panamashm.PosixException if a C call fails, e.g. {@code EACCES}
+     */
+    public static RingSnapshot inspect(String name) {
+        return RingInspector.inspect(name);
+    }
+
+    /**
+     * The names of the rings in {@code /dev/shm}, sorted: every regular object whose first bytes are
+     * the ring magic, in whatever state ({@link #inspect(String)} tells). Other objects are neither
+     * listed nor touched beyond reading those bytes.
+     *
+     * @return the rings' names, each starting with {@code '/'}
+     * @throws java.io.UncheckedIOException if {@code /dev/shm} cannot be read
+     */
+    public static List<String> list() {
+        return RingInspector.list();
+    }
+
+    /**
+     * Removes the ring {@code name} if nothing can use it any more: a ring that
+     * {@link RingSnapshot#isAbandoned() is abandoned} (no live peer, and peers that died attached or
+     * the ring closed for writing), or one left half made by a creator that died (unchanged for a
+     * second, its creator lock free). A ring in use, one whose peers all detached cleanly, a damaged
+     * one and any other object are left alone.
+     *
+     * @param name   the ring's name
+     * @param dryRun only say whether it would be removed
+     * @return whether the ring was (or, with {@code dryRun}, would be) removed
+     * @throws IllegalArgumentException if {@code name} is not a valid ring name
+     * @throws io.github.panamashm.PosixException if a C call fails, e.g. {@code EACCES}
+     */
+    public static boolean removeIfAbandoned(String name, boolean dryRun) {
+        return RingInspector.removeIfAbandoned(name, dryRun);
     }
 
     /**

@@ -22,11 +22,12 @@ public final class Main {
                    a Java producer feeds a C consumer and a Java consumer, each in its own process, verified
               %s
               %s
-              rm NAME...   remove rings (their shared-memory object and doorbell semaphores)
+              %s
               bench [--quick] [--rounds N] [--sizes LIST] [--only REGEX] [--out DIR]
                    panama-shm side by side with Agrona, sockets, pipes, semaphores and a bare C ring
                    (bin/panama-shm only: it runs with the test class path; see docs/BENCHMARKS.md)
-            """.formatted(ProduceCommand.USAGE.replace("\n", "\n  "), ConsumeCommand.USAGE.replace("\n", "\n  "));
+            """.formatted(ProduceCommand.USAGE.replace("\n", "\n  "), ConsumeCommand.USAGE.replace("\n", "\n  "),
+            RingTools.USAGE);
 
     /** Exit statuses, the same as the C programs' (shm_cli.h; docs/PROTOCOL.md §12). */
     static final int EXIT_DONE = 0;
@@ -53,7 +54,10 @@ public final class Main {
                 case "demo" -> DemoCommand.run(rest, stop, out);
                 case "produce" -> ProduceCommand.run(rest, stop, out);
                 case "consume" -> ConsumeCommand.run(rest, stop, out);
-                case "rm" -> remove(rest, out);
+                case "rm" -> RingTools.remove(rest, out);
+                case "inspect" -> RingTools.inspect(rest, out);
+                case "ls" -> RingTools.list(rest, out);
+                case "gc" -> RingTools.collectGarbage(rest, out);
                 default -> throw new Options.UsageException("unknown command " + args.get(0));
             };
         } catch (Options.UsageException e) {
@@ -70,22 +74,6 @@ public final class Main {
         } finally {
             stop.finished();
         }
-    }
-
-    private static int remove(List<String> names, PrintStream out) {
-        if (names.isEmpty()) {
-            throw new Options.UsageException("rm needs at least one ring name");
-        }
-        int status = 0;
-        for (String name : names) {
-            if (Ring.unlink(name)) {
-                out.println("removed " + name);
-            } else {
-                System.err.println("panama-shm rm: no ring named " + name);
-                status = 1;
-            }
-        }
-        return status;
     }
 
     /** The command line that runs this CLI in a new JVM, the way this one runs. */

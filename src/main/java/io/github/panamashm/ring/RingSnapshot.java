@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.github.panamashm.ring;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A ring's header and peer table as read at one moment by {@link Ring#inspect(String)}, without
+ * attaching: what tools show and what cleaning up after crashed processes decides on. The fields
+ * are read one by one while the ring's peers go on, so they need not agree with each other exactly.
+ *
+ * @param name               the ring's name
+ * @param versionMajor       the layout's major version
+ * @param versionMinor       the layout's minor version
+ * @param state              the ring's lifecycle state
+ * @param slotCount          the number of slots
+ * @param slotSize           bytes per slot, slot header included
+ * @param maxMessageSize     the largest message in bytes
+ * @param singleProducer     whether at most one producer may attach
+ * @param singleConsumer     whether at most one consumer may attach
+ * @param maxPeers           the peer table's size
+ * @param totalSize          the object's size in bytes
+ * @param creatorPid         the process that created the ring
+ * @param created            when the ring was created (its creator's wall clock)
+ * @param tail               the producers' cursor: positions claimed so far
+ * @param head               the consumers' cursor: positions taken so far
+ * @param released           in a single-consumer ring, positions given back so far (else 0)
+ * @param consumersWaiting   consumers announced as sleeping on the data doorbell
+ * @param producersWaiting   producers announced as sleeping on the space doorbell
+ * @param counters           the ring's event counters
+ * @param peers              the peer table's entries in use, with each one's liveness
+ */
+public record RingSnapshot(String name, int versionMajor, int versionMinor, State state, int slotCount, int slotSize,
+                           int maxMessageSize, boolean singleProducer, boolean singleConsumer, int maxPeers,
+                           long totalSize, int creatorPid, Instant created, long tail, long head, long released,
+                           int consumersWaiting, int producersWaiting, Counters counters, List<PeerInfo> peers) {
+
+    /** A ring's lifecycle state, as its header says. */
+    public enum State {
+        /** Its creator is still writing the header (or died doing so). */
+        INITIALISING,
+        /** Open for producers and consumers. */
+        READY,
+        /** Closed for writing: consumers drain it, then see the end of the stream. */
+        CLOSED,
+        /** A value no peer writes: the header is damaged. */
+        UNKNOWN
+    }
+
+    /**
+     * The ring's event counters (docs/PROTOCOL.md §3.3).
+     *
+     * @param abandonedByProducers positions claimed by producers that died before publishing them
+     * @param lostInConsumers      messages taken by consumers that died before handing them on
+     * @param dataPosts            posts of the data doorbell (consumers woken)
+     * @param spacePosts           posts of the space doorbell (producers woken)
+     * @param peersReclaimed       peer-table entries of dead processes made free again
+     * @param corruptSlots         slots found damaged and dropped or reset
+     */
+    public record Counters(long abandonedByProducers, long lostInConsumers, long dataPosts, long spacePosts,
+                           long peersReclaimed, long corruptSlots) {
+    }
+
+    /** Copies {@code peers}, so that the snapshot does not change. */
+    public RingSnapshot {
+        peers = List.copyOf(peers);
+    }
+
+    /**
+     * Messages published or claimed and not yet taken: {@code tail - head}, never negative.
+     *
+     * @return the ring's depth at the moment of the snapshot
+     */
+    public long depth() {
+        return Math.max(0, tail - head);
+    }
+
+    /**
+     * The peers whose processes are alive and attached.
+     *
+     * @return the live entries of {@link #peers()}
+     */
+    public List<PeerInfo> livePeers() {
+        return peers.stream().filter(PeerInfo::alive).toList();
+    }
+
+    /**
+     * Whether nothing can use this ring any more and a clean-up may remove it: no live peer, and
+     * either an entry left by a process that died attached, or the ring closed for writing. A ring
+     * whose peers all detached cleanly is not abandoned: like a message queue, it keeps its messages
+     * for a later peer.
+     *
+     * @return whether the ring is abandoned
+     */
+    public boolean isAbandoned() {
+        return livePeers().isEmpty() && (!peers.isEmpty() || state == State.CLOSED);
+    }
+}
