@@ -19,6 +19,9 @@
  */
 module io.github.panamashm {
     requires jdk.unsupported; // sun.misc.Signal: the command line ends on SIGINT/SIGTERM with its own status
+    // the command line only, which bin/panama-shm and java -jar run with picocli; the library never loads it
+    requires static info.picocli;
+    opens io.github.panamashm.internal.cli to info.picocli;
     exports io.github.panamashm;
     exports io.github.panamashm.ring;
 }

@@ -374,6 +374,17 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
+     * The ring layout this library reads and writes, {@code MAJOR.MINOR}: rings of another major
+     * version are refused ({@link RingFormatException}); C programs built from the same
+     * {@code panama_shm.h} share it.
+     *
+     * @return the layout version, e.g. {@code "3.0"}
+     */
+    public static String layoutVersion() {
+        return RingLayout.VERSION_MAJOR + "." + RingLayout.VERSION_MINOR;
+    }
+
+    /**
      * Reads the ring {@code name}'s header and peer table without attaching to it or opening its
      * doorbells: what a tool shows, and what decides whether a clean-up may remove the ring
      * ({@link RingSnapshot#isAbandoned()}). The object is mapped read-only for the call.

@@ -35,10 +35,19 @@ public final class Processes {
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-cp");
         command.add(requiredProperty("panamashm.classes.dir") + java.io.File.pathSeparator
-                + requiredProperty("panamashm.test.classes.dir"));
+                + requiredProperty("panamashm.test.classes.dir") + java.io.File.pathSeparator
+                + location(picocli.CommandLine.class)); // the command line's parser
         command.add(mainClass.getName());
         command.addAll(List.of(args));
         return command;
+    }
+
+    private static String location(Class<?> type) {
+        try {
+            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static Started start(List<String> command) {

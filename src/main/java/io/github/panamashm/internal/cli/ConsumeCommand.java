@@ -8,46 +8,86 @@ import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingFormatException;
 import io.github.panamashm.ring.RingTruncatedException;
 
-import java.io.PrintStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /** {@code consume}: takes messages from a ring, with the same flags and summary as the C shm-consumer. */
-final class ConsumeCommand {
+@Command(name = "consume", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
+        description = {"Take messages from a ring.", "The C program target/native/shm-consumer takes the same flags "
+                + "and prints the same summary: received=N lost=N duplicated=N out_of_order=N corrupt=N seconds=S "
+                + "msgs_per_s=R checksum=HEX.",
+                "Exit status 1 if any message was lost, duplicated, out of order or damaged."})
+final class ConsumeCommand implements Callable<Integer> {
 
-    static final String USAGE = """
-            consume --ring NAME [--count N] [--verify] [--shared] [--size BYTES|MIN-MAX] [--timeout-ms MS]
-                    [--wait-ms MS] [--unlink-on-exit]""";
-
-    private static final Set<String> VALUED = Set.of("--ring", "--count", "--size", "--timeout-ms", "--wait-ms");
-    private static final Set<String> SWITCHES = Set.of("--verify", "--pattern", "--shared", "--unlink-on-exit");
     /** Longest single wait, so that Ctrl-C and --timeout-ms are noticed promptly. */
     private static final Duration POLL_SLICE = Duration.ofMillis(200);
     private static final int BATCH = 256;
 
-    private ConsumeCommand() {
-    }
+    @Spec
+    private CommandSpec spec;
 
-    static int run(List<String> args, Main.StopSignal stop, PrintStream out) throws InterruptedException {
-        Options options = Options.parse(args, VALUED, SWITCHES);
-        String name = options.required("--ring");
-        long count = options.number("--count", -1);
-        boolean verify = options.has("--verify") || options.has("--pattern");
-        long timeoutNanos = Duration.ofMillis(options.number("--timeout-ms", -1)).toNanos();
-        SizeRange sizes = options.has("--size") ? SizeRange.parse(options.string("--size", "")) : null;
-        TrafficVerifier verifier = new TrafficVerifier(options.has("--shared"), count, sizes);
+    @Option(names = "--ring", paramLabel = "NAME", description = "The ring: /NAME (required).")
+    private String name;
+
+    @Option(names = "--count", paramLabel = "N",
+            description = "Stop after this many messages (default: until the ring is closed for writing and drained).")
+    private String count;
+
+    @Option(names = {"--verify", "--pattern"},
+            description = "Check each message against the test pattern (docs/PROTOCOL.md §12) and count faults.")
+    private boolean verify;
+
+    @Option(names = "--shared", description = "Other consumers take part of the stream: gaps in it are not losses.")
+    private boolean shared;
+
+    @Option(names = "--size", paramLabel = "BYTES|MIN-MAX",
+            description = "The lengths the producer sent: any other length counts as corrupt.")
+    private String size;
+
+    @Option(names = "--timeout-ms", paramLabel = "MS",
+            description = "Stop when nothing arrives this long (default: wait for ever).")
+    private String timeoutMs;
+
+    @Option(names = "--wait-ms", paramLabel = "MS", defaultValue = "0",
+            description = "Wait this long for the ring to be created (default: ${DEFAULT-VALUE}: it must exist).")
+    private String waitMs;
+
+    @Option(names = "--unlink-on-exit", description = "Remove the ring when done, also after an error.")
+    private boolean unlinkOnExit;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Flags flags = new Flags(spec);
+        if (name == null) {
+            throw flags.bad("--ring NAME is required");
+        }
+        flags.ring(name);
+        long total = count == null ? -1 : flags.u64("--count", count);
+        long timeoutNanos = timeoutMs == null ? -1 : Duration.ofMillis(flags.millis("--timeout-ms", timeoutMs)).toNanos();
+        long wait = flags.millis("--wait-ms", waitMs);
+        SizeRange sizes = size == null ? null : flags.size(size);
+        PrintWriter out = spec.commandLine().getOut();
+        TrafficVerifier verifier = new TrafficVerifier(shared, total, sizes);
+        Main.StopSignal stop = Main.StopSignal.onShutdown();
         boolean attached = false;
         boolean truncated = false;
-        try (Ring ring = Ring.open(name, Duration.ofMillis(options.number("--wait-ms", 0)));
+        try (Ring ring = Ring.open(name, Duration.ofMillis(wait));
              Consumer consumer = ring.consumer()) {
             attached = true;
-            truncated = !consume(name, ring, consumer, count, verify, timeoutNanos, verifier, stop);
+            truncated = !consume(name, ring, consumer, total, verify, timeoutNanos, verifier, stop);
         } finally {
+            stop.finished();
             if (attached) {
                 out.println(verifier.summary()); // also when stopped by a signal or an error
+                out.flush();
             }
-            if (options.has("--unlink-on-exit")) {
+            if (unlinkOnExit) {
                 Ring.unlink(name);
             }
         }

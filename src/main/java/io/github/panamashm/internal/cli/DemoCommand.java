@@ -6,9 +6,13 @@ import io.github.panamashm.internal.traffic.TrafficPattern;
 import io.github.panamashm.ring.Producer;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -27,25 +31,54 @@ import java.util.regex.Pattern;
  * sends verified traffic from this (Java) process, prints each side's summary and the totals, and
  * removes everything it created, also on Ctrl-C or failure.
  */
-final class DemoCommand {
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
+        description = {"Java -> C and Java consumers, 1,000,000 verified messages.", "Create a ring, start the C consumer and a Java consumer as processes of their own, send "
+                + "verified messages from this Java process, print each side's summary and the totals, and remove "
+                + "the ring, also on Ctrl-C. Exit status 1 unless every message arrived exactly once, intact."})
+final class DemoCommand implements Callable<Integer> {
 
-    private static final Set<String> VALUED = Set.of("--count", "--size", "--slots");
     private static final Pattern RECEIVED = Pattern.compile("received=(\\d+) lost=(\\d+) duplicated=(\\d+) "
             + "out_of_order=(\\d+) corrupt=(\\d+) .* checksum=([0-9a-f]{16})");
     private static final int PRODUCER_ID = 1;
     private static final long CONSUMER_IDLE_TIMEOUT_MS = 30_000;
 
-    private DemoCommand() {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--count", paramLabel = "N", defaultValue = "1000000",
+            description = "How many messages to send (default: ${DEFAULT-VALUE}).")
+    private String count;
+
+    @Option(names = "--size", paramLabel = "BYTES|MIN-MAX", defaultValue = "16-256",
+            description = "The messages' lengths, at least 16 (default: ${DEFAULT-VALUE}).")
+    private String size;
+
+    @Option(names = "--slots", paramLabel = "N", defaultValue = "1024",
+            description = "The ring's slot count, a power of two (default: ${DEFAULT-VALUE}).")
+    private String slots;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Flags flags = new Flags(spec);
+        long total = flags.u64("--count", count);
+        SizeRange sizes = flags.size(size);
+        if (sizes.min() < TrafficPattern.HEADER_SIZE) {
+            throw flags.bad("--size must be at least " + TrafficPattern.HEADER_SIZE);
+        }
+        long slotCount = flags.u32("--slots", slots, 10);
+        if (slotCount < 2 || Long.bitCount(slotCount) != 1 || slotCount > 1 << 30) {
+            throw flags.bad("--slots must be a power of two from 2 to 2^30");
+        }
+        Main.StopSignal stop = Main.StopSignal.onShutdown();
+        try {
+            return run(total, sizes, (int) slotCount, stop, spec.commandLine().getOut());
+        } finally {
+            stop.finished();
+        }
     }
 
-    static int run(List<String> args, Main.StopSignal stop, PrintStream out) throws InterruptedException {
-        Options options = Options.parse(args, VALUED, Set.of());
-        long count = options.number("--count", 1_000_000);
-        SizeRange sizes = SizeRange.parse(options.string("--size", "16-256"));
-        if (sizes.min() < TrafficPattern.HEADER_SIZE) {
-            throw new Options.UsageException("--size must be at least " + TrafficPattern.HEADER_SIZE);
-        }
-        int slots = (int) options.number("--slots", 1024);
+    private static int run(long count, SizeRange sizes, int slots, Main.StopSignal stop, PrintWriter out)
+            throws InterruptedException {
         Path cConsumer = Main.nativeDirectory().resolve("shm-consumer");
         if (!Files.isExecutable(cConsumer)) {
             throw new IllegalStateException("the C consumer " + cConsumer + " is not built; run bin/panama-shm (it builds)"
@@ -157,7 +190,7 @@ final class DemoCommand {
     }
 
     /** Prints the totals; true if every message arrived exactly once, intact. */
-    private static boolean report(PrintStream out, long sent, long checksum, double seconds, String cSummary,
+    private static boolean report(PrintWriter out, long sent, long checksum, double seconds, String cSummary,
                                   String javaSummary, List<Process> children) throws InterruptedException {
         long received = 0;
         long receivedChecksum = 0;

@@ -6,28 +6,32 @@ import io.github.panamashm.ring.NoSuchRingException;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingFormatException;
 
-import java.io.PrintStream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.InputStream;
+import java.io.PrintWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
 
-/** The {@code panama-shm} command line. */
-public final class Main {
-
-    private static final String USAGE = """
-            usage: panama-shm COMMAND [OPTIONS]
-              demo [--count N] [--size BYTES|MIN-MAX] [--slots N]
-                   a Java producer feeds a C consumer and a Java consumer, each in its own process, verified
-              %s
-              %s
-              %s
-              bench [--quick] [--rounds N] [--sizes LIST] [--only REGEX] [--out DIR]
-                   panama-shm side by side with Agrona, sockets, pipes, semaphores and a bare C ring
-                   (bin/panama-shm only: it runs with the test class path; see docs/BENCHMARKS.md)
-            """.formatted(ProduceCommand.USAGE.replace("\n", "\n  "), ConsumeCommand.USAGE.replace("\n", "\n  "),
-            RingTools.USAGE);
+/** The {@code panama-shm} command line, on picocli: one class per command, a sentence per flag. */
+@Command(name = "panama-shm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "POSIX shared-memory rings that Java and C processes share.",
+        subcommands = {DemoCommand.class, ProduceCommand.class, ConsumeCommand.class, RingTools.Inspect.class,
+                RingTools.Ls.class, RingTools.Rm.class, RingTools.Gc.class, Main.Bench.class, HelpCommand.class},
+        footer = {"", "Exit status (the same for the C programs, docs/PROTOCOL.md §12): 0 done; 1 stopped early, or "
+                + "messages lost, duplicated or damaged; 2 bad usage or an error; 3 the ring was truncated under it.",
+                "--verbose, on any command, prints the stack trace of an error."})
+public final class Main implements Runnable {
 
     /** Exit statuses, the same as the C programs' (shm_cli.h; docs/PROTOCOL.md §12). */
     static final int EXIT_DONE = 0;
@@ -35,44 +39,110 @@ public final class Main {
     static final int EXIT_USAGE = 2;
     static final int EXIT_TRUNCATED = 3;
 
-    private Main() {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print the stack trace of an error, not only its one line.")
+    private boolean verbose;
+
+    Main() {
+    }
+
+    /** Without a command: the usage, as an error (status 2). */
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed");
     }
 
     public static void main(String[] args) {
-        System.exit(run(Arrays.asList(args), System.out));
+        System.exit(run(args));
     }
 
-    static int run(List<String> args, PrintStream out) {
-        if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("help")) {
-            out.print(USAGE);
-            return args.isEmpty() ? 2 : 0;
+    static int run(String... args) {
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line with its output and errors going to {@code out} and {@code err}. */
+    static int run(PrintWriter out, PrintWriter err, String... args) {
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        CommandLine commandLine = new CommandLine(new Main()).setOut(out).setErr(err);
+        commandLine.setParameterExceptionHandler((e, ignored) -> {
+            CommandLine command = e.getCommandLine();
+            String path = command.getCommandSpec().qualifiedName();
+            command.getErr().println(path + ": " + asTheCProgramsSayIt(e) + " (try '" + path + " --help')");
+            if (verbose) {
+                e.printStackTrace(command.getErr());
+            }
+            return EXIT_USAGE;
+        });
+        commandLine.setExecutionExceptionHandler((e, command, ignored) -> {
+            String path = command.getCommandSpec().qualifiedName();
+            if (e instanceof InterruptedException) {
+                command.getErr().println(path + ": interrupted");
+                return EXIT_INCOMPLETE;
+            }
+            if (e instanceof CommandLine.ParameterException usage) {
+                return command.getParameterExceptionHandler().handleParseException(usage, args);
+            }
+            command.getErr().println(path + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            if (verbose || !(e instanceof RuntimeException) || isBug(e)) {
+                e.printStackTrace(command.getErr());
+            }
+            return EXIT_USAGE;
+        });
+        return commandLine.execute(args);
+    }
+
+    /** picocli's words for what shm_cli.h also refuses, in shm_cli.h's words, so that both read alike. */
+    private static String asTheCProgramsSayIt(CommandLine.ParameterException e) {
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            return "unknown option: '" + unmatched.getUnmatched().getFirst() + "'";
         }
-        StopSignal stop = StopSignal.onShutdown();
-        try {
-            List<String> rest = args.subList(1, args.size());
-            return switch (args.get(0)) {
-                case "demo" -> DemoCommand.run(rest, stop, out);
-                case "produce" -> ProduceCommand.run(rest, stop, out);
-                case "consume" -> ConsumeCommand.run(rest, stop, out);
-                case "rm" -> RingTools.remove(rest, out);
-                case "inspect" -> RingTools.inspect(rest, out);
-                case "ls" -> RingTools.list(rest, out);
-                case "gc" -> RingTools.collectGarbage(rest, out);
-                default -> throw new Options.UsageException("unknown command " + args.get(0));
-            };
-        } catch (Options.UsageException e) {
-            System.err.println("panama-shm: " + e.getMessage());
-            System.err.print(USAGE);
-            return 2;
-        } catch (NoSuchRingException | RingFormatException | PosixException | IllegalArgumentException
-                 | IllegalStateException e) {
-            System.err.println("panama-shm " + args.get(0) + ": " + e.getMessage());
-            return 2;
-        } catch (InterruptedException e) {
-            System.err.println("panama-shm " + args.get(0) + ": interrupted");
-            return 1;
-        } finally {
-            stop.finished();
+        if (e instanceof CommandLine.MissingParameterException missing && !missing.getMissing().isEmpty()
+                && missing.getMissing().getFirst() instanceof CommandLine.Model.OptionSpec option) {
+            return "missing value for: '" + option.longestName() + "'";
+        }
+        return e.getMessage();
+    }
+
+    /** Errors the user can act on are one line; anything else is a bug and shows where it happened. */
+    private static boolean isBug(Throwable e) {
+        return !(e instanceof NoSuchRingException || e instanceof RingFormatException || e instanceof PosixException
+                || e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                || e instanceof java.io.UncheckedIOException);
+    }
+
+    /** The version of this build and of the ring layout it reads and writes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws Exception {
+            Properties build = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    build.load(in);
+                }
+            }
+            return new String[] {"panama-shm " + build.getProperty("version", "(unknown version)") + ", ring layout "
+                    + Ring.layoutVersion() + ", Java " + Runtime.version()};
+        }
+    }
+
+    /** Listed so that the help shows it; the benchmark needs the test class path, which bin/panama-shm sets up. */
+    @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = {"Benchmark against the reference systems (through bin/panama-shm).", "Measure panama-shm side by side with Agrona, sockets, pipes, semaphores "
+            + "and a bare C ring (docs/BENCHMARKS.md). Run it as bin/panama-shm bench [--quick] [--rounds N] "
+            + "[--sizes LIST] [--only REGEX] [--out DIR]: it needs the test class path that script sets up."})
+    static final class Bench implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+
+        @CommandLine.Unmatched
+        private List<String> ignored;
+
+        @Override
+        public Integer call() {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "the benchmark runs through bin/panama-shm bench, which sets up its class path");
         }
     }
 
@@ -85,7 +155,9 @@ public final class Main {
         if (module.isNamed()) {
             command.add("--enable-native-access=" + module.getName());
             command.add("--module-path");
-            command.add(code.toString());
+            command.add(code + java.io.File.pathSeparator + location(CommandLine.class));
+            command.add("--add-modules");
+            command.add("info.picocli");
             command.add("--module");
             command.add(module.getName() + "/" + Main.class.getName());
         } else {
@@ -109,8 +181,12 @@ public final class Main {
     }
 
     private static Path codeLocation() {
+        return location(Main.class);
+    }
+
+    private static Path location(Class<?> type) {
         try {
-            return Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException("cannot locate panama-shm's code", e);
         }

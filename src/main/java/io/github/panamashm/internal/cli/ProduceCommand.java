@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.internal.cli;
 
+import io.github.panamashm.PosixException;
+import io.github.panamashm.internal.posix.Errno;
 import io.github.panamashm.internal.traffic.SizeRange;
 import io.github.panamashm.internal.traffic.TrafficPattern;
 import io.github.panamashm.ring.Producer;
@@ -8,54 +10,144 @@ import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingClosedException;
 import io.github.panamashm.ring.RingSpec;
 import io.github.panamashm.ring.RingTruncatedException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /** {@code produce}: sends messages into a ring, with the same flags and summary as the C shm-producer. */
-final class ProduceCommand {
+@Command(name = "produce", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
+        description = {"Send messages into a ring.", "The C program target/native/shm-producer takes the same flags "
+                + "and prints the same summary: sent=N seconds=S msgs_per_s=R checksum=HEX."})
+final class ProduceCommand implements Callable<Integer> {
 
-    static final String USAGE = """
-            produce --ring NAME [--count N] [--size BYTES|MIN-MAX] [--pattern] [--id N] [--timeout-ms MS]
-                    [--wait-ms MS] [--create --slots N [--max-size BYTES] [--single-producer] [--single-consumer]
-                    [--mode OCTAL]] [--close] [--unlink-on-exit]""";
+    @Spec
+    private CommandSpec spec;
 
-    private static final Set<String> VALUED = Set.of("--ring", "--count", "--size", "--id", "--timeout-ms", "--wait-ms",
-            "--slots", "--max-size", "--mode");
-    private static final Set<String> SWITCHES = Set.of("--pattern", "--create", "--single-producer", "--single-consumer",
-            "--close", "--unlink-on-exit");
+    @Option(names = "--ring", paramLabel = "NAME", description = "The ring: /NAME (required).")
+    private String name;
 
-    private ProduceCommand() {
+    @Option(names = "--count", paramLabel = "N", defaultValue = "1000000",
+            description = "How many messages to send (default: ${DEFAULT-VALUE}).")
+    private String count;
+
+    @Option(names = "--size", paramLabel = "BYTES|MIN-MAX", defaultValue = "64",
+            description = "Each message's length, or a range over which the lengths spread (default: ${DEFAULT-VALUE}).")
+    private String size;
+
+    @Option(names = "--pattern",
+            description = "Send the verifiable test pattern (docs/PROTOCOL.md §12); needs --size of at least 16.")
+    private boolean pattern;
+
+    @Option(names = "--id", paramLabel = "N", description = "The producer's id in the pattern (default: the process id).")
+    private String id;
+
+    @Option(names = "--timeout-ms", paramLabel = "MS",
+            description = "Stop when the ring stays full this long (default: wait for space for ever).")
+    private String timeoutMs;
+
+    @Option(names = "--wait-ms", paramLabel = "MS", defaultValue = "0",
+            description = "Wait this long for the ring to be created (default: ${DEFAULT-VALUE}: it must exist).")
+    private String waitMs;
+
+    @Option(names = "--create", description = "Create the ring; refused if it exists.")
+    private boolean create;
+
+    @Option(names = "--slots", paramLabel = "N", description = "With --create: the slot count, a power of two from 2 "
+            + "to 2^30 (default: 1024).")
+    private String slots;
+
+    @Option(names = "--max-size", paramLabel = "BYTES",
+            description = "With --create: the largest message the ring takes (default: the upper end of --size).")
+    private String maxSize;
+
+    @Option(names = "--single-producer", description = "With --create: admit one producer at a time.")
+    private boolean singleProducer;
+
+    @Option(names = "--single-consumer", description = "With --create: admit one consumer at a time.")
+    private boolean singleConsumer;
+
+    @Option(names = "--mode", paramLabel = "OCTAL",
+            description = "With --create: the permission bits of the ring's objects (default: 0600).")
+    private String mode;
+
+    @Option(names = "--close", description = "Close the ring for writing when done: consumers drain it, then end.")
+    private boolean close;
+
+    @Option(names = "--unlink-on-exit", description = "Remove the ring when done, also after an error.")
+    private boolean unlinkOnExit;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Flags flags = new Flags(spec);
+        if (name == null) {
+            throw flags.bad("--ring NAME is required");
+        }
+        flags.ring(name);
+        long total = flags.u64("--count", count);
+        SizeRange sizes = flags.size(size);
+        int producerId = id == null ? (int) ProcessHandle.current().pid() : (int) flags.u32("--id", id, 10);
+        long timeout = timeoutMs == null ? -1 : flags.millis("--timeout-ms", timeoutMs);
+        long wait = flags.millis("--wait-ms", waitMs);
+        boolean createOnly = slots != null || maxSize != null || singleProducer || singleConsumer || mode != null;
+        if (createOnly && !create) {
+            throw flags.bad("--slots, --max-size, --single-*, --mode need --create");
+        }
+        if (sizes.max() > MAX_PAYLOAD) {
+            throw flags.bad("--size above the largest message a ring can take");
+        }
+        if (pattern && sizes.min() < TrafficPattern.HEADER_SIZE) {
+            throw flags.bad("--pattern needs --size of at least " + TrafficPattern.HEADER_SIZE);
+        }
+        long largest = maxSize == null ? Math.max(1, sizes.max()) : flags.u32("--max-size", maxSize, 10);
+        long slotCount = slots == null ? 1024 : flags.u32("--slots", slots, 10);
+        int permissions = mode == null ? 0600 : (int) flags.u32("--mode", mode, 8);
+        if (create && largest < sizes.max()) {
+            throw flags.bad("--max-size below the upper end of --size");
+        }
+        if (create && (slotCount < 2 || Long.bitCount(slotCount) != 1 || slotCount > 1 << 30)) {
+            throw flags.bad("--slots must be a power of two from 2 to 2^30");
+        }
+        if (create && largest > MAX_PAYLOAD) {
+            throw flags.bad("--max-size above the largest message a ring can take");
+        }
+        if (create && ((permissions & ~0777) != 0 || (permissions & 0600) != 0600)) {
+            throw flags.bad("--mode takes permission bits up to 0777 that let the owner read and write, e.g. 0600");
+        }
+        Main.StopSignal stop = Main.StopSignal.onShutdown();
+        try {
+            Ring ring;
+            if (create) {
+                try {
+                    ring = Ring.create(name, RingSpec.of((int) slotCount, (int) largest).singleProducer(singleProducer)
+                            .singleConsumer(singleConsumer).mode(permissions));
+                } catch (PosixException e) {
+                    if (e.errno() == Errno.EEXIST) {
+                        throw new IllegalStateException("ring " + name + " exists already (leave out --create to use it,"
+                                + " or remove it with: panama-shm rm " + name + ")", e);
+                    }
+                    throw e;
+                }
+            } else {
+                ring = Ring.open(name, Duration.ofMillis(wait));
+            }
+            return send(ring, total, sizes, producerId, timeout, stop, spec.commandLine().getOut());
+        } finally {
+            stop.finished();
+        }
     }
 
-    static int run(List<String> args, Main.StopSignal stop, PrintStream out) throws InterruptedException {
-        Options options = Options.parse(args, VALUED, SWITCHES);
-        String name = options.required("--ring");
-        long count = options.number("--count", 1_000_000);
-        SizeRange sizes = SizeRange.parse(options.string("--size", "64"));
-        boolean pattern = options.has("--pattern");
-        if (pattern && sizes.min() < TrafficPattern.HEADER_SIZE) {
-            throw new Options.UsageException("--pattern needs --size of at least " + TrafficPattern.HEADER_SIZE);
-        }
-        int id = (int) options.number("--id", ProcessHandle.current().pid());
-        long timeoutMs = options.number("--timeout-ms", -1);
-        if (!options.has("--create")) {
-            for (String createOnly : List.of("--slots", "--max-size", "--single-producer", "--single-consumer", "--mode")) {
-                if (options.has(createOnly)) {
-                    throw new Options.UsageException(createOnly + " needs --create");
-                }
-            }
-        }
-        Ring ring = options.has("--create")
-                ? Ring.create(name, new RingSpec((int) options.number("--slots", 1024),
-                        (int) options.number("--max-size", sizes.max()), options.has("--single-producer"),
-                        options.has("--single-consumer"), 64, options.octal("--mode", 0600)))
-                : Ring.open(name, Duration.ofMillis(options.number("--wait-ms", 0)));
+    private static final int MAX_PAYLOAD = 1 << 30;
+
+    private int send(Ring ring, long count, SizeRange sizes, int id, long timeoutMs, Main.StopSignal stop,
+                     PrintWriter out) throws InterruptedException {
         try (ring; Producer producer = ring.producer()) {
             long checksum = 0;
             long sent = 0;
@@ -98,13 +190,14 @@ final class ProduceCommand {
             if (stop.requested()) {
                 System.err.println("produce: ring " + name + ": interrupted, stopping");
             }
-            if (options.has("--close") && !truncated) {
+            if (close && !truncated) {
                 ring.closeForWriting();
             }
             out.println(summary(sent, (last - first) / 1e9, checksum));
+            out.flush();
             return truncated ? Main.EXIT_TRUNCATED : complete && !stop.requested() ? Main.EXIT_DONE : Main.EXIT_INCOMPLETE;
         } finally {
-            if (options.has("--unlink-on-exit")) {
+            if (unlinkOnExit) {
                 Ring.unlink(name);
             }
         }

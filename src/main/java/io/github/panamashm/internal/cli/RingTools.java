@@ -7,9 +7,14 @@ import io.github.panamashm.ring.PeerInfo;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingFormatException;
 import io.github.panamashm.ring.RingSnapshot;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -23,43 +28,55 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /** {@code inspect}, {@code ls}, {@code rm} and {@code gc}: looking into rings and cleaning up after dead processes. */
 final class RingTools {
 
-    static final String USAGE = """
-            inspect NAME [--json]   a ring's geometry, state, cursors, counters and peers (alive or dead)
-              ls [--json]             every ring in /dev/shm with its state, depth and live peers
-              rm [--force] NAME...    remove rings (and doorbells left without their ring); refuses objects
-                                      that are not rings, and rings with live peers unless --force
-              gc [--dry-run] [--prefix /P]
-                                      remove rings nothing can use any more: no live peer and peers that
-                                      died attached (or closed for writing), half-made rings whose
-                                      creator died, and doorbell pairs left without their ring; with
-                                      --prefix, only those whose names start with /P""";
-
     private static final Path SHM = Path.of("/dev/shm");
 
     private RingTools() {
     }
 
-    static int inspect(List<String> args, PrintStream out) {
-        Arguments a = Arguments.of(args, Set.of("--json"));
-        if (a.names.size() != 1) {
-            throw new Options.UsageException("inspect takes one ring name");
+    @Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = {"Show what is inside a ring, without attaching to it.", "Show a ring's geometry, state, cursors, depth, counters and every "
+            + "peer: role, pid, language, alive or dead (by its lock), messages, what it sleeps on. Reads the ring "
+            + "without attaching to it."})
+    static final class Inspect implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+
+        @Parameters(paramLabel = "NAME", description = "The ring: /NAME.")
+        private String name;
+
+        @Option(names = "--json", description = "Print one JSON object instead of text.")
+        private boolean json;
+
+        @Override
+        public Integer call() {
+            RingSnapshot ring = Ring.inspect(new Flags(spec).ring(name));
+            spec.commandLine().getOut().println(json ? Json.write(toMap(ring)) : describe(ring));
+            return Main.EXIT_DONE;
         }
-        RingSnapshot ring = Ring.inspect(a.names.getFirst());
-        out.println(a.has("--json") ? Json.write(toMap(ring)) : describe(ring));
-        return Main.EXIT_DONE;
     }
 
-    static int list(List<String> args, PrintStream out) {
-        Arguments a = Arguments.of(args, Set.of("--json"));
-        if (!a.names.isEmpty()) {
-            throw new Options.UsageException("ls takes no names");
+    @Command(name = "ls", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = {"List the rings in /dev/shm.", "List every ring in /dev/shm, recognised by its header, with its state, "
+            + "depth and live peers. Other objects are neither listed nor opened beyond their first bytes."})
+    static final class Ls implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+
+        @Option(names = "--json", description = "Print one JSON array of objects instead of a table.")
+        private boolean json;
+
+        @Override
+        public Integer call() {
+            return list(json, spec.commandLine().getOut());
         }
+    }
+
+    private static int list(boolean json, PrintWriter out) {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String name : Ring.list()) {
             Map<String, Object> row = new LinkedHashMap<>();
@@ -81,7 +98,7 @@ final class RingTools {
             }
             rows.add(row);
         }
-        if (a.has("--json")) {
+        if (json) {
             out.println(Json.write(rows));
             return Main.EXIT_DONE;
         }
@@ -98,24 +115,38 @@ final class RingTools {
         return Main.EXIT_DONE;
     }
 
-    static int remove(List<String> args, PrintStream out) {
-        Arguments a = Arguments.of(args, Set.of("--force"));
-        if (a.names.isEmpty()) {
-            throw new Options.UsageException("rm needs at least one ring name");
-        }
-        int status = Main.EXIT_DONE;
-        for (String name : a.names) {
-            String refusal = removeOne(name, a.has("--force"), out);
-            if (refusal != null) {
-                System.err.println("panama-shm rm: " + refusal);
-                status = Main.EXIT_INCOMPLETE;
+    @Command(name = "rm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = {"Remove rings (never other objects).", "Remove rings: the shared-memory object and its two doorbell semaphores, "
+            + "or the doorbells alone when their ring is gone. Refuses an object that is not a ring, and a ring with "
+            + "live peers or one that cannot be read unless --force. Exit status 1 if any name was not removed."})
+    static final class Rm implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+
+        @Parameters(paramLabel = "NAME", arity = "1..*", description = "The rings: /NAME ...")
+        private List<String> names;
+
+        @Option(names = "--force", description = "Remove rings with live peers or unreadable headers too (never "
+                + "objects that are not rings).")
+        private boolean force;
+
+        @Override
+        public Integer call() {
+            Flags flags = new Flags(spec);
+            names.forEach(flags::ring);
+            int status = Main.EXIT_DONE;
+            for (String name : names) {
+                String refusal = removeOne(name, force, spec.commandLine().getOut());
+                if (refusal != null) {
+                    spec.commandLine().getErr().println("panama-shm rm: " + refusal);
+                    status = Main.EXIT_INCOMPLETE;
+                }
             }
+            return status;
         }
-        return status;
     }
 
     /** Removes {@code name}; returns why not, or null when it was removed. */
-    private static String removeOne(String name, boolean force, PrintStream out) {
+    private static String removeOne(String name, boolean force, PrintWriter out) {
         List<String> bells = Ring.doorbellNames(name);
         Path object = SHM.resolve(name.substring(1));
         if (!Files.exists(object, LinkOption.NOFOLLOW_LINKS)) {
@@ -150,22 +181,31 @@ final class RingTools {
         return null;
     }
 
-    static int collectGarbage(List<String> args, PrintStream out) {
-        List<String> rest = new ArrayList<>(args);
-        String prefix = "/";
-        int at = rest.indexOf("--prefix");
-        if (at >= 0) {
-            if (at + 1 >= rest.size() || !rest.get(at + 1).startsWith("/")) {
-                throw new Options.UsageException("--prefix takes the start of ring names, e.g. /orders");
+    @Command(name = "gc", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = {"Remove what dead processes left behind.", "Remove what dead processes left: rings with no live peer whose peers died "
+            + "attached (or closed for writing), half-made rings whose creator died, and doorbell pairs left without "
+            + "their ring. A ring whose peers all detached cleanly keeps its messages for a later peer and stays; "
+            + "objects that are not rings are never touched."})
+    static final class Gc implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+
+        @Option(names = "--dry-run", description = "Only say what would be removed.")
+        private boolean dryRun;
+
+        @Option(names = "--prefix", paramLabel = "/P", defaultValue = "/",
+                description = "Only rings whose names start with /P (default: all).")
+        private String prefix;
+
+        @Override
+        public Integer call() {
+            if (!prefix.startsWith("/")) {
+                throw new Flags(spec).bad("--prefix takes the start of ring names, e.g. /orders");
             }
-            prefix = rest.remove(at + 1);
-            rest.remove(at);
+            return collectGarbage(dryRun, prefix, spec.commandLine().getOut());
         }
-        Arguments a = Arguments.of(rest, Set.of("--dry-run"));
-        if (!a.names.isEmpty()) {
-            throw new Options.UsageException("gc takes no names");
-        }
-        boolean dryRun = a.has("--dry-run");
+    }
+
+    private static int collectGarbage(boolean dryRun, String prefix, PrintWriter out) {
         String verb = dryRun ? "would remove " : "removed ";
         int removed = 0;
         for (String name : Ring.list()) {
@@ -309,28 +349,5 @@ final class RingTools {
         map.put("peers", peers);
         map.put("abandoned", ring.isAbandoned());
         return map;
-    }
-
-    /** Names and switches: the tools take no valued flags. */
-    private record Arguments(List<String> names, Set<String> switches) {
-        static Arguments of(List<String> args, Set<String> known) {
-            List<String> names = new ArrayList<>();
-            Set<String> switches = new TreeSet<>();
-            for (String arg : args) {
-                if (arg.startsWith("--")) {
-                    if (!known.contains(arg)) {
-                        throw new Options.UsageException("unknown option " + arg);
-                    }
-                    switches.add(arg);
-                } else {
-                    names.add(arg);
-                }
-            }
-            return new Arguments(names, switches);
-        }
-
-        boolean has(String flag) {
-            return switches.contains(flag);
-        }
     }
 }
