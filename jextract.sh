@@ -32,7 +32,7 @@ mkdir -p "$out"
 functions=(shm_open shm_unlink ftruncate posix_fallocate fstat fchmod mmap munmap close fcntl
            sem_open sem_close sem_unlink sem_wait sem_trywait sem_timedwait sem_clockwait sem_post
            sem_getvalue clock_gettime strerror strerrorname_np syscall)
-constants=(O_RDONLY O_RDWR O_CREAT O_EXCL F_OFD_GETLK F_OFD_SETLK F_RDLCK F_WRLCK F_UNLCK SEEK_SET
+constants=(O_RDONLY O_RDWR O_CREAT O_EXCL O_NONBLOCK F_OFD_GETLK F_OFD_SETLK F_RDLCK F_WRLCK F_UNLCK SEEK_SET
            PROT_READ PROT_WRITE MAP_SHARED CLOCK_REALTIME CLOCK_MONOTONIC S_IFMT S_IFREG NAME_MAX
            SEM_VALUE_MAX EPERM ENOENT EINTR EBADF EAGAIN ENOMEM EACCES EEXIST EINVAL EMFILE ENOSPC
            ENAMETOOLONG EOVERFLOW ETIMEDOUT MEMBARRIER_CMD_QUERY MEMBARRIER_CMD_GLOBAL_EXPEDITED

@@ -223,7 +223,7 @@ public final class SharedMemory implements AutoCloseable {
     private static SharedMemory open(String name, boolean readOnly) {
         Names.requireShmName(name);
         int fd = withName(name, cName -> Libc.shmOpen(cName,
-                readOnly ? PosixConstants.O_RDONLY : PosixConstants.O_RDWR, 0));
+                (readOnly ? PosixConstants.O_RDONLY : PosixConstants.O_RDWR) | PosixConstants.O_NONBLOCK, 0));
         if (fd < 0) {
             throw PosixException.lastError("shm_open", name);
         }

@@ -37,6 +37,10 @@ final class StressRing implements AutoCloseable {
         return (long) RingLayout.LONG.getVolatile(ring.segment(), RingLayout.DATA_POSTS_OFFSET);
     }
 
+    int fencedSleepers() {
+        return (int) RingLayout.INT.getVolatile(ring.segment(), RingLayout.FENCED_SLEEPERS_OFFSET);
+    }
+
     @Override
     public void close() {
         consumer.close();

@@ -402,9 +402,11 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
-     * The names of the rings in {@code /dev/shm}, sorted: every regular object whose first bytes are
-     * the ring magic, in whatever state ({@link #inspect(String)} tells). Other objects are neither
-     * listed nor touched beyond reading those bytes.
+     * The names of the rings in {@code /dev/shm}, sorted: every regular object with a valid ring name
+     * whose first bytes are the ring magic, in whatever state ({@link #inspect(String)} tells). Each
+     * object is opened read-only, without blocking, to read those bytes; nothing is written or locked.
+     * A ring whose creator died before writing the magic is not recognised (creating it again takes
+     * it over).
      *
      * @return the rings' names, each starting with {@code '/'}
      * @throws java.io.UncheckedIOException if {@code /dev/shm} cannot be read
@@ -415,10 +417,12 @@ public final class Ring implements AutoCloseable {
 
     /**
      * Removes the ring {@code name} if nothing can use it any more: a ring that
-     * {@link RingSnapshot#isAbandoned() is abandoned} (no live peer, and peers that died attached or
-     * the ring closed for writing), or one left half made by a creator that died (unchanged for a
-     * second, its creator lock free). A ring in use, one whose peers all detached cleanly, a damaged
-     * one and any other object are left alone.
+     * {@link RingSnapshot#isAbandoned() is abandoned} (no live peer, and peers that died attached, or
+     * the ring closed for writing and drained), or one left half made by a creator that died
+     * (unchanged for a second, its creator lock and every entry lock free). The removal happens with
+     * every entry of the peer table locked, after a second look, so that no peer attaches meanwhile.
+     * A ring in use, one whose peers all detached cleanly, a damaged one and any other object are left
+     * alone. A process that has the ring open without a producer or consumer is not visible to this.
      *
      * @param name   the ring's name
      * @param dryRun only say whether it would be removed

@@ -9,16 +9,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -69,7 +62,8 @@ final class RingInspector {
         }
         RingValidator.validate(name, s, state);
         int flags = (int) INT.get(s, RingLayout.FLAGS_OFFSET);
-        int maxPeers = (int) INT.get(s, RingLayout.MAX_PEERS_OFFSET);
+        // read again after the validation: a peer may have changed it since, so bound it by the object
+        int maxPeers = Math.max(0, Math.min((int) INT.get(s, RingLayout.MAX_PEERS_OFFSET), entriesThatFit(s.byteSize())));
         long counters = RingLayout.COUNTERS_OFFSET;
         return new RingSnapshot(name,
                 Short.toUnsignedInt(s.get(ValueLayout.JAVA_SHORT, RingLayout.VERSION_MAJOR_OFFSET)),
@@ -103,6 +97,10 @@ final class RingInspector {
                 PeerTable.read(s, maxPeers, index -> alive(shm, index)));
     }
 
+    private static int entriesThatFit(long objectSize) {
+        return (int) Math.min(RingLayout.MAX_PEERS, Math.max(0, (objectSize - RingLayout.PEERS_OFFSET) / RingLayout.PEER_SIZE));
+    }
+
     /** A lock held through any other open file description, this process's own included, is a live peer. */
     private static boolean alive(SharedMemory shm, int index) {
         try {
@@ -124,10 +122,37 @@ final class RingInspector {
         if (!snapshot.isAbandoned()) {
             return false;
         }
-        if (!dryRun) {
-            Ring.unlink(name);
+        return dryRun || removeUnderEveryEntryLock(name, snapshot);
+    }
+
+    /**
+     * Takes every peer entry's lock, so that no peer can attach meanwhile (an attach finds no entry it
+     * can lock), looks again at the same ring, and only then removes it. A live peer's entry cannot
+     * be locked: then the ring stays.
+     */
+    private static boolean removeUnderEveryEntryLock(String name, RingSnapshot seen) {
+        SharedMemory shm;
+        try {
+            shm = SharedMemory.open(name);
+        } catch (PosixException | IllegalStateException cannotOpen) {
+            return false;
         }
-        return true;
+        try (shm) { // closing it releases the locks
+            int entries = Math.min(seen.maxPeers(), entriesThatFit(shm.size()));
+            for (int index = 0; index < entries; index++) {
+                if (!shm.tryLock(RingLayout.peerOffset(index), 1)) {
+                    return false; // alive, or attaching right now
+                }
+            }
+            RingSnapshot now = read(name, shm);
+            if (!now.isAbandoned() || now.creatorPid() != seen.creatorPid() || !now.created().equals(seen.created())) {
+                return false; // it changed, or the name is another ring's by now
+            }
+            Ring.unlink(name);
+            return true;
+        } catch (RingFormatException | InternalError changed) {
+            return false;
+        }
     }
 
     /** Holding the creator lock, as a creator taking the ring over would, decides and removes. */
@@ -145,6 +170,11 @@ final class RingInspector {
             if (!Ring.abandoned(name, shm.segment().asSlice(0, RingLayout.PEERS_OFFSET))) {
                 return false;
             }
+            for (int index = 0; index < entriesThatFit(shm.size()); index++) {
+                if (shm.isLockedByOthers(RingLayout.peerOffset(index), 1)) {
+                    return false; // a live peer: whatever the header says, the ring is in use
+                }
+            }
             if (!dryRun) {
                 Ring.unlink(name); // while holding the lock: no creator takes it over meanwhile
             }
@@ -153,17 +183,18 @@ final class RingInspector {
     }
 
     /**
-     * The names of the rings in {@code /dev/shm}: regular files (not semaphores) that start with the
-     * ring magic, whatever their state. Nothing is mapped or locked; other objects are not opened
-     * beyond their first eight bytes, and never when they are not regular files.
+     * The names of the rings in {@code /dev/shm}: regular objects with valid ring names (not glibc's
+     * {@code sem.} files) that start with the ring magic, whatever their state. Each candidate is
+     * opened read-only and without blocking (a FIFO planted there cannot hang the call) and mapped for
+     * as long as it takes to read eight bytes; nothing is written or locked.
      */
     static List<String> list() {
         List<String> rings = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(SHM_DIR)) {
             for (Path entry : entries) {
-                String file = entry.getFileName().toString();
-                if (!file.startsWith("sem.") && startsWithMagic(entry)) {
-                    rings.add("/" + file);
+                String name = "/" + entry.getFileName();
+                if (!name.startsWith("/sem.") && isValidName(name) && startsWithMagic(name)) {
+                    rings.add(name);
                 }
             }
         } catch (IOException e) {
@@ -173,23 +204,21 @@ final class RingInspector {
         return rings;
     }
 
-    private static boolean startsWithMagic(Path file) {
+    private static boolean isValidName(String name) {
         try {
-            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (!attributes.isRegularFile() || attributes.size() < Long.BYTES) {
-                return false;
-            }
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                ByteBuffer magic = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.nativeOrder());
-                while (magic.hasRemaining() && channel.read(magic) >= 0) {
-                    // a regular file reads in one go; the loop only guards a short read
-                }
-                return !magic.hasRemaining() && magic.getLong(0) == RingLayout.MAGIC;
-            }
-        } catch (NoSuchFileException | java.nio.file.AccessDeniedException gone) {
-            return false; // removed meanwhile, or another user's
-        } catch (IOException e) {
+            Ring.requireRingName(name);
+            return true;
+        } catch (IllegalArgumentException e) {
             return false;
+        }
+    }
+
+    private static boolean startsWithMagic(String name) {
+        try (SharedMemory shm = SharedMemory.openReadOnly(name)) {
+            return shm.size() >= Long.BYTES
+                    && shm.segment().get(ValueLayout.JAVA_LONG_UNALIGNED, RingLayout.MAGIC_OFFSET) == RingLayout.MAGIC;
+        } catch (PosixException | IllegalStateException | InternalError notReadable) {
+            return false; // gone meanwhile, another user's, empty, not a regular file, or truncated under us
         }
     }
 }

@@ -86,13 +86,18 @@ public record RingSnapshot(String name, int versionMajor, int versionMinor, Stat
 
     /**
      * Whether nothing can use this ring any more and a clean-up may remove it: no live peer, and
-     * either an entry left by a process that died attached, or the ring closed for writing. A ring
-     * whose peers all detached cleanly is not abandoned: like a message queue, it keeps its messages
-     * for a later peer.
+     * either an entry left by a process that died attached (what such a ring still holds was sent to
+     * processes that are gone, and is discarded with it), or the ring closed for writing and drained.
+     * A ring whose peers all detached cleanly is not abandoned, nor a closed one that still holds
+     * messages: like a message queue, it keeps them for a later consumer.
      *
      * @return whether the ring is abandoned
      */
     public boolean isAbandoned() {
-        return livePeers().isEmpty() && (!peers.isEmpty() || state == State.CLOSED);
+        if (!livePeers().isEmpty()) {
+            return false;
+        }
+        boolean drained = depth() == 0 && (!singleConsumer || released >= head);
+        return !peers.isEmpty() || (state == State.CLOSED && drained);
     }
 }

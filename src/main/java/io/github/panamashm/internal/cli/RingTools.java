@@ -2,6 +2,8 @@
 package io.github.panamashm.internal.cli;
 
 import io.github.panamashm.NamedSemaphore;
+import io.github.panamashm.PosixException;
+import io.github.panamashm.SharedMemory;
 import io.github.panamashm.ring.NoSuchRingException;
 import io.github.panamashm.ring.PeerInfo;
 import io.github.panamashm.ring.Ring;
@@ -105,9 +107,11 @@ final class RingTools {
         out.printf("%-32s %-10s %10s %10s %8s%n", "NAME", "STATE", "SLOTS", "DEPTH", "PEERS");
         for (Map<String, Object> row : rows) {
             if (row.containsKey("problem")) {
-                out.printf("%-32s %-10s %s%n", row.get("name"), row.get("state"), row.get("problem"));
+                out.printf("%-32s %-10s %s%n", printable((String) row.get("name")), row.get("state"),
+                        printable((String) row.get("problem")));
             } else {
-                out.printf("%-32s %-10s %10d %10d %8s%s%n", row.get("name"), row.get("state"), row.get("slots"),
+                out.printf("%-32s %-10s %10d %10d %8s%s%n", printable((String) row.get("name")), row.get("state"),
+                        row.get("slots"),
                         row.get("depth"), row.get("livePeers") + "/" + row.get("peers"),
                         Boolean.TRUE.equals(row.get("abandoned")) ? "  abandoned (gc removes it)" : "");
             }
@@ -150,34 +154,33 @@ final class RingTools {
         List<String> bells = Ring.doorbellNames(name);
         Path object = SHM.resolve(name.substring(1));
         if (!Files.exists(object, LinkOption.NOFOLLOW_LINKS)) {
-            boolean removed = false;
-            for (String bell : bells) {
-                removed |= NamedSemaphore.unlinkIfExists(bell);
+            if (bells.stream().noneMatch(bell -> isOwnSemaphoreFile(NamedSemaphore.file(bell)))) {
+                return "no ring named " + printable(name);
             }
-            if (removed) {
-                out.println("removed the doorbells of " + name + " (its ring was gone)");
-                return null;
+            if (!removeDoorbellsWithoutRing(name)) {
+                return "a ring " + printable(name) + " is being created: left alone";
             }
-            return "no ring named " + name;
+            out.println("removed the doorbells of " + printable(name) + " (its ring was gone)");
+            return null;
         }
         if (!Ring.list().contains(name)) {
-            return name + " is not a panama-shm ring (no ring header): left alone";
+            return printable(name) + " is not a panama-shm ring (no ring header): left alone";
         }
         try {
             RingSnapshot ring = Ring.inspect(name);
             List<PeerInfo> live = ring.livePeers();
             if (!live.isEmpty() && !force) {
-                return "ring " + name + " has live peers (pid " + live.stream().map(p -> String.valueOf(p.pid()))
+                return "ring " + printable(name) + " has live peers (pid " + live.stream().map(p -> String.valueOf(p.pid()))
                         .distinct().collect(Collectors.joining(", ")) + "): not removed (--force removes it anyway)";
             }
         } catch (RingFormatException unreadable) {
             if (!force) {
-                return "ring " + name + " cannot be read (" + unreadable.getMessage() + "): not removed (--force"
+                return "ring " + printable(name) + " cannot be read (" + unreadable.getMessage() + "): not removed (--force"
                         + " removes it anyway)";
             }
         }
         Ring.unlink(name);
-        out.println("removed " + name);
+        out.println("removed " + printable(name));
         return null;
     }
 
@@ -209,23 +212,52 @@ final class RingTools {
         String verb = dryRun ? "would remove " : "removed ";
         int removed = 0;
         for (String name : Ring.list()) {
-            if (name.startsWith(prefix) && Ring.removeIfAbandoned(name, dryRun)) {
-                out.println(verb + name);
-                removed++;
+            if (!name.startsWith(prefix) || !isOwn(SHM.resolve(name.substring(1)))) {
+                continue; // another user's ring is theirs to clean up
+            }
+            try {
+                long depth = depthOf(name);
+                if (Ring.removeIfAbandoned(name, dryRun)) {
+                    out.println(verb + printable(name) + (depth > 0 ? " (holding " + depth + " messages for peers that"
+                            + " died)" : ""));
+                    removed++;
+                }
+            } catch (RuntimeException e) {
+                out.println("gc: " + printable(name) + " left alone: " + printable(String.valueOf(e.getMessage())));
             }
         }
         for (String name : orphanedDoorbellPairs()) {
-            if (!name.startsWith(prefix)) {
+            if (!name.startsWith(prefix) || (!dryRun && !removeDoorbellsWithoutRing(name))) {
                 continue;
             }
-            if (!dryRun) {
-                Ring.doorbellNames(name).forEach(NamedSemaphore::unlinkIfExists);
-            }
-            out.println(verb + "the doorbells of " + name + " (its ring is gone)");
+            out.println(verb + "the doorbells of " + printable(name) + " (its ring is gone)");
             removed++;
         }
         out.println((dryRun ? "gc: would remove " : "gc: removed ") + removed + (removed == 1 ? " object" : " objects"));
         return Main.EXIT_DONE;
+    }
+
+    /**
+     * Removes the doorbells of a ring that is gone while holding its name with an empty placeholder
+     * object, so that a creator cannot make the ring again in between and lose its new doorbells
+     * (PROTOCOL §5.7: the object is created first and removed last). False if the name is taken.
+     */
+    private static boolean removeDoorbellsWithoutRing(String name) {
+        try {
+            SharedMemory.create(name, 1).close();
+        } catch (PosixException taken) {
+            return false;
+        }
+        try {
+            for (String bell : Ring.doorbellNames(name)) {
+                if (isOwnSemaphoreFile(NamedSemaphore.file(bell))) {
+                    NamedSemaphore.unlinkIfExists(bell);
+                }
+            }
+            return true;
+        } finally {
+            SharedMemory.unlinkIfExists(name);
+        }
     }
 
     /**
@@ -256,6 +288,39 @@ final class RingTools {
                 .filter(name -> name.length() > 1 && name.indexOf('/', 1) < 0).toList();
     }
 
+    private static long depthOf(String name) {
+        try {
+            return Ring.inspect(name).depth();
+        } catch (RuntimeException unreadable) {
+            return 0;
+        }
+    }
+
+    private static boolean isOwn(Path file) {
+        try {
+            return Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS)
+                    .equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /**
+     * {@code text} safe to print on a terminal: names come from file names anyone may choose, so
+     * control characters (escape sequences) are shown as {@code \xNN}.
+     */
+    static String printable(String text) {
+        StringBuilder safe = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            if (c < 0x20 || (c >= 0x7f && c < 0xa0)) {
+                safe.append(String.format("\\x%02x", c));
+            } else {
+                safe.appendCodePoint(c);
+            }
+        });
+        return safe.toString();
+    }
+
     private static boolean isOwnSemaphoreFile(Path file) {
         try {
             return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Files.size(file) == 32
@@ -269,7 +334,7 @@ final class RingTools {
     private static String describe(RingSnapshot ring) {
         StringBuilder text = new StringBuilder();
         text.append(String.format("ring %s: layout %d.%d, %s, %d slots of up to %d bytes (%d-byte slots), %s producer,"
-                        + " %s consumer, up to %d peers, %d bytes%n", ring.name(), ring.versionMajor(), ring.versionMinor(),
+                        + " %s consumer, up to %d peers, %d bytes%n", printable(ring.name()), ring.versionMajor(), ring.versionMinor(),
                 ring.state().name().toLowerCase(Locale.ROOT), ring.slotCount(), ring.maxMessageSize(), ring.slotSize(),
                 ring.singleProducer() ? "single" : "multi", ring.singleConsumer() ? "single" : "multi", ring.maxPeers(),
                 ring.totalSize()));

@@ -13,6 +13,7 @@ public final class PosixConstants {
     public static final int O_RDWR = 2;
     public static final int O_CREAT = 0100;
     public static final int O_EXCL = 0200;
+    public static final int O_NONBLOCK = 04000; // opening a FIFO planted under a ring's name does not block
     public static final int F_OFD_GETLK = 36;
     public static final int F_OFD_SETLK = 37;
     public static final int F_RDLCK = 0;

@@ -136,6 +136,20 @@ class RingToolsTest {
     }
 
     @Test
+    void lsIsNotHeldUpByAFifoAndPrintsNoControlCharacters() throws Exception {
+        String fifo = names.shm("ls-fifo");
+        assertThat(new ProcessBuilder("mkfifo", "-m", "644", "/dev/shm" + fifo).start().waitFor()).isZero();
+        String escape = names.ring("ls-\u001b[31m");
+        try (Ring ignored = Ring.create(escape, RingSpec.of(2, 8))) {
+            var listed = cli("ls");
+            assertThat(listed.exitCode()).as(listed.output()).isZero();
+            assertThat(listed.output()).doesNotContain(fifo).doesNotContain("\u001b")
+                    .contains(escape.replace("\u001b", "\\x1b"));
+        }
+        assertThat(RingTools.printable("a\u0007b\u009bc\u00e9")).isEqualTo("a\\x07b\\x9bc\u00e9");
+    }
+
+    @Test
     void rmRefusesObjectsThatAreNotRingsAndRingsWithLivePeersUnlessForced() throws Exception {
         String foreign = names.shm("rm-foreign");
         SharedMemory.create(foreign, 4096).close();
@@ -190,6 +204,15 @@ class RingToolsTest {
         try (Ring ring = Ring.create(idle, RingSpec.of(8, 64)); Producer producer = ring.producer()) {
             producer.send(new byte[1]);
         }
+        String closedFull = names.ring("gc-closed-full"); // closed, its consumer still to come: kept
+        try (Ring ring = Ring.create(closedFull, RingSpec.of(8, 64)); Producer producer = ring.producer()) {
+            producer.send(new byte[1]);
+            ring.closeForWriting();
+        }
+        String closedEmpty = names.ring("gc-closed-empty"); // closed and drained, nobody attached: garbage
+        try (Ring ring = Ring.create(closedEmpty, RingSpec.of(8, 64))) {
+            ring.closeForWriting();
+        }
         String foreign = names.shm("gc-foreign");
         SharedMemory.create(foreign, 4096).close();
         String lone = names.semaphore("gc-lone") + ".data"; // someone's semaphore that only looks like a doorbell
@@ -207,8 +230,9 @@ class RingToolsTest {
             var gc = cli("gc", "--prefix", "/pshm-t-gc-");
             assertThat(gc.exitCode()).as(gc.output()).isZero();
             assertThat(gc.output()).contains("removed " + dead + "\n", "removed " + halfMade + "\n",
-                    "removed the doorbells of " + orphan).doesNotContain(live, idle, foreign, lone);
-            assertThat(Ring.list()).doesNotContain(dead, halfMade).contains(live, idle);
+                    "removed " + closedEmpty + "\n", "removed the doorbells of " + orphan)
+                    .doesNotContain(live, idle, foreign, lone, closedFull);
+            assertThat(Ring.list()).doesNotContain(dead, halfMade, closedEmpty).contains(live, idle, closedFull);
             assertThat(Files.exists(Path.of("/dev/shm" + foreign))).isTrue();
             assertThat(Files.exists(NamedSemaphore.file(lone))).isTrue();
             for (String bell : Ring.doorbellNames(orphan)) {
