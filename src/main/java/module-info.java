@@ -3,12 +3,14 @@
  * POSIX shared memory, named semaphores and a cross-language producer-consumer ring, called
  * directly through {@code java.lang.foreign}.
  *
- * <p>The public API is the two exported packages:
+ * <p>The public API is the exported packages:
  * <ul>
  *   <li>{@link io.github.panamashm.ring}: the bounded ring of fixed-size slots that Java and C
  *       processes share ({@code Ring}, {@code Producer}, {@code Consumer}, ...);</li>
  *   <li>{@link io.github.panamashm}: the POSIX objects underneath ({@code SharedMemory},
- *       {@code NamedSemaphore}, {@code PosixException}).</li>
+ *       {@code NamedSemaphore}, {@code PosixException});</li>
+ *   <li>{@link io.github.panamashm.junit}: a JUnit 5 extension for tests that span processes and
+ *       languages (it needs {@code junit-jupiter-api}, which the library does not require).</li>
  * </ul>
  * Everything under {@code io.github.panamashm.internal} (the libc bindings, the test-traffic
  * pattern, the command line) is not exported and may change in any release.
@@ -24,4 +26,6 @@ module io.github.panamashm {
     opens io.github.panamashm.internal.cli to info.picocli;
     exports io.github.panamashm;
     exports io.github.panamashm.ring;
+    exports io.github.panamashm.junit; // needs org.junit.jupiter.api, which the test code brings
+    requires static org.junit.jupiter.api;
 }

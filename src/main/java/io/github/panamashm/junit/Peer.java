@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.github.panamashm.junit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An external program that a test started through {@link Peers}: a C consumer, another JVM, any
+ * command. Its standard output and error are collected, merged, as it runs. The extension kills it
+ * when the test ends if it is still running, and puts its output into the test report.
+ */
+public final class Peer {
+
+    private final List<String> command;
+    private final Process process;
+    private final StringBuffer output = new StringBuffer();
+    private final Thread reader;
+
+    Peer(List<String> command) {
+        this.command = List.copyOf(command);
+        try {
+            this.process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command, e);
+        }
+        this.reader = Thread.ofVirtual().start(() -> {
+            try (var in = process.inputReader(StandardCharsets.UTF_8)) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    output.append(line).append('\n');
+                }
+            } catch (IOException gone) {
+                // the process went away: what was read is kept
+            }
+        });
+    }
+
+    /**
+     * The command line it runs.
+     *
+     * @return the program and its arguments
+     */
+    public List<String> command() {
+        return command;
+    }
+
+    /**
+     * The process, e.g. to send it a signal with {@code process().toHandle().destroy()}.
+     *
+     * @return the running (or ended) process
+     */
+    public Process process() {
+        return process;
+    }
+
+    /**
+     * Its output so far, standard output and error merged.
+     *
+     * @return the text it printed up to now
+     */
+    public String output() {
+        return output.toString();
+    }
+
+    /**
+     * Waits until its output contains {@code text}, e.g. a line saying it is ready.
+     *
+     * @param text    what to wait for
+     * @param timeout how long to wait at most
+     * @return true if the text appeared; false if the process ended or the time ran out first
+     * @throws InterruptedException if the thread is interrupted while it waits
+     */
+    public boolean awaitOutput(String text, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!output().contains(text)) {
+            if (System.nanoTime() - deadline > 0 || (!process.isAlive() && !reader.isAlive())) {
+                return output().contains(text);
+            }
+            Thread.sleep(5);
+        }
+        return true;
+    }
+
+    /**
+     * Waits for it to exit and returns how it ended. If it does not exit in time it is killed, and
+     * the call fails with its output.
+     *
+     * @param timeout how long to wait at most
+     * @return its exit status and output
+     * @throws InterruptedException if the thread is interrupted while it waits
+     * @throws AssertionError if it did not exit within {@code timeout}
+     */
+    public PeerResult awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            kill();
+            throw new AssertionError("peer " + command + " did not exit within " + timeout + "; its output:\n"
+                    + output());
+        }
+        reader.join(TimeUnit.SECONDS.toMillis(10));
+        return new PeerResult(process.exitValue(), output());
+    }
+
+    /** Kills it (SIGKILL) and its descendants, if still running. */
+    public void kill() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+    }
+
+    @Override
+    public String toString() {
+        return "peer " + command + (process.isAlive() ? " (running)" : " (exit " + process.exitValue() + ")");
+    }
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.github.panamashm.junit;
+
+import io.github.panamashm.ring.Ring;
+import io.github.panamashm.ring.RingSpec;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A JUnit 5 extension for tests that span processes and languages: it injects fresh rings
+ * ({@code @TempRing Ring ring}) and a {@link Peers} to start external programs with, and after each
+ * test, whatever happened, kills the peers still running, puts each peer's output into the test
+ * report (and into the failure, when the test failed), and closes and removes every ring it made.
+ * See {@link TempRing} for an example.
+ */
+public final class RingExtension implements ParameterResolver, AfterEachCallback, TestExecutionExceptionHandler {
+
+    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(RingExtension.class);
+    private static final AtomicLong COUNTER = new AtomicLong();
+
+    /** Made by JUnit, for {@code @ExtendWith(RingExtension.class)}. */
+    public RingExtension() {
+    }
+
+    /** What one test made. */
+    private static final class Made {
+        final List<Ring> rings = new ArrayList<>();
+        final Peers peers = new Peers();
+    }
+
+    private static Made made(ExtensionContext context) {
+        return context.getStore(NAMESPACE).getOrComputeIfAbsent("made", key -> new Made(), Made.class);
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        Class<?> type = parameter.getParameter().getType();
+        return (type == Ring.class && parameter.isAnnotated(TempRing.class)) || type == Peers.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        Made made = made(context);
+        if (parameter.getParameter().getType() == Peers.class) {
+            return made.peers;
+        }
+        TempRing wanted = parameter.findAnnotation(TempRing.class).orElseThrow();
+        String name = uniqueName(context);
+        try {
+            Ring ring = Ring.create(name, RingSpec.of(wanted.slots(), wanted.maxMessageSize())
+                    .singleProducer(wanted.singleProducer()).singleConsumer(wanted.singleConsumer()));
+            made.rings.add(ring);
+            return ring;
+        } catch (RuntimeException e) {
+            throw new ParameterResolutionException("cannot create the ring " + name + " for "
+                    + parameter.getParameter() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Unique per process, test and call; short enough for any ring name (at most 245 bytes). */
+    private static String uniqueName(ExtensionContext context) {
+        String method = context.getTestMethod().map(m -> m.getName()).orElse("test").replaceAll("[^A-Za-z0-9]", "");
+        if (method.length() > 40) {
+            method = method.substring(0, 40);
+        }
+        return "/pshm-junit-" + method + "-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet() + "-"
+                + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 20));
+    }
+
+    /** On failure, the peers' output travels with the exception, as suppressed exceptions. */
+    @Override
+    public void handleTestExecutionException(ExtensionContext context, Throwable failure) throws Throwable {
+        for (Peer peer : made(context).peers.started()) {
+            failure.addSuppressed(new PeerOutput(peer));
+        }
+        throw failure;
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        Made made = made(context);
+        try {
+            for (Peer peer : made.peers.started()) {
+                if (peer.process().isAlive()) {
+                    peer.kill();
+                }
+            }
+            for (Peer peer : made.peers.started()) {
+                String output = peer.output();
+                context.publishReportEntry("peer " + String.join(" ", peer.command()),
+                        output.isBlank() ? "(no output)" : output);
+            }
+        } finally {
+            closeAndRemove(made.rings);
+        }
+    }
+
+    private static void closeAndRemove(List<Ring> rings) {
+        RuntimeException failure = null;
+        for (Ring ring : rings) {
+            try {
+                ring.close();
+            } catch (RuntimeException e) {
+                failure = failure == null ? e : failure;
+            } finally {
+                Ring.unlink(ring.name());
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** A peer's output, attached to a failed test's exception. */
+    static final class PeerOutput extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        PeerOutput(Peer peer) {
+            super(peer + " printed:\n" + peer.output(), null, false, false);
+        }
+    }
+}
