@@ -20,7 +20,7 @@ public final class ModuleExample {
             fail("panama-shm is not on the module path: " + library);
         }
         if (!library.getDescriptor().exports().stream().map(e -> e.source()).sorted().toList()
-                .equals(java.util.List.of("io.github.panamashm", "io.github.panamashm.ring"))) {
+                .equals(java.util.List.of("io.github.panamashm", "io.github.panamashm.junit", "io.github.panamashm.ring"))) {
             fail("unexpected exports: " + library.getDescriptor().exports());
         }
         String name = "/orders-module-" + ProcessHandle.current().pid();
