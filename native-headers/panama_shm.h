@@ -1658,6 +1658,61 @@ static inline int pshm_receive(pshm_ring *r, void *buffer, uint32_t capacity, in
     return (int)length;
 }
 
+/* ---- looking at a ring (what `panama-shm inspect` shows; Java: Ring.inspect) ------------------- */
+
+typedef struct pshm_stats {
+    uint32_t state;                     /* PSHM_STATE_* */
+    uint32_t slot_count;
+    uint32_t max_payload;
+    uint32_t flags;                     /* PSHM_FLAG_* */
+    uint64_t tail;                      /* positions claimed by producers so far */
+    uint64_t head;                      /* positions taken by consumers so far */
+    uint64_t released;                  /* single-consumer rings: positions given back; else 0 */
+    uint64_t depth;                     /* tail - head: published or claimed, not yet taken */
+    uint32_t consumers_waiting;         /* announced as sleeping on the data doorbell */
+    uint32_t producers_waiting;         /* announced as sleeping on the space doorbell */
+    uint64_t abandoned_by_producers;    /* the counters of PROTOCOL.md §3.3 */
+    uint64_t lost_in_consumers;
+    uint64_t data_posts;
+    uint64_t space_posts;
+    uint64_t peers_reclaimed;
+    uint64_t corrupt_slots;
+    uint32_t peers;                     /* peer-table entries in use */
+    uint32_t live_peers;                /* of those, entries whose process holds the entry's lock */
+} pshm_stats;
+
+/*
+ * Reads r's header and peer table as they are now, without locking anything: each field is one
+ * load, so fields read while peers work need not agree exactly. Works on any open handle, attached
+ * or not; this handle's own entry counts as live.
+ */
+static inline void pshm_stats_read(const pshm_ring *r, pshm_stats *s) {
+    const pshm_header *h = r->header;
+    memset(s, 0, sizeof *s);
+    s->state = atomic_load_explicit(&h->identity.state, memory_order_acquire);
+    s->slot_count = (uint32_t)(r->mask + 1);
+    s->max_payload = r->max_payload;
+    s->flags = r->flags;
+    s->tail = atomic_load_explicit(&h->tail, memory_order_acquire);
+    s->head = atomic_load_explicit(&h->head, memory_order_acquire);
+    if (pshm_releases_by_cursor(r)) s->released = atomic_load_explicit(&h->released, memory_order_acquire);
+    s->depth = s->tail > s->head ? s->tail - s->head : 0;
+    s->consumers_waiting = atomic_load_explicit(&h->consumers_waiting, memory_order_relaxed);
+    s->producers_waiting = atomic_load_explicit(&h->producers_waiting, memory_order_relaxed);
+    s->abandoned_by_producers = atomic_load_explicit(&h->counters.abandoned_by_producers, memory_order_relaxed);
+    s->lost_in_consumers = atomic_load_explicit(&h->counters.lost_in_consumers, memory_order_relaxed);
+    s->data_posts = atomic_load_explicit(&h->counters.data_posts, memory_order_relaxed);
+    s->space_posts = atomic_load_explicit(&h->counters.space_posts, memory_order_relaxed);
+    s->peers_reclaimed = atomic_load_explicit(&h->counters.peers_reclaimed, memory_order_relaxed);
+    s->corrupt_slots = atomic_load_explicit(&h->counters.corrupt_slots, memory_order_relaxed);
+    for (uint32_t i = 0; i < r->max_peers; i++) {  /* the validated copy: the header cannot widen the scan */
+        const pshm_peer *peer = pshm_peer_at(h, i);
+        if (atomic_load_explicit(&peer->state, memory_order_acquire) != PSHM_PEER_ACTIVE) continue;
+        s->peers++;
+        if ((int)i == r->peer_index || pshm_ofd_locked_by_others(r->fd, pshm_peer_lock_offset(i)) != 0) s->live_peers++;
+    }
+}
+
 /* ---- leaving ------------------------------------------------------------------------------------ */
 
 /*

@@ -52,6 +52,17 @@ int main(int argc, char **argv) {
     CHECK(pshm_receive(&consumer, buffer, sizeof buffer, 0) == -EAGAIN);
     CHECK(pshm_receive(&consumer, buffer, sizeof buffer, 50000000) == -ETIMEDOUT);
 
+    /* pshm_stats: what `panama-shm inspect` shows, from any handle */
+    pshm_stats stats;
+    CHECK(pshm_send(&producer, "x", 1, 0) == 0);
+    pshm_stats_read(&creator, &stats);
+    CHECK(stats.state == PSHM_STATE_READY && stats.slot_count == 4 && stats.max_payload == 32);
+    CHECK(stats.tail == 2 && stats.head == 1 && stats.depth == 1 && stats.released == 0);
+    CHECK(stats.peers == 2 && stats.live_peers == 2);  /* the producer's and the consumer's entries */
+    pshm_stats_read(&consumer, &stats);
+    CHECK(stats.live_peers == 2);                      /* its own entry counts as live */
+    CHECK(pshm_receive(&consumer, buffer, sizeof buffer, 0) == 1);
+
     /* zero copy: claim, abort (skipped by consumers), claim, commit shorter */
     void *slot;
     CHECK(pshm_claim(&producer, 8, &slot, 0) == 0);
