@@ -20,7 +20,7 @@ typedef struct options {
     int have_size;
     int64_t timeout_ns;   /* for the next message; < 0: for ever */
     int64_t wait_ns;      /* for the ring to exist */
-    int unlink_on_exit, verify, shared;
+    int unlink_on_exit, verify, shared, progress;
 } options;
 
 static void usage(FILE *out) {
@@ -33,6 +33,7 @@ static void usage(FILE *out) {
           "  --timeout-ms MS      stop when nothing arrives for MS (default: wait for ever)\n"
           "  --wait-ms MS         wait up to MS for the ring to exist (default 0)\n"
           "  --unlink-on-exit     remove the ring when done\n"
+          "  --progress           print progress to stderr about once a second (shown anyway on a terminal)\n"
           "  --help               this text\n"
           "stops at --count, at end of stream, or on timeout; prints:\n"
           "received=N lost=N duplicated=N out_of_order=N corrupt=N seconds=S msgs_per_s=R checksum=HEX\n",
@@ -52,6 +53,7 @@ static void parse(int argc, char **argv, options *o) {
         else if (!strcmp(a, "--timeout-ms")) o->timeout_ns = shm_cli_millis(argc, argv, &i);
         else if (!strcmp(a, "--wait-ms")) o->wait_ns = shm_cli_millis(argc, argv, &i);
         else if (!strcmp(a, "--unlink-on-exit")) o->unlink_on_exit = 1;
+        else if (!strcmp(a, "--progress")) o->progress = 1;
         else shm_cli_bad_usage("unknown option", a);
     }
     shm_cli_check_ring(o->ring);
@@ -98,10 +100,13 @@ int main(int argc, char **argv) {
     static uint64_t received, dropped;
     static int64_t first, wait_start;
     rc = 0;
+    static shm_cli_progress progress;
+    shm_cli_progress_init(&progress, "shm-consumer", "received", o.progress);
     int truncated = sigsetjmp(shm_cli_fault_jump, 1) != 0;
     if (!truncated) shm_cli_fault_armed = 1;
     while (!truncated && (!o.have_count || received < o.count)) {
         if (shm_cli_stop_requested) { rc = -EINTR; break; }
+        shm_cli_progress_update(&progress, received);
         const void *message = NULL;
         uint32_t length = 0;
         wait_start = 0;
@@ -127,6 +132,7 @@ int main(int argc, char **argv) {
         if (rc) break;
     }
     shm_cli_fault_armed = 0;
+    shm_cli_progress_finish(&progress);
     int64_t last = rc != 0 && wait_start != 0 ? wait_start : pshm_now_ns(CLOCK_MONOTONIC);
 
     int failed = truncated || (rc != 0 && rc != -ETIMEDOUT && rc != -EPIPE && rc != -EINTR);

@@ -17,7 +17,7 @@ typedef struct options {
     uint32_t size_min, size_max;
     int64_t timeout_ns;   /* per send; < 0: for ever */
     int64_t wait_ns;      /* for the ring to exist */
-    int unlink_on_exit, pattern, close_when_done;
+    int unlink_on_exit, pattern, close_when_done, progress;
     uint32_t id;
     int create;
     uint32_t slots, max_size, flags, mode;
@@ -35,6 +35,7 @@ static void usage(FILE *out) {
           "  --wait-ms MS         wait up to MS for the ring to exist (default 0)\n"
           "  --close              close the ring for writing when done (consumers see end of stream)\n"
           "  --unlink-on-exit     remove the ring when done\n"
+          "  --progress           print progress to stderr about once a second (shown anyway on a terminal)\n"
           "  --create             create the ring first, with:\n"
           "    --slots N            slot count, a power of two (default 1024)\n"
           "    --max-size BYTES     largest message (default: the upper end of --size)\n"
@@ -61,6 +62,7 @@ static void parse(int argc, char **argv, options *o) {
         else if (!strcmp(a, "--wait-ms")) o->wait_ns = shm_cli_millis(argc, argv, &i);
         else if (!strcmp(a, "--close")) o->close_when_done = 1;
         else if (!strcmp(a, "--unlink-on-exit")) o->unlink_on_exit = 1;
+        else if (!strcmp(a, "--progress")) o->progress = 1;
         else if (!strcmp(a, "--create")) o->create = 1;
         else if (!strcmp(a, "--slots")) { o->slots = shm_cli_number32(argc, argv, &i, 10); o->create_only_flag = 1; }
         else if (!strcmp(a, "--max-size")) {
@@ -143,6 +145,8 @@ int main(int argc, char **argv) {
     static int status;
     first = pshm_now_ns(CLOCK_MONOTONIC);
     rc = 0;
+    static shm_cli_progress progress;
+    shm_cli_progress_init(&progress, "shm-producer", "sent", o.progress);
     int truncated = sigsetjmp(shm_cli_fault_jump, 1) != 0;
     if (!truncated) shm_cli_fault_armed = 1;
     for (uint64_t seq = sent; !truncated && seq < o.count; seq++) {
@@ -154,10 +158,11 @@ int main(int argc, char **argv) {
         if (o.pattern) pshm_traffic_fill(payload, o.id, seq, length);
         else memset(payload, 0, length);
         pshm_commit(&r, length);
-        sent++;
+        shm_cli_progress_update(&progress, ++sent);
         if (o.pattern) checksum += pshm_traffic_checksum(o.id, seq);
     }
     shm_cli_fault_armed = 0;
+    shm_cli_progress_finish(&progress);
     int64_t last = rc != 0 && wait_start != 0 ? wait_start : pshm_now_ns(CLOCK_MONOTONIC);
 
     if (truncated) {

@@ -136,6 +136,41 @@ static inline int shm_cli_next_slice(int64_t start, int64_t timeout_ns, int64_t 
 }
 
 /* pshm_open, retried every 10 ms while the ring does not exist or is not ready, for up to wait_ns. */
+/*
+ * --progress: a line on stderr about once a second, the same as the Java commands print; on a
+ * terminal it is shown anyway, on one line kept up to date. The clock is read every 1024th call.
+ */
+typedef struct shm_cli_progress {
+    const char *label, *unit;
+    int enabled, terminal, printed;
+    uint32_t calls;
+    int64_t start, next;
+} shm_cli_progress;
+
+static inline void shm_cli_progress_init(shm_cli_progress *p, const char *label, const char *unit, int asked) {
+    int tty = isatty(STDERR_FILENO);
+    *p = (shm_cli_progress){.label = label, .unit = unit, .enabled = asked || tty, .terminal = tty && !asked,
+                            .start = pshm_now_ns(CLOCK_MONOTONIC)};
+    p->next = p->start + 1000000000;
+}
+
+static inline void shm_cli_progress_update(shm_cli_progress *p, uint64_t count) {
+    if (!p->enabled || ((++p->calls & 1023) != 0 && count != 0)) return;
+    int64_t now = pshm_now_ns(CLOCK_MONOTONIC);
+    if (now < p->next) return;
+    p->next = now + 1000000000;
+    double seconds = (double)(now - p->start) / 1e9;
+    fprintf(stderr, "%s%s: progress %s=%llu seconds=%.0f msgs_per_s=%.0f%s", p->terminal ? "\r" : "", p->label,
+            p->unit, (unsigned long long)count, seconds, seconds > 0 ? (double)count / seconds : 0.0,
+            p->terminal ? "\033[K" : "\n");
+    fflush(stderr);
+    p->printed = 1;
+}
+
+static inline void shm_cli_progress_finish(const shm_cli_progress *p) {
+    if (p->terminal && p->printed) fputc('\n', stderr);
+}
+
 /* The most precise words for a failed call on r: the ring's own explanation if it gave one. */
 static inline const char *shm_cli_error_text(const pshm_ring *r, int rc) {
     return pshm_error(r)[0] ? pshm_error(r) : pshm_traffic_error_text(rc);

@@ -58,6 +58,10 @@ final class ConsumeCommand implements Callable<Integer> {
             description = "Wait this long for the ring to be created (default: ${DEFAULT-VALUE}: it must exist).")
     private String waitMs;
 
+    @Option(names = "--progress", description = "Print progress to stderr about once a second; on a terminal it is "
+            + "shown anyway, on one line kept up to date.")
+    private boolean progress;
+
     @Option(names = "--unlink-on-exit", description = "Remove the ring when done, also after an error.")
     private boolean unlinkOnExit;
 
@@ -80,7 +84,12 @@ final class ConsumeCommand implements Callable<Integer> {
         try (Ring ring = Ring.open(name, Duration.ofMillis(wait));
              Consumer consumer = ring.consumer()) {
             attached = true;
-            truncated = !consume(name, ring, consumer, total, verify, timeoutNanos, verifier, stop);
+            Progress progressLine = Progress.of("consume", "received", progress);
+            try {
+                truncated = !consume(name, ring, consumer, total, verify, timeoutNanos, verifier, stop, progressLine);
+            } finally {
+                progressLine.finish();
+            }
         } finally {
             stop.finished();
             if (attached) {
@@ -96,11 +105,12 @@ final class ConsumeCommand implements Callable<Integer> {
 
     /** Receives until done, stopped or idle too long; false if the ring was truncated under it. */
     private static boolean consume(String name, Ring ring, Consumer consumer, long count, boolean verify,
-                                   long timeoutNanos, TrafficVerifier verifier, Main.StopSignal stop)
-            throws InterruptedException {
+                                   long timeoutNanos, TrafficVerifier verifier, Main.StopSignal stop,
+                                   Progress progress) throws InterruptedException {
         try {
             long idleSince = System.nanoTime();
             while (!stop.requested() && (count < 0 || verifier.received() < count)) {
+                progress.update(verifier.received());
                 int limit = (int) (count < 0 ? BATCH : Math.min(BATCH, count - verifier.received()));
                 int handled;
                 try {

@@ -57,6 +57,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "The ring's slot count, a power of two (default: ${DEFAULT-VALUE}).")
     private String slots;
 
+    @Option(names = "--progress", description = "Print progress to stderr about once a second; on a terminal it is "
+            + "shown anyway, on one line kept up to date.")
+    private boolean progress;
+
     @Override
     public Integer call() throws InterruptedException {
         Flags flags = new Flags(spec);
@@ -71,14 +75,14 @@ final class DemoCommand implements Callable<Integer> {
         }
         Main.StopSignal stop = Main.StopSignal.onShutdown();
         try {
-            return run(total, sizes, (int) slotCount, stop, spec.commandLine().getOut());
+            return run(total, sizes, (int) slotCount, stop, spec.commandLine().getOut(), Progress.of("demo", "sent", progress));
         } finally {
             stop.finished();
         }
     }
 
-    private static int run(long count, SizeRange sizes, int slots, Main.StopSignal stop, PrintWriter out)
-            throws InterruptedException {
+    private static int run(long count, SizeRange sizes, int slots, Main.StopSignal stop, PrintWriter out,
+                           Progress progress) throws InterruptedException {
         Path cConsumer = Main.nativeDirectory().resolve("shm-consumer");
         if (!Files.isExecutable(cConsumer)) {
             throw new IllegalStateException("the C consumer " + cConsumer + " is not built; run bin/panama-shm (it builds)"
@@ -108,8 +112,9 @@ final class DemoCommand implements Callable<Integer> {
                     TrafficPattern.fill(slot, PRODUCER_ID, seq);
                     producer.commit();
                     checksum += TrafficPattern.checksum(PRODUCER_ID, seq);
-                    sent++;
+                    progress.update(++sent);
                 }
+                progress.finish();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             ring.closeForWriting();

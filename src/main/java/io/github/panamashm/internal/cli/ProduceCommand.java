@@ -78,6 +78,10 @@ final class ProduceCommand implements Callable<Integer> {
             description = "With --create: the permission bits of the ring's objects (default: 0600).")
     private String mode;
 
+    @Option(names = "--progress", description = "Print progress to stderr about once a second; on a terminal it is "
+            + "shown anyway, on one line kept up to date.")
+    private boolean progress;
+
     @Option(names = "--close", description = "Close the ring for writing when done: consumers drain it, then end.")
     private boolean close;
 
@@ -155,6 +159,7 @@ final class ProduceCommand implements Callable<Integer> {
             long last = 0;
             boolean complete = true;
             boolean truncated = false;
+            Progress progressLine = Progress.of("produce", "sent", progress);
             try {
                 for (long seq = 0; seq < count && !stop.requested(); seq++) {
                     MemorySegment slot = claim(producer, sizes.lengthOf(id, seq), timeoutMs, stop);
@@ -176,6 +181,7 @@ final class ProduceCommand implements Callable<Integer> {
                     if (sent++ == 0) {
                         first = last;
                     }
+                    progressLine.update(sent);
                 }
             } catch (RingClosedException e) {
                 System.err.println("produce: " + e.getMessage() + "; stopping");
@@ -193,6 +199,7 @@ final class ProduceCommand implements Callable<Integer> {
             if (close && !truncated) {
                 ring.closeForWriting();
             }
+            progressLine.finish();
             out.println(summary(sent, (last - first) / 1e9, checksum));
             out.flush();
             return truncated ? Main.EXIT_TRUNCATED : complete && !stop.requested() ? Main.EXIT_DONE : Main.EXIT_INCOMPLETE;

@@ -131,6 +131,40 @@ class CommandLineTest {
         assertThat(Files.exists(Path.of("/dev/shm" + ring))).as("nothing created").isFalse();
     }
 
+    @ParameterizedTest(name = "{0} consumer")
+    @ValueSource(strings = {"C", "Java"})
+    void progressLinesComeAboutOnceASecondWhenAskedForAndNotOtherwise(String language) throws Exception {
+        for (boolean asked : new boolean[] {true, false}) {
+            String ring = names.ring("progress");
+            try (Ring r = Ring.create(ring, io.github.panamashm.ring.RingSpec.of(64, 16))) {
+                List<String> command = new ArrayList<>(language.equals("C")
+                        ? List.of(Processes.nativeProgram("shm-consumer").toString())
+                        : Processes.javaCommand(Main.class, "consume"));
+                command.addAll(List.of("--ring", ring, "--timeout-ms", "30000"));
+                if (asked) {
+                    command.add("--progress");
+                }
+                try (var consumer = Processes.start(command);
+                     io.github.panamashm.ring.Producer producer = r.producer()) {
+                    for (int i = 0; i < 2_500; i++) { // 1 ms apart: the run lasts over two seconds
+                        producer.send(new byte[8]);
+                        Thread.sleep(1);
+                    }
+                    r.closeForWriting();
+                    var finished = consumer.await(60);
+                    assertThat(finished.exitCode()).as(finished.output()).isZero();
+                    assertThat(finished.output()).contains("received=2500 ");
+                    if (asked) {
+                        assertThat(finished.output()).containsPattern("(shm-consumer|consume): progress received=\\d+ "
+                                + "seconds=\\d+ msgs_per_s=\\d+\n");
+                    } else {
+                        assertThat(finished.output()).as("not a terminal, not asked").doesNotContain("progress");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void createOnAnExistingRingSaysSoInOneLine() {
         String ring = names.ring("exists");
