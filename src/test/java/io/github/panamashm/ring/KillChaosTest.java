@@ -5,6 +5,7 @@ import io.github.panamashm.internal.cli.Main;
 import io.github.panamashm.testing.PeerMain;
 import io.github.panamashm.testing.Processes;
 import io.github.panamashm.testing.ShmNames;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -132,6 +133,132 @@ class KillChaosTest {
             }
             Files.delete(receipts);
         }
+    }
+
+    /**
+     * Producers too are SIGKILLed (and replaced under new ids) as well as consumers. A killed
+     * producer cannot say what it sent, but it publishes its sequence numbers in order: every number
+     * below the highest one received from it was published, so each that arrived nowhere must have
+     * been lost in a dead consumer. A producer killed between its claim and its publish leaves one
+     * position, which the ring skips and counts as abandoned.
+     */
+    @Test
+    void producersKilledAtRandomToo() throws Exception {
+        String ring = names.ring("chaos-producers");
+        Path receipts = Files.createTempDirectory("pshm-chaos");
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        List<Processes.Started> all = new ArrayList<>();
+        try (Ring handle = Ring.create(ring, RingSpec.of(16, 64))) {
+            Map<Integer, Processes.Started> producers = new HashMap<>();
+            List<Processes.Started> consumers = new ArrayList<>();
+            int nextId = 10;
+            int producerKills = 0;
+            int consumerKills = 0;
+            long end = System.currentTimeMillis() + CHAOS_MILLIS;
+            while (System.currentTimeMillis() < end) {
+                consumers.removeIf(c -> !c.process().isAlive());
+                while (consumers.size() < 2) {
+                    consumers.add(startConsumer(all, ring, receipts, random));
+                }
+                while (producers.size() < 2) {
+                    int id = nextId++;
+                    producers.put(id, start(all, producerCommand(ring, id, random.nextBoolean())));
+                }
+                Thread.sleep(100 + random.nextInt(300));
+                if (random.nextBoolean()) {
+                    Integer id = new ArrayList<>(producers.keySet()).get(random.nextInt(producers.size()));
+                    producers.remove(id).process().destroyForcibly().waitFor();
+                    producerKills++;
+                } else {
+                    consumers.remove(random.nextInt(consumers.size())).process().destroyForcibly().waitFor();
+                    consumerKills++;
+                }
+            }
+            while (consumers.size() < 2) {
+                consumers.add(startConsumer(all, ring, receipts, random));
+            }
+            Thread.sleep(1_500); // the surviving producers meet every slot a dead peer held, and recover it
+            Map<Integer, Long> sentBySurvivors = new HashMap<>();
+            for (var survivor : producers.entrySet()) {
+                survivor.getValue().process().toHandle().destroy();
+                sentBySurvivors.put(survivor.getKey(), sent(survivor.getValue().await(30).output()));
+            }
+            handle.closeForWriting();
+            for (Processes.Started consumer : consumers) {
+                var finished = consumer.await(60);
+                assertThat(finished.exitCode()).as("a surviving consumer drains and ends: %s", finished.output()).isZero();
+            }
+
+            Map<Integer, BitSet> seen = new HashMap<>();
+            long duplicates = 0;
+            long bad = 0;
+            try (var files = Files.list(receipts)) {
+                for (Path file : files.toList()) {
+                    ByteBuffer records = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.nativeOrder());
+                    while (records.remaining() >= 12) {
+                        int id = records.getInt();
+                        long seq = records.getLong();
+                        if (id == BAD || id < 10 || id >= nextId || seq > Integer.MAX_VALUE) {
+                            bad++;
+                        } else if (!seen.computeIfAbsent(id, k -> new BitSet()).get((int) seq)) {
+                            seen.get(id).set((int) seq);
+                        } else {
+                            duplicates++;
+                        }
+                    }
+                }
+            }
+            long missing = 0;
+            long beyond = 0;
+            for (int id = 10; id < nextId; id++) {
+                BitSet got = seen.getOrDefault(id, new BitSet());
+                Long sent = sentBySurvivors.get(id);
+                long published = sent != null ? sent : got.length(); // a killed one: up to its highest received
+                if (got.length() > published) {
+                    beyond++;
+                }
+                missing += published - got.cardinality();
+            }
+            long lost = handle.lostInConsumers();
+            long abandoned = handle.abandonedByProducers();
+            String report = String.format("seed %d, %d producer and %d consumer kills, %d producers, missing %d, "
+                    + "lost_in_consumers %d, abandoned_by_producers %d", seed, producerKills, consumerKills,
+                    nextId - 10, missing, lost, abandoned);
+            System.out.println("chaos (producers killed too): " + report);
+            assertThat(producerKills).as(report).isGreaterThan(2);
+            assertThat(seen).as("messages arrived; " + report).isNotEmpty();
+            assertThat(bad).as("damaged receipts; " + report).isZero();
+            assertThat(beyond).as("receipts beyond what a survivor said it sent; " + report).isZero();
+            assertThat(duplicates).as("messages received twice; " + report).isZero();
+            assertThat(missing).as("messages that arrived nowhere, against those counted lost; " + report)
+                    .isBetween(0L, lost);
+            assertThat(abandoned).as("at most one claimed position per killed producer; " + report)
+                    .isLessThanOrEqualTo(producerKills);
+            assertThat(handle.depth()).as("everything was taken or skipped; " + report).isZero();
+        } finally {
+            all.forEach(Processes.Started::close);
+            try (var files = Files.list(receipts)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(receipts);
+        }
+    }
+
+    private static List<String> producerCommand(String ring, int id, boolean inC) {
+        List<String> args = List.of("--ring", ring, "--pattern", "--id", Integer.toString(id), "--size", "16-64",
+                "--count", "4000000000");
+        List<String> command = new ArrayList<>();
+        if (inC) {
+            command.add(Processes.nativeProgram("shm-producer").toString());
+            command.addAll(args);
+        } else {
+            command.addAll(Processes.javaCommand(Main.class, "produce"));
+            command.addAll(args);
+        }
+        return command;
     }
 
     private static Processes.Started start(List<Processes.Started> all, List<String> command) {
