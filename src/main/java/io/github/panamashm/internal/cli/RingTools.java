@@ -63,6 +63,61 @@ final class RingTools {
         }
     }
 
+    @Command(name = "watch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+            description = {"Show what inspect shows, refreshed about once a second, with rates, until Ctrl-C.",
+                    "On a terminal the view is redrawn in place; elsewhere each refresh is printed after the last."})
+    static final class Watch implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+
+        @Parameters(paramLabel = "NAME", description = "The ring: /NAME.")
+        private String name;
+
+        @Option(names = "--interval-ms", paramLabel = "MS", defaultValue = "1000",
+                description = "Time between refreshes (default: ${DEFAULT-VALUE}).")
+        private String intervalMs;
+
+        @Option(names = "--count", paramLabel = "N", description = "Stop after this many refreshes (default: until "
+                + "Ctrl-C).")
+        private String count;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            Flags flags = new Flags(spec);
+            flags.ring(name);
+            long interval = Math.max(50, flags.millis("--interval-ms", intervalMs));
+            long refreshes = count == null ? Long.MAX_VALUE : flags.u64("--count", count);
+            java.io.Console console = System.console();
+            boolean terminal = console != null && console.isTerminal();
+            PrintWriter out = spec.commandLine().getOut();
+            Main.StopSignal stop = Main.StopSignal.onShutdown();
+            try {
+                RingSnapshot previous = null;
+                long previousAt = 0;
+                for (long n = 0; n < refreshes && !stop.requested(); n++) {
+                    RingSnapshot ring = Ring.inspect(name);
+                    long now = System.nanoTime();
+                    String rates = previous == null ? "  rates: (after the next refresh)"
+                            : String.format(Locale.ROOT, "  rates: produced %.0f msgs/s, consumed %.0f msgs/s",
+                                    (ring.tail() - previous.tail()) * 1e9 / (now - previousAt),
+                                    (ring.head() - previous.head()) * 1e9 / (now - previousAt));
+                    String view = describe(ring) + System.lineSeparator() + rates;
+                    out.print(terminal ? "\u001b[H\u001b[2J" + view + System.lineSeparator()
+                            : view + System.lineSeparator() + System.lineSeparator());
+                    out.flush();
+                    previous = ring;
+                    previousAt = now;
+                    for (long slept = 0; slept < interval && !stop.requested() && n + 1 < refreshes; slept += 50) {
+                        Thread.sleep(Math.min(50, interval - slept));
+                    }
+                }
+                return Main.EXIT_DONE;
+            } finally {
+                stop.finished();
+            }
+        }
+    }
+
     @Command(name = "ls", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = {"List the rings in /dev/shm.", "List every ring in /dev/shm, recognised by its header, with its state, "
             + "depth and live peers. Other objects are neither listed nor opened beyond their first bytes."})
     static final class Ls implements Callable<Integer> {
