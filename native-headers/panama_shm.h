@@ -908,6 +908,22 @@ fail:
     return rc;
 }
 
+
+/*
+ * pshm_open, waiting up to wait_ns (-1: for ever) for the ring to be created, as Java's
+ * Ring.open(name, wait) does, so that a consumer may start before its producer. Polls every 10 ms.
+ */
+static inline int pshm_open_wait(pshm_ring *r, const char *name, uint32_t role, int64_t wait_ns) {
+    int64_t deadline = pshm_deadline(wait_ns);
+    for (;;) {
+        int64_t left = deadline - pshm_now_ns(CLOCK_MONOTONIC);
+        int rc = pshm_open(r, name, role, left > 0 ? left : 0);
+        if ((rc != -ENOENT && rc != -EAGAIN) || left <= 0) return rc;
+        struct timespec ten_ms = {.tv_sec = 0, .tv_nsec = 10000000};
+        nanosleep(&ten_ms, NULL);
+    }
+}
+
 /*
  * Removes the ring's doorbells and object from the system; attached processes keep working. The
  * object goes last, so a ring created under the same name meanwhile (which needs the object name

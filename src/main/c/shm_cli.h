@@ -178,14 +178,12 @@ static inline const char *shm_cli_error_text(const pshm_ring *r, int rc) {
 
 static inline int shm_cli_open_ring(pshm_ring *r, const char *name, uint32_t role, int64_t wait_ns) {
     int64_t deadline = pshm_now_ns(CLOCK_MONOTONIC) + wait_ns;
-    for (;;) {
+    for (;;) {   /* in slices, so that a signal stops the wait */
         int64_t left = deadline - pshm_now_ns(CLOCK_MONOTONIC);
-        int rc = pshm_open(r, name, role, left > 0 ? left : 0);
+        int rc = pshm_open_wait(r, name, role, left < 200000000 ? (left > 0 ? left : 0) : 200000000);
         if ((rc != -ENOENT && rc != -EAGAIN) || shm_cli_stop_requested || pshm_now_ns(CLOCK_MONOTONIC) >= deadline) {
             return rc;
         }
-        struct timespec ten_ms = {.tv_sec = 0, .tv_nsec = 10000000};
-        nanosleep(&ten_ms, NULL);
     }
 }
 
