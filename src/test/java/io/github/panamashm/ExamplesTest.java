@@ -9,6 +9,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,7 +34,7 @@ class ExamplesTest {
             var produced = Processes.run(producer, 60);
             assertThat(produced.exitCode()).as(produced.output()).isZero();
             assertThat(produced.output()).contains("sent 5000 orders to " + ring);
-            var consumed = consumer.await(60);
+            var consumed = consumer.awaitExit(Duration.ofSeconds(60));
             assertThat(consumed.exitCode()).as(consumed.output()).isZero();
             assertThat(consumed.output()).contains("received=5000 lost_in_consumers=0");
         }

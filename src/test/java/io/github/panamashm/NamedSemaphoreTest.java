@@ -40,10 +40,10 @@ class NamedSemaphoreTest {
         String name = names.semaphore("wake");
         try (NamedSemaphore semaphore = NamedSemaphore.create(name, 0);
              var waiter = Processes.start(Processes.javaCommand(PeerMain.class, "sem-acquire", name, "60000"))) {
-            assertThat(waiter.awaitOutput("waiting", 60)).as(waiter.output()).isTrue();
+            assertThat(waiter.awaitOutput("waiting", Duration.ofSeconds(60))).as(waiter.output()).isTrue();
             Thread.sleep(200); // let the peer go to sleep in sem_clockwait
             semaphore.release();
-            var finished = waiter.await(60).requireSuccess();
+            var finished = waiter.awaitExit(Duration.ofSeconds(60)).requireSuccess();
             assertThat(finished.output()).contains("acquired");
             assertThat(semaphore.value()).isZero();
         }

@@ -10,10 +10,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * An external program that a test started through {@link Peers}: a C consumer, another JVM, any
- * command. Its standard output and error are collected, merged, as it runs. The extension kills it
- * when the test ends if it is still running, and puts its output into the test report.
+ * command. Its standard output and error are collected, merged, as it runs. The extension stops it
+ * when the test ends if it is still running ({@link #close()}), and puts its output into the test
+ * report. {@link #start(List)} starts one outside the extension, for try-with-resources.
  */
-public final class Peer {
+public final class Peer implements AutoCloseable {
 
     private final List<String> command;
     private final Process process;
@@ -37,6 +38,18 @@ public final class Peer {
                 // the process went away: what was read is kept
             }
         });
+    }
+
+    /**
+     * Starts {@code command} outside any test's {@link Peers}: the caller stops it, e.g. with
+     * try-with-resources.
+     *
+     * @param command the program and its arguments
+     * @return the running peer
+     * @throws UncheckedIOException if it cannot be started
+     */
+    public static Peer start(List<String> command) {
+        return new Peer(command);
     }
 
     /**
@@ -108,6 +121,26 @@ public final class Peer {
     public void kill() {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
+    }
+
+    /**
+     * Stops it if it still runs: SIGTERM first, so that it can clean up (print its summary, remove
+     * its rings), then, after five seconds, SIGKILL for it and anything it started.
+     */
+    @Override
+    public void close() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.toHandle().destroy();
+        try {
+            if (process.waitFor(5, TimeUnit.SECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        kill();
     }
 
     @Override

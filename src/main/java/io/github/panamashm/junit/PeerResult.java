@@ -14,6 +14,19 @@ import java.util.Map;
 public record PeerResult(int exitCode, String output) {
 
     /**
+     * Fails unless it exited with status 0, with its output in the message.
+     *
+     * @return this result
+     * @throws AssertionError if the exit status is not 0
+     */
+    public PeerResult requireSuccess() {
+        if (exitCode != 0) {
+            throw new AssertionError("exit status " + exitCode + "; output:\n" + output);
+        }
+        return this;
+    }
+
+    /**
      * The {@code key=value} words of the last line of its output that has any, as the project's
      * programs print their summary ({@code received=1000 lost=0 ...}).
      *

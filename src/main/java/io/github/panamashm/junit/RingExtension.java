@@ -90,9 +90,7 @@ public final class RingExtension implements ParameterResolver, AfterEachCallback
         Made made = made(context);
         try {
             for (Peer peer : made.peers.started()) {
-                if (peer.process().isAlive()) {
-                    peer.kill();
-                }
+                peer.close();
             }
             for (Peer peer : made.peers.started()) {
                 String output = peer.output();

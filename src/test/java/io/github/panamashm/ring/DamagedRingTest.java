@@ -283,7 +283,7 @@ class DamagedRingTest {
             try (var consumer = Processes.start(c("shm-consumer", "--ring", name, "--count", "1", "--timeout-ms", "3000"))) {
                 Thread.sleep(2_500);
                 long ticks = cpuTicks(consumer.process().pid());
-                var finished = consumer.await(BOUND_SECONDS);
+                var finished = consumer.awaitExit(Duration.ofSeconds(BOUND_SECONDS));
                 assertThat(finished.output()).contains("received=0");
                 // /proc counts in ticks of 10 ms; spinning would show ~250 by now
                 assertThat(ticks).as("CPU ticks of 2.5 s idle").isLessThan(30);
@@ -318,7 +318,7 @@ class DamagedRingTest {
                 }
                 Thread.sleep(300); // a producer fills the ring and waits; a consumer waits for messages
                 truncate(name);
-                var finished = running.await(BOUND_SECONDS);
+                var finished = running.awaitExit(Duration.ofSeconds(BOUND_SECONDS));
                 assertThat(finished.output()).contains("ring " + name + " was truncated by another process")
                         .containsPattern(program.endsWith("consumer") ? "received=\\d+" : "sent=\\d+")
                         .doesNotContain("hs_err").doesNotContain("Bus error").doesNotContain("InternalError");

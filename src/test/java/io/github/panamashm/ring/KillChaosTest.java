@@ -2,6 +2,7 @@
 package io.github.panamashm.ring;
 
 import io.github.panamashm.internal.cli.Main;
+import io.github.panamashm.junit.Peer;
 import io.github.panamashm.testing.PeerMain;
 import io.github.panamashm.testing.Processes;
 import io.github.panamashm.testing.ShmNames;
@@ -14,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -50,7 +52,7 @@ class KillChaosTest {
         Path receipts = Files.createTempDirectory("pshm-chaos");
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        List<Processes.Started> all = new ArrayList<>();
+        List<Peer> all = new ArrayList<>();
         try (Ring handle = Ring.create(ring, RingSpec.of(16, 64).singleConsumer(single))) {
             var cProducer = start(all, List.of(Processes.nativeProgram("shm-producer").toString(), "--ring", ring,
                     "--pattern", "--id", "1", "--size", "16-64", "--count", "4000000000"));
@@ -59,7 +61,7 @@ class KillChaosTest {
             var jProducer = start(all, javaProducer);
 
             int width = single ? 1 : 2;
-            List<Processes.Started> consumers = new ArrayList<>();
+            List<Peer> consumers = new ArrayList<>();
             int kills = 0;
             long end = System.currentTimeMillis() + CHAOS_MILLIS;
             while (System.currentTimeMillis() < end) {
@@ -68,7 +70,7 @@ class KillChaosTest {
                     consumers.add(startConsumer(all, ring, receipts, random));
                 }
                 Thread.sleep(100 + random.nextInt(300));
-                Processes.Started victim = consumers.remove(random.nextInt(consumers.size()));
+                Peer victim = consumers.remove(random.nextInt(consumers.size()));
                 victim.process().destroyForcibly().waitFor(); // SIGKILL, wherever it is
                 kills++;
             }
@@ -79,37 +81,19 @@ class KillChaosTest {
             Thread.sleep(1_500);
             cProducer.process().toHandle().destroy(); // SIGTERM: they stop and say exactly what they sent
             jProducer.process().toHandle().destroy();
-            long sent1 = sent(cProducer.await(30).output());
-            long sent2 = sent(jProducer.await(30).output());
+            long sent1 = sent(cProducer.awaitExit(Duration.ofSeconds(30)).output());
+            long sent2 = sent(jProducer.awaitExit(Duration.ofSeconds(30)).output());
             handle.closeForWriting();
-            for (Processes.Started consumer : consumers) {
-                var finished = consumer.await(60);
+            for (Peer consumer : consumers) {
+                var finished = consumer.awaitExit(Duration.ofSeconds(60));
                 assertThat(finished.exitCode()).as("a surviving consumer drains and ends: %s", finished.output()).isZero();
             }
 
-            Map<Integer, BitSet> seen = new HashMap<>();
-            long duplicates = 0;
-            long bad = 0;
-            long beyond = 0;
-            try (var files = Files.list(receipts)) {
-                for (Path file : files.toList()) {
-                    ByteBuffer records = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.nativeOrder());
-                    while (records.remaining() >= 12) {
-                        int id = records.getInt();
-                        long seq = records.getLong();
-                        long limit = id == 1 ? sent1 : id == 2 ? sent2 : -1;
-                        if (id == BAD || limit < 0) {
-                            bad++;
-                        } else if (seq >= limit) {
-                            beyond++;
-                        } else if (!seen.computeIfAbsent(id, k -> new BitSet()).get((int) seq)) {
-                            seen.get(id).set((int) seq);
-                        } else {
-                            duplicates++;
-                        }
-                    }
-                }
-            }
+            long limit1 = sent1;
+            long limit2 = sent2;
+            Receipts got = Receipts.read(receipts, (id, seq) -> seq < (id == 1 ? limit1 : id == 2 ? limit2 : -1));
+            Map<Integer, BitSet> seen = got.seen();
+            long duplicates = got.duplicates();
             long unique = seen.values().stream().mapToLong(BitSet::cardinality).sum();
             long missing = sent1 + sent2 - unique;
             long lost = handle.lostInConsumers();
@@ -118,14 +102,13 @@ class KillChaosTest {
             System.out.println("chaos (" + kind + "): " + report);
             assertThat(kills).as(report).isGreaterThan(5);
             assertThat(sent1 + sent2).as(report).isPositive();
-            assertThat(bad).as("damaged receipts; " + report).isZero();
-            assertThat(beyond).as("receipts beyond what was sent; " + report).isZero();
+            assertThat(got.invalid()).as("damaged receipts, or beyond what was sent; " + report).isZero();
             assertThat(duplicates).as("messages received twice; " + report).isZero();
             assertThat(missing).as("messages that arrived nowhere, against those counted lost; " + report)
                     .isBetween(0L, lost);
             assertThat(lost).as("what dead consumers can have held; " + report).isLessThanOrEqualTo(kills * 64L);
         } finally {
-            all.forEach(Processes.Started::close);
+            all.forEach(Peer::close);
             try (var files = Files.list(receipts)) {
                 for (Path file : files.toList()) {
                     Files.delete(file);
@@ -148,10 +131,10 @@ class KillChaosTest {
         Path receipts = Files.createTempDirectory("pshm-chaos");
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        List<Processes.Started> all = new ArrayList<>();
+        List<Peer> all = new ArrayList<>();
         try (Ring handle = Ring.create(ring, RingSpec.of(16, 64))) {
-            Map<Integer, Processes.Started> producers = new HashMap<>();
-            List<Processes.Started> consumers = new ArrayList<>();
+            Map<Integer, Peer> producers = new HashMap<>();
+            List<Peer> consumers = new ArrayList<>();
             int nextId = 10;
             int producerKills = 0;
             int consumerKills = 0;
@@ -182,43 +165,29 @@ class KillChaosTest {
             Map<Integer, Long> sentBySurvivors = new HashMap<>();
             for (var survivor : producers.entrySet()) {
                 survivor.getValue().process().toHandle().destroy();
-                sentBySurvivors.put(survivor.getKey(), sent(survivor.getValue().await(30).output()));
+                sentBySurvivors.put(survivor.getKey(), sent(survivor.getValue().awaitExit(Duration.ofSeconds(30)).output()));
             }
             handle.closeForWriting();
-            for (Processes.Started consumer : consumers) {
-                var finished = consumer.await(60);
+            for (Peer consumer : consumers) {
+                var finished = consumer.awaitExit(Duration.ofSeconds(60));
                 assertThat(finished.exitCode()).as("a surviving consumer drains and ends: %s", finished.output()).isZero();
             }
 
-            Map<Integer, BitSet> seen = new HashMap<>();
-            long duplicates = 0;
-            long bad = 0;
-            try (var files = Files.list(receipts)) {
-                for (Path file : files.toList()) {
-                    ByteBuffer records = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.nativeOrder());
-                    while (records.remaining() >= 12) {
-                        int id = records.getInt();
-                        long seq = records.getLong();
-                        if (id == BAD || id < 10 || id >= nextId || seq > Integer.MAX_VALUE) {
-                            bad++;
-                        } else if (!seen.computeIfAbsent(id, k -> new BitSet()).get((int) seq)) {
-                            seen.get(id).set((int) seq);
-                        } else {
-                            duplicates++;
-                        }
-                    }
-                }
-            }
+            int lastId = nextId;
+            Receipts got = Receipts.read(receipts, (id, seq) -> id >= 10 && id < lastId && seq <= Integer.MAX_VALUE);
+            Map<Integer, BitSet> seen = got.seen();
+            long duplicates = got.duplicates();
+            long bad = got.invalid();
             long missing = 0;
             long beyond = 0;
             for (int id = 10; id < nextId; id++) {
-                BitSet got = seen.getOrDefault(id, new BitSet());
+                BitSet received = seen.getOrDefault(id, new BitSet());
                 Long sent = sentBySurvivors.get(id);
-                long published = sent != null ? sent : got.length(); // a killed one: up to its highest received
-                if (got.length() > published) {
+                long published = sent != null ? sent : received.length(); // a killed one: up to its highest received
+                if (received.length() > published) {
                     beyond++;
                 }
-                missing += published - got.cardinality();
+                missing += published - received.cardinality();
             }
             long lost = handle.lostInConsumers();
             long abandoned = handle.abandonedByProducers();
@@ -237,13 +206,39 @@ class KillChaosTest {
                     .isLessThanOrEqualTo(producerKills);
             assertThat(handle.depth()).as("everything was taken or skipped; " + report).isZero();
         } finally {
-            all.forEach(Processes.Started::close);
+            all.forEach(Peer::close);
             try (var files = Files.list(receipts)) {
                 for (Path file : files.toList()) {
                     Files.delete(file);
                 }
             }
             Files.delete(receipts);
+        }
+    }
+
+    /** What the consumers' receipt files say: (id, sequence) records of 12 bytes each. */
+    private record Receipts(Map<Integer, BitSet> seen, long duplicates, long invalid) {
+        static Receipts read(Path directory, java.util.function.BiPredicate<Integer, Long> valid) throws Exception {
+            Map<Integer, BitSet> seen = new HashMap<>();
+            long duplicates = 0;
+            long invalid = 0;
+            try (var files = Files.list(directory)) {
+                for (Path file : files.toList()) {
+                    ByteBuffer records = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.nativeOrder());
+                    while (records.remaining() >= 12) {
+                        int id = records.getInt();
+                        long seq = records.getLong();
+                        if (id == BAD || seq < 0 || !valid.test(id, seq)) {
+                            invalid++;
+                        } else if (!seen.computeIfAbsent(id, k -> new BitSet()).get((int) seq)) {
+                            seen.get(id).set((int) seq);
+                        } else {
+                            duplicates++;
+                        }
+                    }
+                }
+            }
+            return new Receipts(seen, duplicates, invalid);
         }
     }
 
@@ -261,13 +256,13 @@ class KillChaosTest {
         return command;
     }
 
-    private static Processes.Started start(List<Processes.Started> all, List<String> command) {
-        Processes.Started started = Processes.start(command);
+    private static Peer start(List<Peer> all, List<String> command) {
+        Peer started = Processes.start(command);
         all.add(started);
         return started;
     }
 
-    private static Processes.Started startConsumer(List<Processes.Started> all, String ring, Path receipts,
+    private static Peer startConsumer(List<Peer> all, String ring, Path receipts,
                                                    Random random) throws Exception {
         Path file = Files.createTempFile(receipts, "receipts", ".bin");
         List<String> command = random.nextBoolean()

@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,7 +57,7 @@ class ProtocolExampleTest {
                     producer.commit();
                 }
                 ring.closeForWriting();
-                var finished = consumer.await(120).requireSuccess();
+                var finished = consumer.awaitExit(Duration.ofSeconds(120)).requireSuccess();
                 assertThat(finished.output()).contains("messages=" + count + " bytes=" + bytes
                         + " sum=" + String.format("%016x", expectedSum) + " dropped=0 end=end-of-stream");
             }

@@ -74,11 +74,11 @@ class RingInteropTest {
     }
 
     /** Creates the ring, runs one producer and one consumer process, and checks every message arrived once, intact. */
-    private void oneToOne(String label, int slots, boolean producerInC, boolean consumerInC) {
+    private void oneToOne(String label, int slots, boolean producerInC, boolean consumerInC) throws InterruptedException {
         oneToOne(label, RingSpec.of(slots, 300), producerInC, consumerInC);
     }
 
-    private void oneToOne(String label, RingSpec spec, boolean producerInC, boolean consumerInC) {
+    private void oneToOne(String label, RingSpec spec, boolean producerInC, boolean consumerInC) throws InterruptedException {
         String ring = names.ring(label);
         try (Ring ignored = Ring.create(ring, spec)) {
             String count = Integer.toString(MESSAGES);
@@ -89,8 +89,8 @@ class RingInteropTest {
                     ? cConsumer(ring, "--verify", "--count", count, "--timeout-ms", "60000")
                     : javaConsumer(ring, "--verify", "--count", count, "--timeout-ms", "60000");
             try (var consuming = Processes.start(consumer); var producing = Processes.start(producer)) {
-                var sent = producing.await(TIMEOUT_SECONDS).requireSuccess();
-                var received = consuming.await(TIMEOUT_SECONDS).requireSuccess();
+                var sent = producing.awaitExit(Duration.ofSeconds(TIMEOUT_SECONDS)).requireSuccess();
+                var received = consuming.awaitExit(Duration.ofSeconds(TIMEOUT_SECONDS)).requireSuccess();
                 Matcher p = find(PRODUCER, sent.output());
                 Matcher r = find(CONSUMER, received.output());
                 assertThat(p.group(1)).isEqualTo(count);
@@ -109,32 +109,32 @@ class RingInteropTest {
 
     @ParameterizedTest(name = "{0} slots")
     @ValueSource(ints = {2, 256})
-    void javaProducerToCConsumer(int slots) {
+    void javaProducerToCConsumer(int slots) throws InterruptedException {
         oneToOne("j2c", slots, false, true);
     }
 
     @ParameterizedTest(name = "{0} slots")
     @ValueSource(ints = {2, 256})
-    void cProducerToJavaConsumer(int slots) {
+    void cProducerToJavaConsumer(int slots) throws InterruptedException {
         oneToOne("c2j", slots, true, false);
     }
 
     @ParameterizedTest(name = "{0} slots")
     @ValueSource(ints = {2, 256})
-    void javaToJavaAcrossTwoJvms(int slots) {
+    void javaToJavaAcrossTwoJvms(int slots) throws InterruptedException {
         oneToOne("j2j", slots, false, false);
     }
 
     /** panama_shm.h included as it is by C++ programs (-Wall -Wextra -Werror), reading a Java producer. */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"cxx17-consumer", "cxx20-consumer"})
-    void aCppConsumerReadsAJavaProducer(String program) {
+    void aCppConsumerReadsAJavaProducer(String program) throws InterruptedException {
         String ring = names.ring("cxx");
         try (Ring ignored = Ring.create(ring, RingSpec.of(64, 300))) {
             try (var consuming = Processes.start(c(program, ring))) {
                 var sent = Processes.run(javaProducer(ring, "--pattern", "--size", SIZES, "--count", "200000", "--id", "9",
                         "--close"), TIMEOUT_SECONDS).requireSuccess();
-                var received = consuming.await(TIMEOUT_SECONDS).requireSuccess();
+                var received = consuming.awaitExit(Duration.ofSeconds(TIMEOUT_SECONDS)).requireSuccess();
                 Matcher p = find(PRODUCER, sent.output());
                 assertThat(received.output()).contains("received=200000 lost=0 duplicated=0 out_of_order=0 corrupt=0")
                         .contains("checksum=" + p.group(2));
@@ -145,7 +145,7 @@ class RingInteropTest {
     /** Single-consumer rings release by cursor, not slot by slot: the other protocol path. */
     @ParameterizedTest(name = "{0} slots, producer in C: {1}, consumer in C: {2}")
     @CsvSource({"2, false, true", "256, false, true", "2, true, false", "256, true, false", "2, false, false"})
-    void singleProducerSingleConsumerRingsAcrossLanguages(int slots, boolean producerInC, boolean consumerInC) {
+    void singleProducerSingleConsumerRingsAcrossLanguages(int slots, boolean producerInC, boolean consumerInC) throws InterruptedException {
         oneToOne("spsc", RingSpec.of(slots, 300).singleProducer(true).singleConsumer(true), producerInC, consumerInC);
     }
 
@@ -161,7 +161,7 @@ class RingInteropTest {
              var cProducing = Processes.start(cProducer(ring, "--pattern", "--size", SIZES, "--count", half, "--id", "2"))) {
             long sentChecksum = 0;
             for (var producing : List.of(javaProducing, cProducing)) {
-                Matcher p = find(PRODUCER, producing.await(TIMEOUT_SECONDS).requireSuccess().output());
+                Matcher p = find(PRODUCER, producing.awaitExit(Duration.ofSeconds(TIMEOUT_SECONDS)).requireSuccess().output());
                 assertThat(p.group(1)).isEqualTo(half);
                 sentChecksum += Long.parseUnsignedLong(p.group(2), 16);
             }
@@ -169,7 +169,7 @@ class RingInteropTest {
             long received = 0;
             long receivedChecksum = 0;
             for (var consuming : List.of(cConsuming, javaConsuming)) {
-                var finished = consuming.await(TIMEOUT_SECONDS).requireSuccess();
+                var finished = consuming.awaitExit(Duration.ofSeconds(TIMEOUT_SECONDS)).requireSuccess();
                 Matcher r = find(CONSUMER, finished.output());
                 assertThat(List.of(r.group(2), r.group(3), r.group(4), r.group(5))).as(finished.output()).containsOnly("0");
                 assertThat(Long.parseLong(r.group(1))).as("each consumer gets a share").isPositive();
@@ -182,7 +182,7 @@ class RingInteropTest {
     }
 
     @Test
-    void aConsumerThatStartsLaterDrainsWhatWasSentAndEndsAtTheClose() {
+    void aConsumerThatStartsLaterDrainsWhatWasSentAndEndsAtTheClose() throws InterruptedException {
         String ring = names.ring("later");
         cProducerRun(ring, "--create", "--slots", "1024", "--max-size", "64", "--pattern", "--size", "16-64",
                 "--count", "1000", "--id", "3", "--close");
@@ -191,7 +191,7 @@ class RingInteropTest {
         assertThat(find(CONSUMER, consumed.output()).group(1)).isEqualTo("1000");
     }
 
-    private static void cProducerRun(String ring, String... args) {
+    private static void cProducerRun(String ring, String... args) throws InterruptedException {
         Processes.run(cProducer(ring, args), TIMEOUT_SECONDS).requireSuccess();
     }
 
@@ -212,8 +212,8 @@ class RingInteropTest {
             assertThat(waitingC.process().isAlive()).isTrue();
             Processes.run(javaProducer(ring, "--create", "--slots", "64", "--pattern", "--size", "16-64", "--count", "20"),
                     60).requireSuccess();
-            assertThat(find(CONSUMER, waitingJava.await(60).requireSuccess().output()).group(1)).isEqualTo("10");
-            assertThat(find(CONSUMER, waitingC.await(60).requireSuccess().output()).group(1)).isEqualTo("10");
+            assertThat(find(CONSUMER, waitingJava.awaitExit(Duration.ofSeconds(60)).requireSuccess().output()).group(1)).isEqualTo("10");
+            assertThat(find(CONSUMER, waitingC.awaitExit(Duration.ofSeconds(60)).requireSuccess().output()).group(1)).isEqualTo("10");
         }
     }
 
@@ -222,13 +222,13 @@ class RingInteropTest {
         String ring = names.ring("dead-producer");
         try (Ring handle = Ring.create(ring, RingSpec.of(8, 64));
              var dying = Processes.start(Processes.javaCommand(PeerMain.class, "ring-claim-and-hang", ring, "32"))) {
-            assertThat(dying.awaitOutput("claimed", 60)).as(dying.output()).isTrue();
+            assertThat(dying.awaitOutput("claimed", Duration.ofSeconds(60))).as(dying.output()).isTrue();
             dying.process().destroyForcibly().waitFor();
             try (var consuming = Processes.start(cConsumer(ring, "--verify", "--count", "100", "--timeout-ms", "10000"))) {
                 var produced = Processes.run(cProducer(ring, "--pattern", "--size", "16-64", "--count", "100", "--id", "5",
                         "--close"), 60).requireSuccess();
                 assertThat(produced.output()).contains("sent=100");
-                assertThat(find(CONSUMER, consuming.await(60).requireSuccess().output()).group(1)).isEqualTo("100");
+                assertThat(find(CONSUMER, consuming.awaitExit(Duration.ofSeconds(60)).requireSuccess().output()).group(1)).isEqualTo("100");
             }
             assertThat(handle.abandonedByProducers()).isEqualTo(1);
         }
@@ -278,14 +278,14 @@ class RingInteropTest {
         try (Ring handle = Ring.create(ring, RingSpec.of(2, 64));
              var dying = Processes.start(Processes.javaCommand(PeerMain.class, "ring-take-and-hang", ring))) {
             Processes.run(cProducer(ring, "--pattern", "--size", "32", "--count", "1", "--id", "6"), 60).requireSuccess();
-            assertThat(dying.awaitOutput("taken 32", 60)).as(dying.output()).isTrue();
+            assertThat(dying.awaitOutput("taken 32", Duration.ofSeconds(60))).as(dying.output()).isTrue();
             dying.process().destroyForcibly().waitFor();
             // the held slot is the one the producer needs after one more wrap of the 2-slot ring
             try (var consuming = Processes.start(javaConsumer(ring, "--verify", "--shared", "--timeout-ms", "20000"))) {
                 var produced = Processes.run(javaProducer(ring, "--pattern", "--size", "32", "--count", "50", "--id", "8",
                         "--timeout-ms", "20000", "--close"), 60).requireSuccess();
                 assertThat(produced.output()).contains("sent=50");
-                assertThat(find(CONSUMER, consuming.await(60).requireSuccess().output()).group(1)).isEqualTo("50");
+                assertThat(find(CONSUMER, consuming.awaitExit(Duration.ofSeconds(60)).requireSuccess().output()).group(1)).isEqualTo("50");
             }
             assertThat(handle.lostInConsumers()).isEqualTo(1);
         }
@@ -299,7 +299,7 @@ class RingInteropTest {
                 assertThat(producer.offer(new byte[16])).isTrue();
             }
             try (var dying = Processes.start(Processes.javaCommand(PeerMain.class, "ring-take-batch-and-hang", ring, "8"))) {
-                assertThat(dying.awaitOutput("taken a batch", 60)).as(dying.output()).isTrue();
+                assertThat(dying.awaitOutput("taken a batch", Duration.ofSeconds(60))).as(dying.output()).isTrue();
                 dying.process().destroyForcibly().waitFor();
             }
             long start = System.nanoTime();
@@ -327,7 +327,7 @@ class RingInteropTest {
                 assertThat(producer.offer(new byte[] {(byte) i})).isTrue();
             }
             try (var dying = Processes.start(Processes.javaCommand(PeerMain.class, "ring-take-batch-and-hang", ring, "5"))) {
-                assertThat(dying.awaitOutput("taken a batch", 60)).as(dying.output()).isTrue();
+                assertThat(dying.awaitOutput("taken a batch", Duration.ofSeconds(60))).as(dying.output()).isTrue();
                 dying.process().destroyForcibly().waitFor();
             }
             assertThat(producer.offer(new byte[] {8})).as("the dead consumer's slots stay taken").isFalse();
@@ -348,7 +348,7 @@ class RingInteropTest {
                     for (int i = 8; i < 16; i++) {
                         assertThat(producer.send(new byte[] {(byte) i}, Duration.ofSeconds(20))).as("send %d", i).isTrue();
                     }
-                    var received = next.await(60).requireSuccess();
+                    var received = next.awaitExit(Duration.ofSeconds(60)).requireSuccess();
                     assertThat(find(CONSUMER, received.output()).group(1)).isEqualTo("11");
                 }
                 assertThat(handle.lostInConsumers()).isEqualTo(5);
@@ -361,7 +361,7 @@ class RingInteropTest {
         String ring = names.ring("dead-claims");
         try (Ring handle = Ring.create(ring, RingSpec.of(32, 64)); Consumer consumer = handle.consumer(WaitPolicy.sleep())) {
             try (var dying = Processes.start(Processes.javaCommand(PeerMain.class, "ring-claim-batch-and-hang", ring, "16"))) {
-                assertThat(dying.awaitOutput("claimed 16", 60)).as(dying.output()).isTrue();
+                assertThat(dying.awaitOutput("claimed 16", Duration.ofSeconds(60))).as(dying.output()).isTrue();
                 dying.process().destroyForcibly().waitFor();
             }
             try (Producer producer = handle.producer()) {

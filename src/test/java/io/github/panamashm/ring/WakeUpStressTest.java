@@ -38,9 +38,9 @@ class WakeUpStressTest {
         String ab = trackRing(base + ".ab");
         String ba = trackRing(base + ".ba");
         try (var pong = Processes.start(cBench("pong", base, ROUND_TRIPS, "--spsc"))) {
-            assertThat(pong.awaitOutput("ready", 30)).as(pong.output()).isTrue();
+            assertThat(pong.awaitOutput("ready", Duration.ofSeconds(30))).as(pong.output()).isTrue();
             assertThat(slowestRoundTrip(ab, ba, WaitPolicy.sleep())).isLessThan(STALL_NANOS);
-            pong.await(60).requireSuccess();
+            pong.awaitExit(Duration.ofSeconds(60)).requireSuccess();
         }
     }
 
@@ -57,9 +57,9 @@ class WakeUpStressTest {
         try (Ring abRing = Ring.create(ab, RingSpec.of(2, 64)); Ring baRing = Ring.create(ba, RingSpec.of(2, 64));
              var echo = Processes.start(Processes.javaCommand(PeerMain.class, "ring-echo", ab, ba,
                      String.valueOf(ROUND_TRIPS), sleeping))) {
-            assertThat(echo.awaitOutput("ready", 30)).as(echo.output()).isTrue();
+            assertThat(echo.awaitOutput("ready", Duration.ofSeconds(30))).as(echo.output()).isTrue();
             assertThat(slowestRoundTrip(ab, ba, policy)).isLessThan(STALL_NANOS);
-            assertThat(echo.await(60).requireSuccess().output()).contains("echoed " + ROUND_TRIPS);
+            assertThat(echo.awaitExit(Duration.ofSeconds(60)).requireSuccess().output()).contains("echoed " + ROUND_TRIPS);
             assertThat((int) RingLayout.INT.getVolatile(abRing.segment(), RingLayout.FENCED_SLEEPERS_OFFSET))
                     .as("fenced sleepers after both detached").isZero();
         }
@@ -69,7 +69,7 @@ class WakeUpStressTest {
     void javaStreamsIntoACConsumerThroughTwoSlotsBothAsleep() throws Exception {
         String name = trackRing(ShmNames.unique("wake-jc"));
         try (var consumer = Processes.start(cBench("consume", name, MESSAGES))) {
-            assertThat(consumer.awaitOutput("ready", 30)).as(consumer.output()).isTrue();
+            assertThat(consumer.awaitOutput("ready", Duration.ofSeconds(30))).as(consumer.output()).isTrue();
             long slowest = 0;
             try (Ring ring = Ring.open(name, Duration.ofSeconds(5)); Producer producer = ring.producer(WaitPolicy.sleep())) {
                 for (long seq = 0; seq < MESSAGES; seq++) {
@@ -81,7 +81,7 @@ class WakeUpStressTest {
                     slowest = Math.max(slowest, requireNoStall(System.nanoTime() - start, "send", seq));
                 }
             }
-            assertThat(consumer.await(60).requireSuccess().output()).contains("errors=0");
+            assertThat(consumer.awaitExit(Duration.ofSeconds(60)).requireSuccess().output()).contains("errors=0");
             assertThat(slowest).as("slowest send, ns").isLessThan(STALL_NANOS);
         }
     }
@@ -102,7 +102,7 @@ class WakeUpStressTest {
                     slowest = Math.max(slowest, requireNoStall(System.nanoTime() - start, "receive", seq));
                 }
             }
-            producer.await(60).requireSuccess();
+            producer.awaitExit(Duration.ofSeconds(60)).requireSuccess();
         }
         assertThat(slowest).as("slowest receive, ns").isLessThan(STALL_NANOS);
     }

@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.github.panamashm.junit.Peer;
+import io.github.panamashm.junit.PeerResult;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Starts real processes for cross-process tests: the compiled C programs and second JVMs running a
- * main class of the project or its tests. Output is merged into one stream and kept.
+ * The command lines of this project's real processes for cross-process tests, the compiled C
+ * programs and second JVMs running a main class of the project or its tests, started as the JUnit
+ * kit's {@link Peer}s (output merged and kept).
  */
 public final class Processes {
 
@@ -50,17 +51,19 @@ public final class Processes {
         }
     }
 
-    public static Started start(List<String> command) {
-        try {
-            return new Started(new ProcessBuilder(command).redirectErrorStream(true).start(), command);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + command, e);
-        }
+    /** Starts {@code command}; the caller stops it (try-with-resources). */
+    public static Peer start(List<String> command) {
+        return Peer.start(command);
     }
 
     /** Runs {@code command} to completion (at most {@code timeoutSeconds}) and returns its exit code and output. */
-    public static Finished run(List<String> command, long timeoutSeconds) {
-        return start(command).await(timeoutSeconds);
+    public static PeerResult run(List<String> command, long timeoutSeconds) {
+        try (Peer peer = Peer.start(command)) {
+            return peer.awaitExit(Duration.ofSeconds(timeoutSeconds));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted waiting for " + command, e);
+        }
     }
 
     private static String requiredProperty(String key) {
@@ -69,95 +72,5 @@ public final class Processes {
             throw new IllegalStateException("system property " + key + " is not set; run the tests through Maven");
         }
         return value;
-    }
-
-    /** A running process whose merged output is collected on a background thread. */
-    public static final class Started implements AutoCloseable {
-        private final Process process;
-        private final List<String> command;
-        private final StringBuffer output = new StringBuffer();
-        private final Thread reader;
-
-        private Started(Process process, List<String> command) {
-            this.process = process;
-            this.command = command;
-            this.reader = Thread.ofVirtual().start(() -> {
-                try (var in = process.inputReader(StandardCharsets.UTF_8)) {
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        output.append(line).append('\n');
-                    }
-                } catch (IOException ignored) {
-                    // the process went away; what was read is kept
-                }
-            });
-        }
-
-        public Process process() {
-            return process;
-        }
-
-        /** Output so far. */
-        public String output() {
-            return output.toString();
-        }
-
-        /** Waits until the output contains {@code text}; false if the process ended or time ran out first. */
-        public boolean awaitOutput(String text, long timeoutSeconds) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-            while (!output().contains(text)) {
-                if (System.nanoTime() - deadline > 0 || (!process.isAlive() && !reader.isAlive())) {
-                    return output().contains(text);
-                }
-                Thread.sleep(5);
-            }
-            return true;
-        }
-
-        public Finished await(long timeoutSeconds) {
-            try {
-                if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor();
-                    reader.join(5_000);
-                    throw new AssertionError("timed out after " + timeoutSeconds + " s: " + command
-                            + "\noutput:\n" + output());
-                }
-                reader.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + command, e);
-            }
-            return new Finished(process.exitValue(), output(), command);
-        }
-
-        /**
-         * Stops the process if it still runs: SIGTERM first, so that it can clean up (remove its rings),
-         * then SIGKILL for it and anything it started.
-         */
-        @Override
-        public void close() {
-            if (!process.isAlive()) {
-                return;
-            }
-            process.toHandle().destroy();
-            try {
-                if (process.waitFor(5, TimeUnit.SECONDS)) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-        }
-    }
-
-    public record Finished(int exitCode, String output, List<String> command) {
-        public Finished requireSuccess() {
-            if (exitCode != 0) {
-                throw new AssertionError("exit code " + exitCode + " from " + command + "\noutput:\n" + output);
-            }
-            return this;
-        }
     }
 }

@@ -7,8 +7,8 @@ import io.github.panamashm.ring.Consumer;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingFormatException;
 import io.github.panamashm.ring.RingTruncatedException;
-
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -32,7 +32,9 @@ final class ConsumeCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--ring", paramLabel = "NAME", description = "The ring: /NAME (required).")
+    @Mixin
+    private PeerOptions peer;
+
     private String name;
 
     @Option(names = "--count", paramLabel = "N",
@@ -54,27 +56,13 @@ final class ConsumeCommand implements Callable<Integer> {
             description = "Stop when nothing arrives this long (default: wait for ever).")
     private String timeoutMs;
 
-    @Option(names = "--wait-ms", paramLabel = "MS", defaultValue = "0",
-            description = "Wait this long for the ring to be created (default: ${DEFAULT-VALUE}: it must exist).")
-    private String waitMs;
-
-    @Option(names = "--progress", description = "Print progress to stderr about once a second; on a terminal it is "
-            + "shown anyway, on one line kept up to date.")
-    private boolean progress;
-
-    @Option(names = "--unlink-on-exit", description = "Remove the ring when done, also after an error.")
-    private boolean unlinkOnExit;
-
     @Override
     public Integer call() throws InterruptedException {
         Flags flags = new Flags(spec);
-        if (name == null) {
-            throw flags.bad("--ring NAME is required");
-        }
-        flags.ring(name);
+        name = peer.ring(flags);
         long total = count == null ? -1 : flags.u64("--count", count);
         long timeoutNanos = timeoutMs == null ? -1 : Duration.ofMillis(flags.millis("--timeout-ms", timeoutMs)).toNanos();
-        long wait = flags.millis("--wait-ms", waitMs);
+        long wait = peer.waitMillis(flags);
         SizeRange sizes = size == null ? null : flags.size(size);
         PrintWriter out = spec.commandLine().getOut();
         TrafficVerifier verifier = new TrafficVerifier(shared, total, sizes);
@@ -84,7 +72,7 @@ final class ConsumeCommand implements Callable<Integer> {
         try (Ring ring = Ring.open(name, Duration.ofMillis(wait));
              Consumer consumer = ring.consumer()) {
             attached = true;
-            Progress progressLine = Progress.of("consume", "received", progress);
+            Progress progressLine = Progress.of("consume", "received", peer.progress);
             try {
                 truncated = !consume(name, ring, consumer, total, verify, timeoutNanos, verifier, stop, progressLine);
             } finally {
@@ -96,7 +84,7 @@ final class ConsumeCommand implements Callable<Integer> {
                 out.println(verifier.summary()); // also when stopped by a signal or an error
                 out.flush();
             }
-            if (unlinkOnExit) {
+            if (peer.unlinkOnExit) {
                 Ring.unlink(name);
             }
         }

@@ -11,6 +11,7 @@ import io.github.panamashm.ring.RingClosedException;
 import io.github.panamashm.ring.RingSpec;
 import io.github.panamashm.ring.RingTruncatedException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,7 +32,9 @@ final class ProduceCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--ring", paramLabel = "NAME", description = "The ring: /NAME (required).")
+    @Mixin
+    private PeerOptions peer;
+
     private String name;
 
     @Option(names = "--count", paramLabel = "N", defaultValue = "1000000",
@@ -52,10 +55,6 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--timeout-ms", paramLabel = "MS",
             description = "Stop when the ring stays full this long (default: wait for space for ever).")
     private String timeoutMs;
-
-    @Option(names = "--wait-ms", paramLabel = "MS", defaultValue = "0",
-            description = "Wait this long for the ring to be created (default: ${DEFAULT-VALUE}: it must exist).")
-    private String waitMs;
 
     @Option(names = "--create", description = "Create the ring; refused if it exists.")
     private boolean create;
@@ -78,28 +77,18 @@ final class ProduceCommand implements Callable<Integer> {
             description = "With --create: the permission bits of the ring's objects (default: 0600).")
     private String mode;
 
-    @Option(names = "--progress", description = "Print progress to stderr about once a second; on a terminal it is "
-            + "shown anyway, on one line kept up to date.")
-    private boolean progress;
-
     @Option(names = "--close", description = "Close the ring for writing when done: consumers drain it, then end.")
     private boolean close;
-
-    @Option(names = "--unlink-on-exit", description = "Remove the ring when done, also after an error.")
-    private boolean unlinkOnExit;
 
     @Override
     public Integer call() throws InterruptedException {
         Flags flags = new Flags(spec);
-        if (name == null) {
-            throw flags.bad("--ring NAME is required");
-        }
-        flags.ring(name);
+        name = peer.ring(flags);
         long total = flags.u64("--count", count);
         SizeRange sizes = flags.size(size);
         int producerId = id == null ? (int) ProcessHandle.current().pid() : (int) flags.u32("--id", id, 10);
         long timeout = timeoutMs == null ? -1 : flags.millis("--timeout-ms", timeoutMs);
-        long wait = flags.millis("--wait-ms", waitMs);
+        long wait = peer.waitMillis(flags);
         boolean createOnly = slots != null || maxSize != null || singleProducer || singleConsumer || mode != null;
         if (createOnly && !create) {
             throw flags.bad("--slots, --max-size, --single-*, --mode need --create");
@@ -159,7 +148,7 @@ final class ProduceCommand implements Callable<Integer> {
             long last = 0;
             boolean complete = true;
             boolean truncated = false;
-            Progress progressLine = Progress.of("produce", "sent", progress);
+            Progress progressLine = Progress.of("produce", "sent", peer.progress);
             try {
                 for (long seq = 0; seq < count && !stop.requested(); seq++) {
                     MemorySegment slot = claim(producer, sizes.lengthOf(id, seq), timeoutMs, stop);
@@ -204,7 +193,7 @@ final class ProduceCommand implements Callable<Integer> {
             out.flush();
             return truncated ? Main.EXIT_TRUNCATED : complete && !stop.requested() ? Main.EXIT_DONE : Main.EXIT_INCOMPLETE;
         } finally {
-            if (unlinkOnExit) {
+            if (peer.unlinkOnExit) {
                 Ring.unlink(name);
             }
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.internal.cli;
 
+import io.github.panamashm.junit.PeerResult;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.testing.Processes;
 import io.github.panamashm.testing.ShmNames;
@@ -14,6 +15,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -123,7 +125,7 @@ class CommandLineTest {
         List<String> c = new ArrayList<>(List.of(Processes.nativeProgram(
                 args[0].equals("produce") ? "shm-producer" : "shm-consumer").toString()));
         c.addAll(List.of(args).subList(1, args.length));
-        Processes.Finished cResult = Processes.run(c, 30);
+        PeerResult cResult = Processes.run(c, 30);
         Result java = run(args);
         assertThat(cResult.exitCode()).as("C: " + cResult.output()).isEqualTo(2);
         assertThat(java.status()).as("Java: " + java.err()).isEqualTo(2);
@@ -151,7 +153,7 @@ class CommandLineTest {
                         Thread.sleep(1);
                     }
                     r.closeForWriting();
-                    var finished = consumer.await(60);
+                    var finished = consumer.awaitExit(Duration.ofSeconds(60));
                     assertThat(finished.exitCode()).as(finished.output()).isZero();
                     assertThat(finished.output()).contains("received=2500 ");
                     if (asked) {

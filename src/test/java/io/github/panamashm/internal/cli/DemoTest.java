@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.internal.cli;
 
+import io.github.panamashm.junit.Peer;
+import io.github.panamashm.junit.PeerResult;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.testing.Processes;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,7 +21,7 @@ class DemoTest {
     private static final Pattern RING = Pattern.compile("ring (/panama-shm-demo-\\d+)");
 
     @Test
-    void theDemoDeliversEveryMessageOnceAndRemovesItsRing() {
+    void theDemoDeliversEveryMessageOnceAndRemovesItsRing() throws InterruptedException {
         var demo = run(Processes.start(Processes.javaCommand(Main.class, "demo", "--count", "100000", "--slots", "64")));
         assertThat(demo.output()).contains("100,000 sent, 100,000 received").contains("each exactly once and intact");
         // both consumers attach before the first message, so each takes a share
@@ -28,9 +31,9 @@ class DemoTest {
     }
 
     /** Runs the demo to its end; whatever happens, its ring goes (the demo names it after its pid). */
-    private static Processes.Finished run(Processes.Started demo) {
+    private static PeerResult run(Peer demo) throws InterruptedException {
         try (demo) {
-            return demo.await(180).requireSuccess();
+            return demo.awaitExit(Duration.ofSeconds(180)).requireSuccess();
         } finally {
             Ring.unlink("/panama-shm-demo-" + demo.process().pid());
         }
@@ -40,11 +43,11 @@ class DemoTest {
     void aStoppedDemoStillRemovesEverythingItMade() throws Exception {
         var started = Processes.start(Processes.javaCommand(Main.class, "demo", "--count", "1000000000"));
         try (var demo = started) {
-            assertThat(demo.awaitOutput("verified messages", 60)).as(demo.output()).isTrue();
+            assertThat(demo.awaitOutput("verified messages", Duration.ofSeconds(60))).as(demo.output()).isTrue();
             Thread.sleep(1000);
             // SIGTERM, as a service manager would stop it (Process.destroy would also close our end of its output)
             demo.process().toHandle().destroy();
-            var finished = demo.await(60);
+            var finished = demo.awaitExit(Duration.ofSeconds(60));
             assertThat(finished.exitCode()).isNotZero();
             assertThat(finished.output()).as("exit %d", finished.exitCode()).contains("stopped early");
             String ring = ringOf(finished.output());

@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.panamashm.NamedSemaphore;
 import io.github.panamashm.SharedMemory;
+import io.github.panamashm.junit.PeerResult;
 import io.github.panamashm.ring.PeerInfo;
 import io.github.panamashm.ring.Producer;
 import io.github.panamashm.ring.Ring;
@@ -36,11 +37,11 @@ class RingToolsTest {
     @RegisterExtension
     final ShmNames names = new ShmNames();
 
-    private static Processes.Finished cli(String... args) {
+    private static PeerResult cli(String... args) {
         return Processes.run(Processes.javaCommand(Main.class, args), 60);
     }
 
-    private static JsonElement json(Processes.Finished finished) {
+    private static JsonElement json(PeerResult finished) {
         assertThat(finished.exitCode()).as(finished.output()).isZero();
         return JsonParser.parseString(finished.output().strip());
     }
