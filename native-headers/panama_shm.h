@@ -912,12 +912,14 @@ fail:
 /*
  * pshm_open, waiting up to wait_ns (-1: for ever) for the ring to be created, as Java's
  * Ring.open(name, wait) does, so that a consumer may start before its producer. Polls every 10 ms.
+ * Like Java, it gives a creator still initialising the ring at least 2 s, whatever wait_ns.
  */
 static inline int pshm_open_wait(pshm_ring *r, const char *name, uint32_t role, int64_t wait_ns) {
+    const int64_t initialising_ns = INT64_C(2000000000);
     int64_t deadline = pshm_deadline(wait_ns);
     for (;;) {
         int64_t left = deadline - pshm_now_ns(CLOCK_MONOTONIC);
-        int rc = pshm_open(r, name, role, left > 0 ? left : 0);
+        int rc = pshm_open(r, name, role, left > initialising_ns ? left : initialising_ns);
         if ((rc != -ENOENT && rc != -EAGAIN) || left <= 0) return rc;
         struct timespec ten_ms = {.tv_sec = 0, .tv_nsec = 10000000};
         nanosleep(&ten_ms, NULL);

@@ -135,28 +135,35 @@ static inline int shm_cli_next_slice(int64_t start, int64_t timeout_ns, int64_t 
     return 0;
 }
 
-/* pshm_open, retried every 10 ms while the ring does not exist or is not ready, for up to wait_ns. */
 /*
  * --progress: a line on stderr about once a second, the same as the Java commands print; on a
- * terminal it is shown anyway, on one line kept up to date. The clock is read every 1024th call.
+ * terminal it is shown anyway, on one line kept up to date. The clock is read about ten times a
+ * second whatever the call rate (every call when calls are rare).
  */
 typedef struct shm_cli_progress {
     const char *label, *unit;
     int enabled, terminal, printed;
-    uint32_t calls;
-    int64_t start, next;
+    uint64_t every, since_look;   /* calls between looks at the clock, and calls since the last one */
+    int64_t start, next, last_look;
 } shm_cli_progress;
 
 static inline void shm_cli_progress_init(shm_cli_progress *p, const char *label, const char *unit, int asked) {
     int tty = isatty(STDERR_FILENO);
     *p = (shm_cli_progress){.label = label, .unit = unit, .enabled = asked || tty, .terminal = tty && !asked,
-                            .start = pshm_now_ns(CLOCK_MONOTONIC)};
+                            .every = 1, .start = pshm_now_ns(CLOCK_MONOTONIC)};
     p->next = p->start + 1000000000;
+    p->last_look = p->start;
 }
 
 static inline void shm_cli_progress_update(shm_cli_progress *p, uint64_t count) {
-    if (!p->enabled || ((++p->calls & 1023) != 0 && count != 0)) return;
+    if (!p->enabled || ++p->since_look < p->every) return;
     int64_t now = pshm_now_ns(CLOCK_MONOTONIC);
+    int64_t elapsed = now - p->last_look;
+    /* aim for a look every ~100 ms at the rate seen: double while looks come too fast to measure */
+    uint64_t every = elapsed < 10000000 ? p->every * 2 : p->since_look * 100000000u / (uint64_t)elapsed;
+    p->every = every < 1 ? 1 : every > (1u << 20) ? (1u << 20) : every;
+    p->since_look = 0;
+    p->last_look = now;
     if (now < p->next) return;
     p->next = now + 1000000000;
     double seconds = (double)(now - p->start) / 1e9;
@@ -176,6 +183,7 @@ static inline const char *shm_cli_error_text(const pshm_ring *r, int rc) {
     return pshm_error(r)[0] ? pshm_error(r) : pshm_traffic_error_text(rc);
 }
 
+/* pshm_open_wait for up to wait_ns, in slices, so that SIGINT/SIGTERM end the wait. */
 static inline int shm_cli_open_ring(pshm_ring *r, const char *name, uint32_t role, int64_t wait_ns) {
     int64_t deadline = pshm_now_ns(CLOCK_MONOTONIC) + wait_ns;
     for (;;) {   /* in slices, so that a signal stops the wait */

@@ -114,13 +114,18 @@ public final class Peer implements AutoCloseable {
                     + output());
         }
         reader.join(TimeUnit.SECONDS.toMillis(10));
-        return new PeerResult(process.exitValue(), output());
+        String text = output();
+        if (reader.isAlive()) { // a process it started still holds its output open
+            text += "\n(output cut short: a process it started still holds its output open)\n";
+        }
+        return new PeerResult(process.exitValue(), text);
     }
 
     /** Kills it (SIGKILL) and its descendants, if still running. */
     public void kill() {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        List<ProcessHandle> descendants = process.descendants().toList(); // before it dies: then they are orphans
         process.destroyForcibly();
+        descendants.forEach(ProcessHandle::destroyForcibly);
     }
 
     /**
@@ -132,15 +137,16 @@ public final class Peer implements AutoCloseable {
         if (!process.isAlive()) {
             return;
         }
+        List<ProcessHandle> descendants = process.descendants().toList(); // e.g. the JVM a script started
         process.toHandle().destroy();
+        descendants.forEach(ProcessHandle::destroy);
         try {
-            if (process.waitFor(5, TimeUnit.SECONDS)) {
-                return;
-            }
+            process.waitFor(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        kill();
+        process.destroyForcibly();
+        descendants.forEach(ProcessHandle::destroyForcibly);
     }
 
     @Override

@@ -28,17 +28,21 @@ public record PeerResult(int exitCode, String output) {
 
     /**
      * The {@code key=value} words of the last line of its output that has any, as the project's
-     * programs print their summary ({@code received=1000 lost=0 ...}).
+     * programs print their summary ({@code received=1000 lost=0 ...}); their progress lines
+     * ({@code ...: progress received=...}) and option lines ({@code --flag=value}) are not summaries.
      *
      * @return the summary's values by key, in the order printed; empty if no line has any
      */
     public Map<String, String> summary() {
         List<String> lines = output.lines().toList();
         for (int i = lines.size() - 1; i >= 0; i--) {
+            if (lines.get(i).contains(": progress ")) {
+                continue;
+            }
             Map<String, String> values = new LinkedHashMap<>();
             for (String word : lines.get(i).trim().split("\\s+")) {
                 int equals = word.indexOf('=');
-                if (equals > 0) {
+                if (equals > 0 && !word.startsWith("-")) {
                     values.put(word.substring(0, equals), word.substring(equals + 1));
                 }
             }

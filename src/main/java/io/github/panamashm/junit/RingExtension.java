@@ -3,6 +3,7 @@ package io.github.panamashm.junit;
 
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingSpec;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -22,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * report (and into the failure, when the test failed), and closes and removes every ring it made.
  * See {@link TempRing} for an example.
  */
-public final class RingExtension implements ParameterResolver, AfterEachCallback, TestExecutionExceptionHandler {
+public final class RingExtension implements ParameterResolver, AfterEachCallback, AfterAllCallback,
+        TestExecutionExceptionHandler {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(RingExtension.class);
     private static final AtomicLong COUNTER = new AtomicLong();
@@ -37,8 +39,12 @@ public final class RingExtension implements ParameterResolver, AfterEachCallback
         final Peers peers = new Peers();
     }
 
+    /**
+     * What {@code context} itself made: keyed by its unique id, so that a test never sees (nor cleans
+     * up) what its class or another test made, also when tests run in parallel.
+     */
     private static Made made(ExtensionContext context) {
-        return context.getStore(NAMESPACE).getOrComputeIfAbsent("made", key -> new Made(), Made.class);
+        return context.getStore(NAMESPACE).getOrComputeIfAbsent(context.getUniqueId(), key -> new Made(), Made.class);
     }
 
     @Override
@@ -76,10 +82,11 @@ public final class RingExtension implements ParameterResolver, AfterEachCallback
                 + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 20));
     }
 
-    /** On failure, the peers' output travels with the exception, as suppressed exceptions. */
+    /** On failure, the peers are stopped and their whole output travels with the exception. */
     @Override
     public void handleTestExecutionException(ExtensionContext context, Throwable failure) throws Throwable {
         for (Peer peer : made(context).peers.started()) {
+            peer.close(); // first, so that what it prints as it stops is part of the report
             failure.addSuppressed(new PeerOutput(peer));
         }
         throw failure;
@@ -87,7 +94,20 @@ public final class RingExtension implements ParameterResolver, AfterEachCallback
 
     @Override
     public void afterEach(ExtensionContext context) {
-        Made made = made(context);
+        cleanUp(context);
+    }
+
+    /** What a {@code @BeforeAll} method or a test class's constructor asked for goes after the class. */
+    @Override
+    public void afterAll(ExtensionContext context) {
+        cleanUp(context);
+    }
+
+    private static void cleanUp(ExtensionContext context) {
+        Made made = context.getStore(NAMESPACE).remove(context.getUniqueId(), Made.class);
+        if (made == null) {
+            return;
+        }
         try {
             for (Peer peer : made.peers.started()) {
                 peer.close();
@@ -109,8 +129,11 @@ public final class RingExtension implements ParameterResolver, AfterEachCallback
                 ring.close();
             } catch (RuntimeException e) {
                 failure = failure == null ? e : failure;
-            } finally {
+            }
+            try {
                 Ring.unlink(ring.name());
+            } catch (RuntimeException e) {
+                failure = failure == null ? e : failure;
             }
         }
         if (failure != null) {

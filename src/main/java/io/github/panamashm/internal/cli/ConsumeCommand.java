@@ -69,7 +69,7 @@ final class ConsumeCommand implements Callable<Integer> {
         Main.StopSignal stop = Main.StopSignal.onShutdown();
         boolean attached = false;
         boolean truncated = false;
-        try (Ring ring = Ring.open(name, Duration.ofMillis(wait));
+        try (Ring ring = PeerOptions.open(name, wait, stop);
              Consumer consumer = ring.consumer()) {
             attached = true;
             Progress progressLine = Progress.of("consume", "received", peer.progress);

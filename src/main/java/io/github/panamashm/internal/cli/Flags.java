@@ -29,7 +29,7 @@ final class Flags {
 
     /** An unsigned 64-bit decimal number, as C's strtoull with nothing left over and no sign. */
     long u64(String flag, String value) {
-        if (value.isEmpty() || !Character.isDigit(value.charAt(0))) {
+        if (!digits(value, 10)) {
             throw badValue(flag, value);
         }
         try {
@@ -41,7 +41,7 @@ final class Flags {
 
     /** An unsigned 32-bit number in {@code radix}, returned as a long so that it stays unsigned. */
     long u32(String flag, String value, int radix) {
-        if (value.isEmpty() || Character.digit(value.charAt(0), radix) < 0) {
+        if (!digits(value, radix)) {
             throw badValue(flag, value);
         }
         try {
@@ -55,6 +55,20 @@ final class Flags {
         }
     }
 
+    /** Only ASCII digits of {@code radix} (8 or 10), as C's parser takes: no sign, space or other script's digits. */
+    private static boolean digits(String value, int radix) {
+        if (value.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c >= '0' + radix) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Milliseconds, bounded as C bounds them. */
     long millis(String flag, String value) {
         long ms = u64(flag, value);
@@ -65,6 +79,12 @@ final class Flags {
     }
 
     SizeRange size(String value) {
+        int dash = value.indexOf('-');
+        String low = dash < 0 ? value : value.substring(0, dash);
+        String high = dash < 0 ? value : value.substring(dash + 1);
+        if (!digits(low, 10) || !digits(high, 10)) {
+            throw badValue("--size", value);
+        }
         try {
             return SizeRange.parse(value);
         } catch (IllegalArgumentException e) {

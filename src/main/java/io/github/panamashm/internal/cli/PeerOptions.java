@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.internal.cli;
 
+import io.github.panamashm.ring.NoSuchRingException;
+import io.github.panamashm.ring.Ring;
 import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /** The flags {@code produce} and {@code consume} share, as the C programs' shm_cli.h does. */
 final class PeerOptions {
@@ -26,6 +31,25 @@ final class PeerOptions {
             throw flags.bad("--ring NAME is required");
         }
         return flags.ring(ring);
+    }
+
+    /**
+     * Opens the ring, waiting up to {@code waitMillis} for it to be created in slices of 200 ms, so
+     * that Ctrl-C ends the wait (as shm_cli_open_ring does in C).
+     */
+    static Ring open(String name, long waitMillis, Main.StopSignal stop) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        while (true) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            try {
+                return Ring.open(name, Duration.ofMillis(Math.max(0, Math.min(left, 200))));
+            } catch (NoSuchRingException e) {
+                if (left <= 200 || stop.requested()) {
+                    throw waitMillis == 0 ? e : new NoSuchRingException(name, Duration.ofMillis(waitMillis),
+                            (io.github.panamashm.PosixException) e.getCause());
+                }
+            }
+        }
     }
 
     /** How long to wait for the ring to be created, in milliseconds. */

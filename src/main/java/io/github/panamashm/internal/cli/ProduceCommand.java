@@ -102,6 +102,9 @@ final class ProduceCommand implements Callable<Integer> {
         long largest = maxSize == null ? Math.max(1, sizes.max()) : flags.u32("--max-size", maxSize, 10);
         long slotCount = slots == null ? 1024 : flags.u32("--slots", slots, 10);
         int permissions = mode == null ? 0600 : (int) flags.u32("--mode", mode, 8);
+        if (permissions == 0) {
+            permissions = 0600; // as in C, where a zero mode means the default
+        }
         if (create && largest < sizes.max()) {
             throw flags.bad("--max-size below the upper end of --size");
         }
@@ -129,7 +132,7 @@ final class ProduceCommand implements Callable<Integer> {
                     throw e;
                 }
             } else {
-                ring = Ring.open(name, Duration.ofMillis(wait));
+                ring = PeerOptions.open(name, wait, stop);
             }
             return send(ring, total, sizes, producerId, timeout, stop, spec.commandLine().getOut());
         } finally {

@@ -9,7 +9,8 @@ import java.util.Locale;
  * A long run's progress on stderr, about once a second: one line kept up to date on a terminal, a
  * line per second where asked for ({@code --progress}) and the output is not a terminal, nothing
  * otherwise. The same lines as the C programs' (shm_cli.h). Cheap enough for the hot loop: the
- * clock is read once every 1024 calls.
+ * clock is read about ten times a second whatever the call rate (every call when calls are rare).
+ * Java tells a terminal by its console (standard input and output), C by standard error.
  */
 final class Progress {
 
@@ -22,7 +23,9 @@ final class Progress {
     private final PrintStream err = System.err;
     private final long start = System.nanoTime();
     private long next = start + SECOND;
-    private int calls;
+    private long every = 1;          // calls between looks at the clock
+    private long sinceLook;
+    private long lastLook = start;
     private boolean printed;
 
     private Progress(String label, String unit, boolean enabled, boolean terminal) {
@@ -41,10 +44,16 @@ final class Progress {
 
     /** Called with the count so far; prints when a second has passed since the last line. */
     void update(long count) {
-        if (!enabled || (++calls & 1023) != 0 && count != 0) {
+        if (!enabled || ++sinceLook < every) {
             return;
         }
         long now = System.nanoTime();
+        long elapsed = now - lastLook;
+        // aim for a look every ~100 ms at the rate seen: double while looks come too fast to measure
+        every = elapsed < 10_000_000L ? Math.min(1 << 20, every * 2)
+                : Math.max(1, Math.min(1 << 20, sinceLook * 100_000_000L / elapsed));
+        sinceLook = 0;
+        lastLook = now;
         if (now - next < 0) {
             return;
         }

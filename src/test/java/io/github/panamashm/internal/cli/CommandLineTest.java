@@ -106,6 +106,9 @@ class CommandLineTest {
     @ValueSource(strings = {
             "produce --ring RING --count -5",
             "produce --ring RING --count 12x",
+            "produce --ring RING --count \u0661\u0660",
+            "produce --ring RING --size +64",
+            "produce --ring RING --size 16-+32",
             "produce --ring RING --bogus",
             "produce --ring RING --count",
             "produce --count 3",
