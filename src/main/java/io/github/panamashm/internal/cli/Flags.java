@@ -33,7 +33,8 @@ final class Flags {
             throw badValue(flag, value);
         }
         try {
-            return Long.parseUnsignedLong(value) < 0 ? Long.MAX_VALUE : Long.parseUnsignedLong(value);
+            long number = Long.parseUnsignedLong(value);
+            return number < 0 ? Long.MAX_VALUE : number; // above 2^63: as good as for ever
         } catch (NumberFormatException e) {
             throw badValue(flag, value);
         }

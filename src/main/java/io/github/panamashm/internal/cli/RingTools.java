@@ -378,10 +378,8 @@ final class RingTools {
 
     private static boolean isOwnSemaphoreFile(Path file) {
         try {
-            return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Files.size(file) == 32
-                    && Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS)
-                    .equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-        } catch (IOException | UnsupportedOperationException e) {
+            return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Files.size(file) == 32 && isOwn(file);
+        } catch (IOException e) {
             return false;
         }
     }
