@@ -108,7 +108,7 @@ PSHM_STATIC_ASSERT(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
 
 #define PSHM_MAGIC UINT64_C(0x474E49524D485350)  /* the bytes "PSHMRING" on a little-endian host */
 #define PSHM_VERSION_MAJOR 3                     /* incompatible layout or protocol changes */
-#define PSHM_VERSION_MINOR 0                     /* compatible additions: reserved bytes, optional flags */
+#define PSHM_VERSION_MINOR 1                     /* compatible additions: reserved bytes, optional flags */
 
 #define PSHM_LINE 128                /* padding unit: two 64-byte lines, beats adjacent-line prefetch */
 #define PSHM_SLOT_HEADER_SIZE 16       /* sequence, length, flags: a 64-byte message fits in 80 bytes */
@@ -686,6 +686,10 @@ static inline int pshm_half_made_and_abandoned(pshm_ring *r, const char *name) {
         return pshm_fail(r, -EEXIST, "ring %s exists and is being created by another process", name);
     }
     if (fstat(r->fd, &st) != 0) return -errno;   /* again, under the lock */
+    /* a creator sizes the object at once: between empty and a whole identity, it is someone else's */
+    if (st.st_size > 0 && (uint64_t)st.st_size < sizeof(pshm_identity)) {
+        return pshm_fail(r, -EEXIST, "%s already exists", name);
+    }
     if ((uint64_t)st.st_size >= sizeof(pshm_identity)) {
         pshm_identity id;
         if (pread(r->fd, &id, sizeof id, 0) != (ssize_t)sizeof id) return -EIO;
@@ -1484,6 +1488,19 @@ static inline void pshm_release_positions(pshm_ring *r, uint64_t first, uint32_t
 }
 
 /*
+ * Gives back the slot of a position dropped because its sequence was damaged (ring the space bell
+ * after). Its sequence becomes the free value `position + N` first, in every kind of ring: a single
+ * consumer releases by cursor and never rewrites a slot otherwise, so it would meet the damaged value
+ * again one lap later and drop a real message there, or a position nobody claimed.
+ */
+static inline void pshm_release_damaged(pshm_ring *r, uint64_t position) {
+    atomic_store_explicit(&pshm_slot_at(r, position)->sequence, position + r->mask + 1, memory_order_release);
+    if (pshm_releases_by_cursor(r)) {
+        atomic_store_explicit(&r->header->released, position + 1, memory_order_release);
+    }
+}
+
+/*
  * A consumer attaching to a single-consumer ring takes over from its predecessor: positions in
  * [released, head) were taken by a consumer that died before releasing them (one that detaches
  * releases first). Their messages count as lost (not SKIP or damaged slots, which held none) and
@@ -1590,7 +1607,7 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t max, uint32_t capacity, 
             if (!pshm_releases_by_cursor(r) && atomic_load_explicit(&h->head, memory_order_acquire) != head) continue;
             /* ... or the slot is corrupted: drop the position, which also frees the slot for producers */
             if (!pshm_take(r, head, 1)) continue;
-            pshm_release_positions(r, head, 1);
+            pshm_release_damaged(r, head);
             atomic_fetch_add_explicit(&h->counters.corrupt_slots, 1, memory_order_relaxed);
             pshm_ring_space_bell(r);
             return pshm_fail(r, -EPROTO, "slot %llu (position %llu) has sequence %llu, which no peer writes there: dropped",

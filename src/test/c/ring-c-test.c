@@ -148,6 +148,35 @@ int main(int argc, char **argv) {
     pshm_detach(&second);
     pshm_detach(&first);
     pshm_detach(&single_creator);
+    CHECK(pshm_unlink(single_name) == 0);
+
+    /* a single consumer resets the sequence of a damaged slot it drops: one lap later it neither drops a
+     * real message there nor a position nobody claimed (which would end the stream never) */
+    pshm_spec sc = {.slot_count = 8, .max_payload = 8, .flags = PSHM_FLAG_SINGLE_CONSUMER};
+    CHECK(pshm_create(&single_creator, single_name, &sc) == 0);
+    CHECK(pshm_open(&first, single_name, PSHM_ROLE_PRODUCER, 0) == 0);
+    CHECK(pshm_open(&second, single_name, PSHM_ROLE_CONSUMER, 0) == 0);
+    for (int i = 0; i < 4; i++) CHECK(pshm_send(&first, &i, sizeof i, 0) == 0);
+    atomic_store(&pshm_slot_at(&first, 3)->sequence, 1000000);
+    for (int i = 0; i < 3; i++) CHECK(pshm_receive(&second, &value, sizeof value, 0) == (int)sizeof value && value == i);
+    CHECK(pshm_receive(&second, &value, sizeof value, 0) == -EPROTO);
+    for (int i = 4; i < 11; i++) {   /* up to position 3 + 8: the same slot one lap later */
+        CHECK(pshm_send(&first, &i, sizeof i, 0) == 0);
+        CHECK(pshm_receive(&second, &value, sizeof value, 0) == (int)sizeof value && value == i);
+    }
+    CHECK(pshm_receive(&second, &value, sizeof value, 0) == -EAGAIN);   /* position 11 not claimed */
+    CHECK(pshm_claim(&first, sizeof value, &slot, 0) == 0);
+    CHECK(pshm_receive(&second, &value, sizeof value, 0) == -EAGAIN);   /* claimed, not committed */
+    value = 11;
+    memcpy(slot, &value, sizeof value);
+    CHECK(pshm_commit(&first, sizeof value) == 0);
+    CHECK(pshm_receive(&second, &value, sizeof value, 0) == (int)sizeof value && value == 11);
+    pshm_close_for_writing(&first);
+    CHECK(pshm_receive(&second, &value, sizeof value, 1000000000) == -EPIPE);
+    CHECK(single_creator.header->counters.corrupt_slots == 1);
+    pshm_detach(&second);
+    pshm_detach(&first);
+    pshm_detach(&single_creator);
 
     /* close for writing: producers are refused, consumers drain and then see the end */
     CHECK(pshm_send(&producer, "last", 4, 0) == 0);

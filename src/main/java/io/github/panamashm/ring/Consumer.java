@@ -523,7 +523,7 @@ public final class Consumer implements AutoCloseable {
                 if (!take(head, 1)) {
                     continue;
                 }
-                releasePositions(head, 1);
+                releaseDamaged(head);
                 LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
                 ring.doorbells.ringSpace();
                 throw RingFormatException.damaged(ring.name(), "slot " + (head & mask) + " (position " + head
@@ -636,6 +636,19 @@ public final class Consumer implements AutoCloseable {
         }
         for (long i = 0; i < count; i++) {
             releaseSlot(first + i);
+        }
+    }
+
+    /**
+     * Gives back the slot of a position dropped because its sequence was damaged (see panama_shm.h,
+     * pshm_release_damaged); the caller rings the space doorbell. The sequence becomes the free value
+     * first in every kind of ring: a single consumer, which never rewrites a slot otherwise, would
+     * meet the damaged value again one lap later.
+     */
+    private void releaseDamaged(long position) {
+        releaseSlot(position);
+        if (single) {
+            LONG.setRelease(segment, RingLayout.RELEASED_OFFSET, position + 1);
         }
     }
 

@@ -168,10 +168,13 @@ public final class Ring implements AutoCloseable {
 
     /**
      * Whether the object {@code name}, whose creator lock the caller now holds, is a ring its creator
-     * abandoned: not even a full header, or INITIALISING, with no foreign magic, unchanged for
+     * abandoned: empty, or INITIALISING with no foreign magic, unchanged for
      * {@link RingLayout#ABANDONED_AFTER_NANOS}, and this user's.
      */
     static boolean abandoned(String name, MemorySegment head) {
+        if (head.byteSize() > 0 && head.byteSize() < RingLayout.IDENTITY.byteSize()) {
+            return false; // a creator sizes the object at once: this one is someone else's
+        }
         if (head.byteSize() >= RingLayout.IDENTITY.byteSize()) {
             long magic = head.get(ValueLayout.JAVA_LONG_UNALIGNED, RingLayout.MAGIC_OFFSET);
             int state = head.get(ValueLayout.JAVA_INT_UNALIGNED, RingLayout.STATE_OFFSET);
@@ -378,7 +381,7 @@ public final class Ring implements AutoCloseable {
      * version are refused ({@link RingFormatException}); C programs built from the same
      * {@code panama_shm.h} share it.
      *
-     * @return the layout version, e.g. {@code "3.0"}
+     * @return the layout version, e.g. {@code "3.1"}
      */
     public static String layoutVersion() {
         return RingLayout.VERSION_MAJOR + "." + RingLayout.VERSION_MINOR;

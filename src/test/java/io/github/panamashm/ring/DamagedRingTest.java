@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
@@ -93,6 +94,45 @@ class DamagedRingTest {
                 assertThat(message[0]).isEqualTo((byte) 2);
                 assertThat(consumer.tryReceive(message)).isEqualTo(Consumer.NO_MESSAGE);
             }
+            assertThat(ring.corruptSlots()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * A single consumer never rewrites a slot on its own, so a damaged sequence it dropped must not
+     * stay in the slot: one lap later it would drop a producer's real message there, or a position
+     * nobody claimed, and then never see the end of the stream.
+     */
+    @ParameterizedTest(name = "single consumer: {0}")
+    @ValueSource(booleans = {false, true})
+    void aDroppedDamagedSlotIsNotDroppedAgainOneLapLater(boolean singleConsumer) throws Exception {
+        String name = names.ring("seq-lap");
+        try (Ring ring = Ring.create(name, spec(singleConsumer));
+             Producer producer = ring.producer(); Consumer consumer = ring.consumer()) {
+            byte[] message = new byte[64];
+            for (int i = 0; i < 4; i++) {
+                producer.send(new byte[] {(byte) i});
+            }
+            setSequence(name, 3, 1_000_000);
+            for (int i = 0; i < 3; i++) {
+                assertThat(consumer.tryReceive(message)).isEqualTo(1);
+            }
+            assertThatThrownBy(() -> consumer.tryReceive(message)).isInstanceOf(RingFormatException.class)
+                    .hasMessageContaining("position 3");
+            for (int i = 4; i < 11; i++) { // up to position 3 + 8, the same slot one lap later
+                producer.send(new byte[] {(byte) i});
+                assertThat(consumer.tryReceive(message)).isEqualTo(1);
+                assertThat(message[0]).isEqualTo((byte) i);
+            }
+            assertThat(consumer.tryReceive(message)).as("position 11 not claimed yet").isEqualTo(Consumer.NO_MESSAGE);
+            long index = producer.tryClaim(1);
+            assertThat(consumer.tryReceive(message)).as("position 11 claimed, not committed").isEqualTo(Consumer.NO_MESSAGE);
+            producer.buffer().set(ValueLayout.JAVA_BYTE, index, (byte) 11);
+            producer.commit();
+            assertThat(consumer.tryReceive(message)).isEqualTo(1);
+            assertThat(message[0]).isEqualTo((byte) 11);
+            ring.closeForWriting();
+            assertThat(consumer.receive(message, Duration.ofSeconds(5))).isEqualTo(Consumer.END_OF_STREAM);
             assertThat(ring.corruptSlots()).isEqualTo(1);
         }
     }

@@ -81,6 +81,31 @@ class HalfMadeRingTest {
     }
 
     @Test
+    void anObjectTooShortForAnIdentityIsSomeoneElsesAndNeitherCreatorTouchesIt() throws Exception {
+        // a creator sizes the object at once: 1 to 127 bytes is no creator's half-made ring
+        int[] sizes = {1, 8, 100, (int) RingLayout.IDENTITY.byteSize() - 1};
+        List<Path> objects = new java.util.ArrayList<>();
+        for (int size : sizes) {
+            String name = names.ring("short-" + size); // doorbells too, should a creator take it over
+            Path object = Path.of("/dev/shm", name.substring(1));
+            Files.write(object, new byte[size]); // zeros: no foreign magic to give it away
+            objects.add(object);
+        }
+        Thread.sleep(RingLayout.ABANDONED_AFTER_NANOS / 1_000_000 + 200);
+        for (int i = 0; i < sizes.length; i++) {
+            String name = "/" + objects.get(i).getFileName();
+            assertThatThrownBy(() -> Ring.create(name, SPEC)).as("Java, %d bytes", sizes[i])
+                    .isInstanceOf(PosixException.class)
+                    .satisfies(e -> assertThat(((PosixException) e).errno()).isEqualTo(Errno.EEXIST));
+            var produced = Processes.run(List.of(Processes.nativeProgram("shm-producer").toString(), "--ring", name,
+                    "--create", "--slots", "8", "--count", "0"), 30);
+            assertThat(produced.exitCode()).as("C, %d bytes: %s", sizes[i], produced.output()).isEqualTo(2);
+            assertThat(produced.output()).contains(name + " already exists");
+            assertThat(Files.readAllBytes(objects.get(i))).as("untouched").isEqualTo(new byte[sizes[i]]);
+        }
+    }
+
+    @Test
     void aRingBeingMadeByALiveCreatorIsNotTakenOver() throws Exception {
         String name = names.ring("half-live");
         try (SharedMemory creating = SharedMemory.create(name, SPEC.totalSize())) {

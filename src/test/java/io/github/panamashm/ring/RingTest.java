@@ -270,7 +270,7 @@ class RingTest {
             MemorySegment header = ring.segment();
             header.set(ValueLayout.JAVA_SHORT, RingLayout.VERSION_MAJOR_OFFSET, (short) (RingLayout.VERSION_MAJOR + 1));
             assertThatThrownBy(() -> Ring.open(name)).isInstanceOf(RingFormatException.class)
-                    .hasMessageContaining("layout version is " + (RingLayout.VERSION_MAJOR + 1) + ".0");
+                    .hasMessageContaining("layout version is " + (RingLayout.VERSION_MAJOR + 1) + "." + RingLayout.VERSION_MINOR);
             header.set(ValueLayout.JAVA_SHORT, RingLayout.VERSION_MAJOR_OFFSET, (short) RingLayout.VERSION_MAJOR);
             header.set(ValueLayout.JAVA_INT, RingLayout.SLOT_COUNT_OFFSET, 3);
             assertThatThrownBy(() -> Ring.open(name)).isInstanceOf(RingFormatException.class)
