@@ -93,6 +93,29 @@ public final class Producer implements AutoCloseable {
     }
 
     /**
+     * Sends bytes {@code [offset, offset + length)} of {@code source} if there is space now, without
+     * waiting (see {@link #offer(MemorySegment)}): for example a message a {@link MessageHandler} was
+     * handed, forwarded to another ring as {@code offer(buffer, index, length)} without a copy of its own.
+     *
+     * @param source holds the message
+     * @param offset where the message starts in {@code source}
+     * @param length the message's length in bytes
+     * @return true if sent; false if the ring is full
+     * @throws IndexOutOfBoundsException if the range is not within {@code source}
+     * @throws IllegalArgumentException  if {@code length} is larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException       if the ring is closed for writing
+     * @throws IllegalStateException     if this producer or its ring is closed, or messages are
+     *                                   claimed and not yet committed or aborted
+     */
+    public boolean offer(MemorySegment source, long offset, int length) {
+        try {
+            return sendNanos(source, offset, length, 0);
+        } catch (InterruptedException e) {
+            throw new AssertionError("a non-waiting offer cannot be interrupted", e);
+        }
+    }
+
+    /**
      * Sends {@code message} if there is space now, without waiting (see {@link #offer(MemorySegment)}).
      *
      * @param message the message, the whole array
@@ -214,6 +237,46 @@ public final class Producer implements AutoCloseable {
     }
 
     /**
+     * Sends bytes {@code [offset, offset + length)} of {@code source}, waiting up to {@code timeout}
+     * for space (see {@link #send(MemorySegment, Duration)} and {@link #offer(MemorySegment, long, int)}).
+     *
+     * @param source  holds the message
+     * @param offset  where the message starts in {@code source}
+     * @param length  the message's length in bytes
+     * @param timeout the longest wait; zero or negative: do not wait
+     * @return true if sent; false if the time ran out
+     * @throws IndexOutOfBoundsException if the range is not within {@code source}
+     * @throws IllegalArgumentException  if {@code length} is larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException       if the ring is closed for writing, also while this call waits
+     * @throws IllegalStateException     if this producer or its ring is closed, or messages are
+     *                                   claimed and not yet committed or aborted
+     * @throws InterruptedException      if the thread is interrupted while it waits (spinning,
+     *                                   yielding or asleep)
+     */
+    public boolean send(MemorySegment source, long offset, int length, Duration timeout) throws InterruptedException {
+        return sendNanos(source, offset, length, Ring.timeoutNanos(timeout));
+    }
+
+    /**
+     * Sends bytes {@code [offset, offset + length)} of {@code source}, waiting as long as the ring is
+     * full (see {@link #send(MemorySegment)} and {@link #offer(MemorySegment, long, int)}).
+     *
+     * @param source holds the message
+     * @param offset where the message starts in {@code source}
+     * @param length the message's length in bytes
+     * @throws IndexOutOfBoundsException if the range is not within {@code source}
+     * @throws IllegalArgumentException  if {@code length} is larger than {@link Ring#maxMessageSize()}
+     * @throws RingClosedException       if the ring is closed for writing, also while this call waits
+     * @throws IllegalStateException     if this producer or its ring is closed, or messages are
+     *                                   claimed and not yet committed or aborted
+     * @throws InterruptedException      if the thread is interrupted while it waits (spinning,
+     *                                   yielding or asleep)
+     */
+    public void send(MemorySegment source, long offset, int length) throws InterruptedException {
+        sendNanos(source, offset, length, -1);
+    }
+
+    /**
      * Sends {@code message}, waiting up to {@code timeout} for space (see
      * {@link #send(MemorySegment, Duration)}).
      *
@@ -251,13 +314,19 @@ public final class Producer implements AutoCloseable {
     }
 
     private boolean sendNanos(MemorySegment message, long timeoutNanos) throws InterruptedException {
+        return sendNanos(message, 0, message.byteSize(), timeoutNanos);
+    }
+
+    private boolean sendNanos(MemorySegment message, long offset, long byteCount, long timeoutNanos)
+            throws InterruptedException {
         try {
-            int length = checkedLength(message.byteSize());
+            Objects.checkFromIndexSize(offset, byteCount, message.byteSize());
+            int length = checkedLength(byteCount);
             if (claimPositions(1, length, timeoutNanos) == 0) {
                 return false;
             }
             try {
-                MemorySegment.copy(message, 0, segment, payloadOffset(claimed), length);
+                MemorySegment.copy(message, offset, segment, payloadOffset(claimed), length);
             } catch (Throwable e) {
                 abort(); // e.g. the source's arena closed: never leave a position claimed
                 throw e;

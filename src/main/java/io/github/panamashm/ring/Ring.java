@@ -687,6 +687,27 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
+     * Times a producer posted the data doorbell to wake a sleeping consumer, since the ring was
+     * created. A publish that finds no consumer asleep posts nothing, so with consumers that never
+     * sleep this stays at 0; its growth rate is the rate of wake-ups, each a system call.
+     *
+     * @return the ring's count, for all processes
+     */
+    public long dataPosts() {
+        return (long) LONG.getVolatile(segment, RingLayout.DATA_POSTS_OFFSET);
+    }
+
+    /**
+     * Times a consumer posted the space doorbell to wake a producer asleep on a full ring, since the
+     * ring was created (see {@link #dataPosts()}).
+     *
+     * @return the ring's count, for all processes
+     */
+    public long spacePosts() {
+        return (long) LONG.getVolatile(segment, RingLayout.SPACE_POSTS_OFFSET);
+    }
+
+    /**
      * Messages a consumer took and never released, since the ring was created: it died holding them
      * (it may have processed them), or it was closed holding what a throwing poll handler left. No
      * other consumer receives them.

@@ -363,7 +363,7 @@ class RingTest {
             producer.send(bytes("wake"));
             Measured outcome = result.get(10, TimeUnit.SECONDS);
             assertThat(outcome.result()).isEqualTo(4);
-            assertThat(posts(ring, RingLayout.DATA_POSTS_OFFSET)).as("woken by the doorbell, not by a slice's end")
+            assertThat(ring.dataPosts()).as("woken by the doorbell, not by a slice's end")
                     .isEqualTo(1);
             // 1.5 s of waiting costs a spin phase and ~15 wake-ups of the wait slices: far below 1.5 s of CPU
             assertThat(outcome.cpuMillis()).isLessThan(300);
@@ -448,9 +448,54 @@ class RingTest {
             long allocated = threads.getCurrentThreadAllocatedBytes() - before;
             assertThat(received).isEqualTo(100_000L * in.length);
             assertThat(allocated).as("bytes allocated for 100,000 messages").isLessThan(10_000);
-            long dataPosts = (long) RingLayout.LONG.getVolatile(ring.segment(), RingLayout.DATA_POSTS_OFFSET);
-            long spacePosts = (long) RingLayout.LONG.getVolatile(ring.segment(), RingLayout.SPACE_POSTS_OFFSET);
-            assertThat(dataPosts + spacePosts).as("semaphore posts without sleepers").isZero();
+            assertThat(ring.dataPosts() + ring.spacePosts()).as("semaphore posts without sleepers").isZero();
+        }
+    }
+
+    @Test
+    void aPolledMessageIsForwardedToAnotherRingInPlaceWithoutAllocating() throws InterruptedException {
+        String first = names.ring("forward-in");
+        String second = names.ring("forward-out");
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (Ring in = Ring.create(first, RingSpec.of(64, 64));
+             Ring out = Ring.create(second, RingSpec.of(64, 64));
+             Producer source = in.producer();
+             Consumer relay = in.consumer();
+             Producer forward = out.producer();
+             Consumer sink = out.consumer();
+             Arena arena = Arena.ofConfined()) {
+            MemorySegment scratch = arena.allocate(64);
+            assertThatThrownBy(() -> forward.offer(scratch, 60, 8)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> forward.offer(scratch, -1, 8)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThat(out.depth()).as("nothing claimed by a refused offer").isZero();
+            MessageHandler relayEach = (buffer, index, length) -> {
+                if (!forward.offer(buffer, index, length)) {
+                    throw new AssertionError("the second ring is full");
+                }
+            };
+            byte[] message = new byte[40];
+            byte[] received = new byte[64];
+            long allocatedBefore = 0;
+            for (int i = 0; i < 300_000; i++) {
+                if (i == 200_000) { // after the JIT compiled the path
+                    allocatedBefore = threads.getCurrentThreadAllocatedBytes();
+                }
+                message[0] = (byte) i;
+                message[39] = (byte) (i >> 8);
+                source.offer(message, 0, 1 + i % 40);
+                // plain checks in the loop: assertions would allocate
+                if (relay.poll(relayEach, 1) != 1 || sink.tryReceive(received) != 1 + i % 40
+                        || received[0] != (byte) i || (i % 40 == 39 && received[39] != (byte) (i >> 8))) {
+                    throw new AssertionError("message " + i + " arrived changed");
+                }
+            }
+            assertThat(threads.getCurrentThreadAllocatedBytes() - allocatedBefore)
+                    .as("bytes allocated for 100,000 forwarded messages").isLessThan(10_000);
+            forward.send(scratch.fill((byte) 9), 8, 4);
+            assertThat(forward.send(scratch, 60, 4, Duration.ZERO)).isTrue();
+            assertThat(sink.tryReceive(received)).isEqualTo(4);
+            assertThat(received[0]).isEqualTo((byte) 9);
+            assertThat(sink.tryReceive(received)).isEqualTo(4);
         }
     }
 
@@ -469,7 +514,7 @@ class RingTest {
             assertThat(sending).as("the producer waits while the ring is full").isNotDone();
             assertThat(consumer.receive(new byte[8])).isEqualTo(1);
             assertThat(sending.get(10, TimeUnit.SECONDS).cpuMillis()).as("CPU ms of 1.5 s waiting").isLessThan(300);
-            assertThat(posts(ring, RingLayout.SPACE_POSTS_OFFSET)).as("woken by the doorbell, not by a slice's end")
+            assertThat(ring.spacePosts()).as("woken by the doorbell, not by a slice's end")
                     .isEqualTo(1);
             assertThat(consumer.receive(new byte[8])).isEqualTo(1);
             byte[] third = new byte[8];
@@ -535,10 +580,6 @@ class RingTest {
             assertThat(count).isEqualTo((long) producers * perProducer);
             assertThat(sum).isEqualTo(expectedSum);
         }
-    }
-
-    private static long posts(Ring ring, long counterOffset) {
-        return (long) RingLayout.LONG.getVolatile(ring.segment(), counterOffset);
     }
 
     /** What a call returned, and the CPU time its thread spent in it. */
