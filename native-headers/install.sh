@@ -16,6 +16,6 @@ includedir=\${prefix}/include/panama-shm
 Name: panama-shm
 Description: Header-only C11/C++17 ring in POSIX shared memory, shared with Java peers
 Version: $version
-Cflags: -I\${includedir}
+Cflags: -D_GNU_SOURCE -I\${includedir}
 PC
 echo "installed panama-shm headers into $prefix/include/panama-shm and $prefix/lib/pkgconfig/panama-shm.pc"

@@ -49,6 +49,12 @@
 #ifndef PANAMA_SHM_H
 #define PANAMA_SHM_H
 
+/* glibc fixes its feature set at the first system header: after one included without _GNU_SOURCE
+ * nothing here would compile, so say that once and leave the rest out */
+#if defined(_FEATURES_H) && !defined(__USE_GNU)
+#error "panama_shm.h needs _GNU_SOURCE: include it before any system header, or compile with -D_GNU_SOURCE"
+#else
+
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* F_OFD_SETLK, sem_clockwait */
 #endif
@@ -70,9 +76,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#if !defined(F_OFD_SETLK)
-#error "panama_shm.h needs _GNU_SOURCE: include it before any system header, or compile with -D_GNU_SOURCE"
-#endif
 
 /*
  * C11 atomics, or from C++17 on the same operations on std::atomic<T>, which on the supported
@@ -1768,4 +1771,5 @@ static inline void pshm_detach(pshm_ring *r) {
     pshm_unmap(r);
 }
 
+#endif /* _GNU_SOURCE */
 #endif /* PANAMA_SHM_H */

@@ -25,7 +25,9 @@ class HeaderInstallTest {
                 .orElseThrow().substring("Cflags: ".length())
                 .replace("${includedir}", prefix.resolve("include/panama-shm").toString());
         Path program = prefix.resolve("use.c");
+        // a system header first: the pkg-config flags bring the _GNU_SOURCE the header needs
         Files.writeString(program, """
+                #include <stdio.h>
                 #include <panama_shm.h>
                 #include <panama_shm_traffic.h>
                 int main(void) { pshm_ring r; return pshm_open(&r, "/absent", PSHM_ROLE_CONSUMER, 0) == -ENOENT ? 0 : 1; }
@@ -33,9 +35,27 @@ class HeaderInstallTest {
         for (List<String> compiler : List.of(List.of("cc", "-std=c11", "-x", "c"), List.of("c++", "-std=c++17", "-x", "c++"))) {
             Path binary = prefix.resolve("use-" + compiler.get(0).replace("+", "x"));
             List<String> command = new java.util.ArrayList<>(compiler);
-            command.addAll(List.of("-Wall", "-Wextra", "-Werror", cflags, "-o", binary.toString(), program.toString()));
+            command.addAll(List.of("-Wall", "-Wextra", "-Werror"));
+            command.addAll(List.of(cflags.split(" ")));
+            command.addAll(List.of("-o", binary.toString(), program.toString()));
             Processes.run(command, 120).requireSuccess();
             assertThat(Processes.run(List.of(binary.toString()), 30).exitCode()).as("%s program", compiler.get(0)).isZero();
         }
+    }
+
+    @Test
+    void includedAfterASystemHeaderWithoutGnuSourceTheHeaderSaysSoOnceAndNothingElse(@TempDir Path dir) throws Exception {
+        Path program = dir.resolve("late.c");
+        Files.writeString(program, """
+                #include <stdio.h>
+                #include "panama_shm.h"
+                int main(void) { return 0; }
+                """);
+        var compiled = Processes.run(List.of("cc", "-std=c11", "-Inative-headers", "-c", "-o",
+                dir.resolve("late.o").toString(), program.toString()), 120);
+        assertThat(compiled.exitCode()).isNotZero();
+        List<String> diagnostics = compiled.output().lines().filter(line -> line.matches(".*: (error|warning): .*")).toList();
+        assertThat(diagnostics).as(compiled.output()).hasSize(1);
+        assertThat(diagnostics.get(0)).contains("panama_shm.h needs _GNU_SOURCE: include it before any system header");
     }
 }
