@@ -17,7 +17,9 @@ import java.util.Map;
  * ready and has settled for 45 s (the JIT done with start-up), the CPU time of all its threads is sampled twice, 10 s apart, from
  * {@code /proc/PID/task/TID/schedstat} (first field: ns on CPU). Threads that appear during the window
  * count in full; threads that end during it take their window time with them, so the process total of
- * {@code /proc/PID/stat} (utime + stime, 10 ms ticks) is recorded as a cross-check.
+ * {@code /proc/PID/stat} (utime + stime, 10 ms ticks) is recorded as a cross-check. The waiting thread
+ * ({@link SideLife#WAITER_THREAD}, or the only thread of a single-threaded side) is recorded apart: what
+ * the ring costs, where the rest of a JVM is the JVM's own floor (compilers, monitor deflation, ...).
  */
 final class BenchIdleCpu {
 
@@ -70,9 +72,17 @@ final class BenchIdleCpu {
                         notes, side);
             }
             long cpuNs = 0;
+            long waiterNs = -1;
             int ended = 0;
             for (Map.Entry<String, Long> task : after.entrySet()) {
-                cpuNs += task.getValue() - before.getOrDefault(task.getKey(), 0L);
+                long ns = task.getValue() - before.getOrDefault(task.getKey(), 0L);
+                cpuNs += ns;
+                if (SideLife.WAITER_THREAD.equals(threadName(pid, task.getKey()))) {
+                    waiterNs = Math.max(waiterNs, 0) + ns;
+                }
+            }
+            if (waiterNs < 0 && after.size() == 1) {
+                waiterNs = cpuNs; // a single-threaded side: the process is its waiting thread
             }
             for (String tid : before.keySet()) {
                 if (!after.containsKey(tid)) {
@@ -81,6 +91,9 @@ final class BenchIdleCpu {
             }
             double scale = BenchCounts.IDLE_WINDOW.toNanos() / windowNs;
             double cpuMs = cpuNs / 1e6 * scale;
+            if (waiterNs < 0) {
+                notes.add("no thread named " + SideLife.WAITER_THREAD + ": the waiting thread's share is unknown");
+            }
             double statMs = (statAfter - statBefore) * MS_PER_TICK * scale;
             if (ended > 0) {
                 notes.add(ended + " thread(s) ended during the window; their CPU time in it is not in the sum");
@@ -92,6 +105,9 @@ final class BenchIdleCpu {
             side.stop();
             Map<String, Double> metrics = new LinkedHashMap<>();
             metrics.put(BenchResults.IDLE_CPU_MS, cpuMs);
+            if (waiterNs >= 0) {
+                metrics.put(BenchResults.IDLE_WAITER_CPU_MS, waiterNs / 1e6 * scale);
+            }
             if (statBefore >= 0 && statAfter >= 0) {
                 metrics.put(BenchResults.IDLE_STAT_CPU_MS, statMs);
             }
@@ -123,6 +139,15 @@ final class BenchIdleCpu {
             // the process is gone: an empty map
         }
         return tasks;
+    }
+
+    /** The thread's name as Linux shows it (at most 15 characters), or "" if it is gone. */
+    private static String threadName(long pid, String tid) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "task", tid, "comm")).strip();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** utime + stime of the whole process (including ended threads) in ticks, or -1. */

@@ -96,7 +96,9 @@ final class BenchProgress {
             return "p50 " + ResultTable.nanos(m.get(BenchResults.P50)) + " p99 " + ResultTable.nanos(m.get(BenchResults.P99));
         }
         if (m.containsKey(BenchResults.IDLE_CPU_MS)) {
-            return String.format(Locale.ROOT, "%.1f ms CPU per 10 s idle", m.get(BenchResults.IDLE_CPU_MS));
+            return String.format(Locale.ROOT, "%.1f ms CPU per 10 s idle, %s in the waiting thread",
+                    m.get(BenchResults.IDLE_CPU_MS), m.containsKey(BenchResults.IDLE_WAITER_CPU_MS)
+                            ? String.format(Locale.ROOT, "%.1f ms", m.get(BenchResults.IDLE_WAITER_CPU_MS)) : "?");
         }
         return "ok";
     }

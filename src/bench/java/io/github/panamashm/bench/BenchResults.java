@@ -18,6 +18,8 @@ final class BenchResults {
     static final String SAMPLES = "samples";
     static final String IDLE_CPU_MS = "cpu_ms_per_10s";
     static final String IDLE_STAT_CPU_MS = "stat_cpu_ms_per_10s";
+    /** The idle consumer's waiting thread alone: what the ring costs, without the JVM's own threads. */
+    static final String IDLE_WAITER_CPU_MS = "waiter_cpu_ms_per_10s";
     /** The metric of a failed run's row in results.csv (value 1). */
     static final String FAILED = "failed";
 

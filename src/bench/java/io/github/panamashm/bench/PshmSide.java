@@ -131,6 +131,7 @@ public final class PshmSide {
     private int consume() throws Exception {
         long total = args.total();
         Receiver receiver = new Receiver(args.size, args.warmup, total);
+        Thread.currentThread().setName(SideLife.WAITER_THREAD); // also the native name the idle-CPU run reads
         try (Ring ring = create(args.name); Consumer consumer = ring.consumer(policy)) {
             SideLife.ready();
             while (receiver.received < total) {

@@ -48,11 +48,13 @@ final class ResultTable {
         }
         List<Scenario> idle = plan.scenarios(Scenario.Kind.IDLE_CPU);
         if (!idle.isEmpty()) {
-            lines.add("idle CPU: ms on CPU per 10 s of a consumer with nothing to consume (default wait policy);"
-                    + " lower is better");
+            lines.add("idle CPU: ms on CPU per 10 s of a consumer with nothing to consume (default wait policy),"
+                    + " the waiting thread and the whole process; lower is better");
             for (Scenario scenario : idle) {
+                BenchStats waiter = results.stats(scenario.name(), BenchCounts.IDLE_SIZE, BenchResults.IDLE_WAITER_CPU_MS);
                 BenchStats s = results.stats(scenario.name(), BenchCounts.IDLE_SIZE, BenchResults.IDLE_CPU_MS);
-                lines.add(String.format(Locale.ROOT, "  %-20s %10s  %s", scenario.name(),
+                lines.add(String.format(Locale.ROOT, "  %-20s %10s  %10s  %s", scenario.name(),
+                        waiter.usable() ? String.format(Locale.ROOT, "%.1f ms", waiter.median()) : "-",
                         s.usable() ? String.format(Locale.ROOT, "%.1f ms", s.median()) : "-", rounds(s)));
             }
             lines.add("");

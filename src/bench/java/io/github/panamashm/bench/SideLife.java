@@ -49,6 +49,12 @@ final class SideLife {
         }
     }
 
+    /**
+     * The name a side gives the thread that waits on the ring, so that the idle-CPU measurement can
+     * tell it from the JVM's own threads (Linux shows at most 15 characters of a thread's name).
+     */
+    static final String WAITER_THREAD = "ring-waiter";
+
     static void ready() {
         System.out.println("ready");
         System.out.flush();
