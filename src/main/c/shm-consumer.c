@@ -35,6 +35,7 @@ static void usage(FILE *out) {
           "  --unlink-on-exit     remove the ring when done\n"
           "  --progress           print progress to stderr about once a second (shown anyway on a terminal)\n"
           "  --help               this text\n"
+          "  --version            the build and the ring layout\n"
           "stops at --count, at end of stream, or on timeout; prints:\n"
           "received=N lost=N duplicated=N out_of_order=N corrupt=N seconds=S msgs_per_s=R checksum=HEX\n",
           out);
@@ -45,6 +46,7 @@ static void parse(int argc, char **argv, options *o) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); exit(0); }
+        else if (!strcmp(a, "--version")) { shm_cli_version(); exit(0); }
         else if (!strcmp(a, "--ring")) o->ring = shm_cli_value(argc, argv, &i);
         else if (!strcmp(a, "--count")) { o->count = shm_cli_number(argc, argv, &i); o->have_count = 1; }
         else if (!strcmp(a, "--size")) { shm_cli_size(argc, argv, &i, &o->size_min, &o->size_max); o->have_size = 1; }
@@ -90,8 +92,7 @@ int main(int argc, char **argv) {
     static int rc;
     rc = shm_cli_open_ring(&r, o.ring, PSHM_ROLE_CONSUMER, o.wait_ns);
     if (rc) {
-        fprintf(stderr, "shm-consumer: cannot open ring %s: %s\n", o.ring,
-                shm_cli_error_text(&r, rc));
+        shm_cli_open_failed(&r, "open", o.ring, rc, o.wait_ns);
         return 2;
     }
 
@@ -112,6 +113,7 @@ int main(int argc, char **argv) {
         wait_start = 0;
         if ((rc = receive(&r, &message, &length, o.timeout_ns, &wait_start)) == -EPROTO) {
             /* a damaged slot, dropped by the ring: count it and go on, as the Java consumer does */
+            shm_cli_progress_finish(&progress);   /* a line of its own; progress goes on below it */
             fprintf(stderr, "shm-consumer: ring %s is damaged: %s\n", o.ring, pshm_error(&r));
             r.error[0] = '\0';
             if (received++ == 0) first = pshm_now_ns(CLOCK_MONOTONIC);

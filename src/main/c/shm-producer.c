@@ -43,6 +43,7 @@ static void usage(FILE *out) {
           "    --single-consumer    at most one consumer may attach\n"
           "    --mode OCTAL         permissions (default 0600)\n"
           "  --help               this text\n"
+          "  --version            the build and the ring layout\n"
           "prints: sent=N seconds=S msgs_per_s=R checksum=HEX\n",
           out);
 }
@@ -65,6 +66,7 @@ static void parse(int argc, char **argv, options *o) {
         else if (!strcmp(a, "--progress")) o->progress = 1;
         else if (!strcmp(a, "--create")) o->create = 1;
         else if (!strcmp(a, "--slots")) { o->slots = shm_cli_number32(argc, argv, &i, 10); o->create_only_flag = 1; }
+        else if (!strcmp(a, "--version")) { shm_cli_version(); exit(0); }
         else if (!strcmp(a, "--max-size")) {
             o->max_size = shm_cli_number32(argc, argv, &i, 10);
             o->have_max_size = o->create_only_flag = 1;
@@ -78,7 +80,7 @@ static void parse(int argc, char **argv, options *o) {
     if (o->create_only_flag && !o->create) {
         shm_cli_bad_usage("--slots, --max-size, --single-*, --mode need --create", NULL);
     }
-    if (o->size_max > PSHM_MAX_PAYLOAD) shm_cli_bad_usage("--size above the largest message a ring can take", NULL);
+    if (o->size_max > PSHM_MAX_PAYLOAD) shm_cli_bad_usage("--size above the largest message a ring can take (2^30 = 1073741824 bytes)", NULL);
     if (o->pattern && o->size_min < PSHM_TRAFFIC_HEADER_SIZE) {
         shm_cli_bad_usage("--pattern needs --size of at least 16", NULL);
     }
@@ -128,8 +130,7 @@ int main(int argc, char **argv) {
     static int rc;
     rc = o.create ? create_ring(&r, &o) : shm_cli_open_ring(&r, o.ring, PSHM_ROLE_PRODUCER, o.wait_ns);
     if (rc) {
-        fprintf(stderr, "shm-producer: cannot %s ring %s: %s\n", o.create ? "create" : "open", o.ring,
-                shm_cli_error_text(&r, rc));
+        shm_cli_open_failed(&r, o.create ? "create" : "open", o.ring, rc, o.create ? 0 : o.wait_ns);
         return 2;
     }
     if (o.size_max > r.max_payload) {

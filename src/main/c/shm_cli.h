@@ -32,6 +32,16 @@ static inline void shm_cli_init(const char *program) {
     shm_cli_program = program;
 }
 
+#ifndef PANAMA_SHM_VERSION
+#define PANAMA_SHM_VERSION "(built outside Maven)"
+#endif
+
+/* What --version prints: this build (the Maven build passes its version) and the ring layout. */
+static inline void shm_cli_version(void) {
+    printf("%s (panama-shm %s), ring layout %d.%d\n", shm_cli_program, PANAMA_SHM_VERSION, PSHM_VERSION_MAJOR,
+           PSHM_VERSION_MINOR);
+}
+
 static inline _Noreturn void shm_cli_bad_usage(const char *what, const char *value) {
     if (value != NULL) fprintf(stderr, "%s: %s: '%s' (try --help)\n", shm_cli_program, what, value);
     else fprintf(stderr, "%s: %s (try --help)\n", shm_cli_program, what);
@@ -143,6 +153,7 @@ static inline int shm_cli_next_slice(int64_t start, int64_t timeout_ns, int64_t 
 typedef struct shm_cli_progress {
     const char *label, *unit;
     int enabled, terminal, printed;
+    char line[160];   /* the last line, drawn again by shm_cli_progress_finish */
     uint64_t every, since_look;   /* calls between looks at the clock, and calls since the last one */
     int64_t start, next, last_look;
 } shm_cli_progress;
@@ -167,20 +178,43 @@ static inline void shm_cli_progress_update(shm_cli_progress *p, uint64_t count) 
     if (now < p->next) return;
     p->next = now + 1000000000;
     double seconds = (double)(now - p->start) / 1e9;
-    fprintf(stderr, "%s%s: progress %s=%llu seconds=%.0f msgs_per_s=%.0f%s", p->terminal ? "\r" : "", p->label,
-            p->unit, (unsigned long long)count, seconds, seconds > 0 ? (double)count / seconds : 0.0,
-            p->terminal ? "\033[K" : "\n");
+    snprintf(p->line, sizeof p->line, "%s: progress %s=%llu seconds=%.0f msgs_per_s=%.0f", p->label, p->unit,
+             (unsigned long long)count, seconds, seconds > 0 ? (double)count / seconds : 0.0);
+    fprintf(stderr, "%s%s%s", p->terminal ? "\r" : "", p->line, p->terminal ? "\033[K" : "\n");
     fflush(stderr);
     p->printed = 1;
 }
 
-static inline void shm_cli_progress_finish(const shm_cli_progress *p) {
-    if (p->terminal && p->printed) fputc('\n', stderr);
+/*
+ * Ends the line kept up to date on a terminal, drawn once more first, before anything else is
+ * printed: that wipes what the terminal echoed after it (the "^C" of a Ctrl-C), as it wipes an echo
+ * on an empty line when no progress was drawn yet.
+ */
+static inline void shm_cli_progress_finish(shm_cli_progress *p) {
+    if (p->terminal && p->printed) fprintf(stderr, "\r%s\033[K\n", p->line);
+    else if (p->terminal) fputs("\r\033[K", stderr);
+    p->printed = 0;
 }
 
 /* The most precise words for a failed call on r: the ring's own explanation if it gave one. */
 static inline const char *shm_cli_error_text(const pshm_ring *r, int rc) {
     return pshm_error(r)[0] ? pshm_error(r) : pshm_traffic_error_text(rc);
+}
+
+/*
+ * The one line for a ring that could not be created or opened, in the Java command line's words for
+ * a missing ring ("no ring named /x", "... appeared within N ms" after a wait).
+ */
+static inline void shm_cli_open_failed(const pshm_ring *r, const char *verb, const char *name, int rc,
+                                       int64_t waited_ns) {
+    if (rc == -ENOENT && waited_ns > 0) {
+        fprintf(stderr, "%s: no ring named %s appeared within %lld ms\n", shm_cli_program, name,
+                (long long)(waited_ns / 1000000));
+    } else if (rc == -ENOENT) {
+        fprintf(stderr, "%s: no ring named %s\n", shm_cli_program, name);
+    } else {
+        fprintf(stderr, "%s: cannot %s ring %s: %s\n", shm_cli_program, verb, name, shm_cli_error_text(r, rc));
+    }
 }
 
 /* pshm_open_wait for up to wait_ns, in slices, so that SIGINT/SIGTERM end the wait. */

@@ -107,6 +107,7 @@ final class ConsumeCommand implements Callable<Integer> {
                 } catch (RingTruncatedException truncated) {
                     throw truncated; // not one slot: the whole ring is gone
                 } catch (RingFormatException corruptedSlot) {
+                    progress.finish(); // a line of its own; progress goes on below it
                     System.err.println("consume: " + corruptedSlot.getMessage());
                     verifier.countCorrupt();
                     continue;
@@ -118,12 +119,14 @@ final class ConsumeCommand implements Callable<Integer> {
                 if (handled > 0) {
                     idleSince = now;
                 } else if (timeoutNanos >= 0 && now - idleSince >= timeoutNanos) {
+                    progress.finish();
                     System.err.println("consume: nothing arrived in ring " + name + " for "
                             + Duration.ofNanos(timeoutNanos).toMillis() + " ms; stopping");
                     break;
                 }
             }
             if (stop.requested()) {
+                progress.finish();
                 System.err.println("consume: ring " + name + ": interrupted, stopping");
             }
             return true;
@@ -131,6 +134,7 @@ final class ConsumeCommand implements Callable<Integer> {
             if (!(fault instanceof RingTruncatedException) && !ring.isTruncated()) {
                 throw fault;
             }
+            progress.finish();
             System.err.println("consume: ring " + name + " was truncated by another process");
             return false;
         }

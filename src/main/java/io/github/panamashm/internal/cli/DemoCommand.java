@@ -194,6 +194,15 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** A rate with three significant digits in a unit that suits it: "12.3 M", "456 k", "78". */
+    static String rate(double perSecond) {
+        if (perSecond >= 1e6) {
+            return String.format(Locale.ROOT, "%.3g M", perSecond / 1e6);
+        }
+        return perSecond >= 1e3 ? String.format(Locale.ROOT, "%.3g k", perSecond / 1e3)
+                : String.format(Locale.ROOT, "%.0f", perSecond);
+    }
+
     /** Prints the totals; true if every message arrived exactly once, intact. */
     private static boolean report(PrintWriter out, long sent, long checksum, double seconds, String cSummary,
                                   String javaSummary, List<Process> children) throws InterruptedException {
@@ -220,10 +229,10 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         boolean clean = received == sent && receivedChecksum == checksum && faults == 0;
-        out.printf(Locale.ROOT, "  total         : %,d sent, %,d received (C %,d + Java %,d), %s; %.2f M msgs/s%n",
+        out.printf(Locale.ROOT, "  total         : %,d sent, %,d received (C %,d + Java %,d), %s; %s msgs/s%n",
                 sent, received, perConsumer.get(0), perConsumer.get(1),
                 clean ? "each exactly once and intact" : "MISMATCH: messages lost, duplicated or corrupted",
-                seconds > 0 ? sent / seconds / 1e6 : 0.0);
+                rate(seconds > 0 ? sent / seconds : 0));
         return clean;
     }
 }

@@ -98,7 +98,12 @@ public final class Main implements Runnable {
     /** picocli's words for what shm_cli.h also refuses, in shm_cli.h's words, so that both read alike. */
     private static String asTheCProgramsSayIt(CommandLine.ParameterException e) {
         if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
-            return "unknown option: '" + unmatched.getUnmatched().getFirst() + "'";
+            String first = unmatched.getUnmatched().getFirst();
+            if (!first.startsWith("-") && !e.getCommandLine().getSubcommands().isEmpty()) {
+                List<String> near = unmatched.getSuggestions();
+                return "unknown command: '" + first + "'" + (near.isEmpty() ? "" : ", did you mean '" + near.getFirst() + "'?");
+            }
+            return "unknown option: '" + first + "'";
         }
         if (e instanceof CommandLine.MissingParameterException missing && !missing.getMissing().isEmpty()
                 && missing.getMissing().getFirst() instanceof CommandLine.Model.OptionSpec option) {

@@ -94,7 +94,7 @@ final class ProduceCommand implements Callable<Integer> {
             throw flags.bad("--slots, --max-size, --single-*, --mode need --create");
         }
         if (sizes.max() > MAX_PAYLOAD) {
-            throw flags.bad("--size above the largest message a ring can take");
+            throw flags.bad("--size above the largest message a ring can take (2^30 = 1073741824 bytes)");
         }
         if (pattern && sizes.min() < TrafficPattern.HEADER_SIZE) {
             throw flags.bad("--pattern needs --size of at least " + TrafficPattern.HEADER_SIZE);
@@ -176,15 +176,18 @@ final class ProduceCommand implements Callable<Integer> {
                     progressLine.update(sent);
                 }
             } catch (RingClosedException e) {
+                progressLine.finish();
                 System.err.println("produce: " + e.getMessage() + "; stopping");
                 complete = false;
             } catch (RingTruncatedException | InternalError fault) {
                 if (!(fault instanceof RingTruncatedException) && !ring.isTruncated()) {
                     throw fault;
                 }
+                progressLine.finish();
                 System.err.println("produce: ring " + name + " was truncated by another process");
                 truncated = true;
             }
+            progressLine.finish();
             if (stop.requested()) {
                 System.err.println("produce: ring " + name + ": interrupted, stopping");
             }

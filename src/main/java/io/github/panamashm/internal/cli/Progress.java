@@ -26,7 +26,7 @@ final class Progress {
     private long every = 1;          // calls between looks at the clock
     private long sinceLook;
     private long lastLook = start;
-    private boolean printed;
+    private String lastLine;
 
     private Progress(String label, String unit, boolean enabled, boolean terminal) {
         this.label = label;
@@ -67,13 +67,19 @@ final class Progress {
             err.println(line);
         }
         err.flush();
-        printed = true;
+        lastLine = line;
     }
 
-    /** Ends the line kept up to date on a terminal, before the summary. */
+    /**
+     * Ends the line kept up to date on a terminal, before anything else is printed. It is drawn once
+     * more first: that wipes what the terminal echoed after it (the "^C" of a Ctrl-C), as it wipes
+     * an echo on an empty line when no progress was drawn yet.
+     */
     void finish() {
-        if (terminal && printed) {
-            err.println();
+        if (terminal) {
+            err.print(lastLine != null ? "\r" + lastLine + "\u001b[K\n" : "\r\u001b[K");
+            err.flush();
+            lastLine = null;
         }
     }
 }

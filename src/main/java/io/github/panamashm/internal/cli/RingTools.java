@@ -384,6 +384,11 @@ final class RingTools {
         }
     }
 
+    /** "1 consumer", "2 consumers". */
+    static String counted(long count, String thing) {
+        return count + " " + thing + (count == 1 ? "" : "s");
+    }
+
     private static String describe(RingSnapshot ring) {
         StringBuilder text = new StringBuilder();
         text.append(String.format("ring %s: layout %d.%d, %s, %d slots of up to %d bytes (%d-byte slots), %s producer,"
@@ -395,8 +400,8 @@ final class RingTools {
                 age(ring.created())));
         text.append(String.format("  cursors: tail=%d head=%d%s depth=%d%n", ring.tail(), ring.head(),
                 ring.singleConsumer() ? " released=" + ring.released() : "", ring.depth()));
-        text.append(String.format("  sleeping: %d consumers on the data doorbell, %d producers on the space doorbell%n",
-                ring.consumersWaiting(), ring.producersWaiting()));
+        text.append(String.format("  sleeping: %s on the data doorbell, %s on the space doorbell%n",
+                counted(ring.consumersWaiting(), "consumer"), counted(ring.producersWaiting(), "producer")));
         RingSnapshot.Counters c = ring.counters();
         text.append(String.format("  counters: abandoned_by_producers=%d lost_in_consumers=%d data_posts=%d space_posts=%d"
                         + " peers_reclaimed=%d corrupt_slots=%d%n", c.abandonedByProducers(), c.lostInConsumers(),

@@ -71,11 +71,25 @@ class CommandLineTest {
     }
 
     @Test
+    void aMistypedCommandGetsTheNearestOne() {
+        Result typo = run("prodce", "--ring", "/x");
+        assertThat(typo.status()).isEqualTo(2);
+        assertThat(typo.err().strip()).isEqualTo(
+                "panama-shm: unknown command: 'prodce', did you mean 'produce'? (try 'panama-shm --help')");
+    }
+
+    @Test
     void versionNamesTheBuildAndTheRingLayout() {
         Result version = run("--version");
         assertThat(version.status()).isZero();
         assertThat(version.out()).startsWith("panama-shm ").contains("ring layout " + Ring.layoutVersion())
                 .doesNotContain("${");
+        String build = version.out().substring("panama-shm ".length()).split(",")[0];
+        for (String program : List.of("shm-producer", "shm-consumer")) {
+            PeerResult c = Processes.run(List.of(Processes.nativeProgram(program).toString(), "--version"), 30);
+            assertThat(c.exitCode()).isZero();
+            assertThat(c.output().strip()).isEqualTo(program + " (panama-shm " + build + "), ring layout " + Ring.layoutVersion());
+        }
     }
 
     @Test
@@ -119,6 +133,7 @@ class CommandLineTest {
             "produce --ring RING --pattern --size 8",
             "produce --ring RING --size 300-200",
             "produce --ring RING --timeout-ms -1",
+            "produce --ring RING --size 2000000000",
             "consume --ring RING --count -1",
             "consume --ring RING --verify --wait-ms x",
             "consume --ring RING --shared --nope"})

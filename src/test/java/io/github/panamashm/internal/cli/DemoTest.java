@@ -30,6 +30,15 @@ class DemoTest {
         assertNothingLeft(ringOf(demo.output()));
     }
 
+    @Test
+    void ratesAndCountsReadAsAPersonWritesThem() {
+        assertThat(DemoCommand.rate(1_640_000)).isEqualTo("1.64 M");
+        assertThat(DemoCommand.rate(12_345)).isEqualTo("12.3 k");
+        assertThat(DemoCommand.rate(900)).isEqualTo("900");
+        assertThat(RingTools.counted(1, "producer")).isEqualTo("1 producer");
+        assertThat(RingTools.counted(0, "consumer")).isEqualTo("0 consumers");
+    }
+
     /** Runs the demo to its end; whatever happens, its ring goes (the demo names it after its pid). */
     private static PeerResult run(Peer demo) throws InterruptedException {
         try (demo) {
