@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package example;
 
+import io.github.panamashm.junit.CPrograms;
 import io.github.panamashm.junit.Peer;
 import io.github.panamashm.junit.PeerResult;
 import io.github.panamashm.junit.Peers;
@@ -22,7 +23,8 @@ class OrdersTest {
     @Test
     void theCConsumerReceivesEveryOrder(@TempRing(slots = 64, maxMessageSize = 128) Ring ring, Peers peers)
             throws Exception {
-        Peer consumer = peers.start(System.getProperty("shm.consumer"), "--ring", ring.name(), "--timeout-ms", "30000");
+        // the C consumer, built from the sources the panama-shm jar carries with the system's cc, once
+        Peer consumer = peers.start(CPrograms.consumer(), "--ring", ring.name(), "--timeout-ms", "30000");
         try (Producer producer = ring.producer()) {
             for (int i = 0; i < 1000; i++) {
                 producer.send(("order " + i).getBytes(StandardCharsets.UTF_8));

@@ -86,8 +86,9 @@ public final class RingExtension implements ParameterResolver, AfterEachCallback
     @Override
     public void handleTestExecutionException(ExtensionContext context, Throwable failure) throws Throwable {
         for (Peer peer : made(context).peers.started()) {
+            boolean wasRunning = peer.process().isAlive();
             peer.close(); // first, so that what it prints as it stops is part of the report
-            failure.addSuppressed(new PeerOutput(peer));
+            failure.addSuppressed(new PeerOutput(peer, wasRunning));
         }
         throw failure;
     }
@@ -141,12 +142,30 @@ public final class RingExtension implements ParameterResolver, AfterEachCallback
         }
     }
 
-    /** A peer's output, attached to a failed test's exception. */
+    /** Lines of a peer's output a failure report shows: the last ones, where it ended. */
+    static final int REPORTED_LINES = 60;
+
+    /** How a peer ended and the end of its output, attached to a failed test's exception. */
     static final class PeerOutput extends Exception {
         private static final long serialVersionUID = 1L;
 
-        PeerOutput(Peer peer) {
-            super(peer + " printed:\n" + peer.output(), null, false, false);
+        PeerOutput(Peer peer, boolean wasRunning) {
+            super(describe(peer, wasRunning), null, false, false);
+        }
+
+        static String describe(Peer peer, boolean wasRunning) {
+            int status = peer.process().isAlive() ? -1 : peer.process().exitValue();
+            String how = wasRunning
+                    ? "was still running when the test failed, and was stopped"
+                            + (status == 143 ? " (SIGTERM, exit 143)" : status == 137 ? " (SIGKILL after 5 s, exit 137)"
+                            : status >= 0 ? " (exit " + status + ")" : "")
+                    : "had exited with status " + status;
+            List<String> lines = peer.output().lines().toList();
+            String shown = lines.isEmpty() ? "It printed nothing."
+                    : lines.size() <= REPORTED_LINES ? "Its output:\n" + String.join("\n", lines)
+                    : "The last " + REPORTED_LINES + " of its " + lines.size() + " lines:\n"
+                            + String.join("\n", lines.subList(lines.size() - REPORTED_LINES, lines.size()));
+            return "peer " + String.join(" ", peer.command()) + " " + how + ". " + shown;
         }
     }
 }

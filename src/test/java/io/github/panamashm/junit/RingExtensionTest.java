@@ -66,6 +66,14 @@ class RingExtensionTest {
             peers.start("echo", "hello from the peer").awaitExit(Duration.ofSeconds(10));
             throw new AssertionError("the test's own failure");
         }
+
+        @Test
+        void failsWhileAPeerStillRuns(@TempRing Ring ring, Peers peers) throws InterruptedException {
+            ringName = ring.name();
+            Peer chatty = peers.start("bash", "-c", "for i in $(seq 100); do echo line $i; done; exec sleep 600");
+            chatty.awaitOutput("line 100", Duration.ofSeconds(10));
+            throw new AssertionError("failed while a peer runs");
+        }
     }
 
     private static void assertRemoved(String ring) {
@@ -99,7 +107,26 @@ class RingExtensionTest {
                 .getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow();
         assertThat(failure).hasMessage("the test's own failure");
         assertThat(List.of(failure.getSuppressed())).singleElement().satisfies(output ->
-                assertThat(output.getMessage()).contains("peer [echo, hello from the peer]").contains("hello from the peer"));
+                assertThat(output.getMessage()).isEqualTo(
+                        "peer echo hello from the peer had exited with status 0. Its output:\nhello from the peer"));
+        assertRemoved(Sample.ringName);
+    }
+
+    @Test
+    void aPeerStillRunningWhenTheTestFailedIsSaidToBeStoppedWithItsLastLines() {
+        var events = EngineTestKit.engine("junit-jupiter")
+                .selectors(selectMethod(Sample.class, "failsWhileAPeerStillRuns",
+                        Ring.class.getName() + "," + Peers.class.getName()))
+                .execute().testEvents();
+        events.assertStatistics(stats -> stats.failed(1));
+        Throwable failure = events.failed().stream().findFirst().orElseThrow()
+                .getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow();
+        assertThat(List.of(failure.getSuppressed())).singleElement().satisfies(output -> assertThat(output.getMessage())
+                .startsWith("peer bash -c ")
+                .contains("was still running when the test failed, and was stopped (SIGTERM, exit 143). "
+                        + "The last 60 of its 100 lines:\nline 41\n")
+                .endsWith("line 100")
+                .doesNotContain("line 40\n"));
         assertRemoved(Sample.ringName);
     }
 }
