@@ -28,12 +28,33 @@ class ReadmeExampleTest {
         assertSnippetIsIn("## Testing across processes", "src/it/junit-example/src/test/java/example/OrdersTest.java");
     }
 
-    /** The first Java block after {@code heading} in the README: each of its lines is a line of {@code source}. */
+    @Test
+    void everyLineOfTheReadmePomIsInTheExampleProjectsPom() throws Exception {
+        assertSnippetIsIn("## Use it in your project", "xml", "src/it/junit-example/pom.xml");
+    }
+
     private static void assertSnippetIsIn(String heading, String source) throws Exception {
+        assertSnippetIsIn(heading, "java", source);
+    }
+
+    /**
+     * Every {@code language} block of the README's section {@code heading} (for Java, the first one): each of its
+     * lines is a line of {@code source}.
+     */
+    private static void assertSnippetIsIn(String heading, String language, String source) throws Exception {
         String readme = Files.readString(Path.of("README.md"));
-        int start = readme.indexOf("```java\n", readme.indexOf(heading));
-        assertThat(start).as("a Java block after " + heading).isGreaterThan(readme.indexOf(heading));
-        String snippet = readme.substring(start + 8, readme.indexOf("```", start + 8));
+        int section = readme.indexOf(heading);
+        int sectionEnd = readme.indexOf("\n## ", section + heading.length());
+        String fence = "```" + language + "\n";
+        int start = readme.indexOf(fence, section);
+        assertThat(start).as("a " + language + " block after " + heading).isGreaterThan(section).isLessThan(sectionEnd);
+        StringBuilder blocks = new StringBuilder();
+        while (start > 0 && start < sectionEnd) {
+            int end = readme.indexOf("```", start + fence.length());
+            blocks.append(readme, start + fence.length(), end);
+            start = language.equals("java") ? -1 : readme.indexOf(fence, end + 3);
+        }
+        String snippet = blocks.toString();
         Set<String> program = Files.readAllLines(Path.of(source)).stream().map(String::strip).collect(Collectors.toSet());
         List<String> missing = snippet.lines().map(String::strip).filter(line -> !line.isEmpty())
                 .filter(line -> !program.contains(line)).toList();
