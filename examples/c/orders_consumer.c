@@ -9,7 +9,8 @@ int main(int argc, char **argv) {
     pshm_ring ring;
     int rc = pshm_open_wait(&ring, name, PSHM_ROLE_CONSUMER, 10000000000 /* 10 s for the producer */);
     if (rc) {
-        fprintf(stderr, "%s: %s\n", name, rc == -EPROTO ? pshm_error(&ring) : strerror(-rc));
+        fprintf(stderr, "%s: %s\n", name, rc == -ENOENT ? "no such ring appeared within 10 s"
+                                         : rc == -EPROTO ? pshm_error(&ring) : strerror(-rc));
         return 1;
     }
     char order[64];

@@ -107,13 +107,16 @@ static int create_ring(pshm_ring *r, const options *o) {
  * pshm_claim that waits at most timeout_ns (< 0: for ever) and stops waiting on a signal (-EINTR).
  * Sets *wait_start to when it began to wait, if it had to.
  */
-static int claim(pshm_ring *r, uint32_t length, void **payload, int64_t timeout_ns, int64_t *wait_start) {
+/* Claims in slices, so that a signal is seen; while the ring is full, the progress line says so. */
+static int claim(pshm_ring *r, uint32_t length, void **payload, int64_t timeout_ns, int64_t *wait_start,
+                 shm_cli_progress *progress, uint64_t sent) {
     int rc = pshm_claim(r, length, payload, 0);
     if (rc != -EAGAIN) return rc;
     int64_t start = *wait_start = pshm_now_ns(CLOCK_MONOTONIC);
     for (int64_t slice; (rc = shm_cli_next_slice(start, timeout_ns, &slice)) == 0;) {
         rc = pshm_claim(r, length, payload, slice);
         if (rc != -ETIMEDOUT) return rc;
+        shm_cli_progress_waiting(progress, sent, "ring full, waiting for space");
     }
     return rc;
 }
@@ -155,7 +158,7 @@ int main(int argc, char **argv) {
         uint32_t length = pshm_traffic_length(o.id, seq, o.size_min, o.size_max);
         void *payload = NULL;
         wait_start = 0;
-        if ((rc = claim(&r, length, &payload, o.timeout_ns, &wait_start)) != 0) break;
+        if ((rc = claim(&r, length, &payload, o.timeout_ns, &wait_start, &progress, sent)) != 0) break;
         if (o.pattern) pshm_traffic_fill(payload, o.id, seq, length);
         else memset(payload, 0, length);
         pshm_commit(&r, length);

@@ -166,8 +166,21 @@ static inline void shm_cli_progress_init(shm_cli_progress *p, const char *label,
     p->last_look = p->start;
 }
 
+static inline void shm_cli_progress_look(shm_cli_progress *p, uint64_t count, const char *note);
+
 static inline void shm_cli_progress_update(shm_cli_progress *p, uint64_t count) {
     if (!p->enabled || ++p->since_look < p->every) return;
+    shm_cli_progress_look(p, count, "");
+}
+
+/* While the run waits (e.g. for space in a full ring): the line goes on, saying so. */
+static inline void shm_cli_progress_waiting(shm_cli_progress *p, uint64_t count, const char *what) {
+    char note[80];
+    snprintf(note, sizeof note, " (%s)", what);
+    if (p->enabled) shm_cli_progress_look(p, count, note);
+}
+
+static inline void shm_cli_progress_look(shm_cli_progress *p, uint64_t count, const char *note) {
     int64_t now = pshm_now_ns(CLOCK_MONOTONIC);
     int64_t elapsed = now - p->last_look;
     /* aim for a look every ~100 ms at the rate seen: double while looks come too fast to measure */
@@ -178,8 +191,8 @@ static inline void shm_cli_progress_update(shm_cli_progress *p, uint64_t count) 
     if (now < p->next) return;
     p->next = now + 1000000000;
     double seconds = (double)(now - p->start) / 1e9;
-    snprintf(p->line, sizeof p->line, "%s: progress %s=%llu seconds=%.0f msgs_per_s=%.0f", p->label, p->unit,
-             (unsigned long long)count, seconds, seconds > 0 ? (double)count / seconds : 0.0);
+    snprintf(p->line, sizeof p->line, "%s: progress %s=%llu seconds=%.0f msgs_per_s=%.0f%s", p->label, p->unit,
+             (unsigned long long)count, seconds, seconds > 0 ? (double)count / seconds : 0.0, note);
     fprintf(stderr, "%s%s%s", p->terminal ? "\r" : "", p->line, p->terminal ? "\033[K" : "\n");
     fflush(stderr);
     p->printed = 1;

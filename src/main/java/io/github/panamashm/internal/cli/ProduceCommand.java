@@ -154,7 +154,7 @@ final class ProduceCommand implements Callable<Integer> {
             Progress progressLine = Progress.of("produce", "sent", peer.progress);
             try {
                 for (long seq = 0; seq < count && !stop.requested(); seq++) {
-                    MemorySegment slot = claim(producer, sizes.lengthOf(id, seq), timeoutMs, stop);
+                    MemorySegment slot = claim(producer, sizes.lengthOf(id, seq), timeoutMs, stop, progressLine, sent);
                     if (slot == null) {
                         if (!stop.requested()) {
                             System.err.println("produce: no space in ring " + name + " for " + timeoutMs + " ms; stopping");
@@ -211,6 +211,15 @@ final class ProduceCommand implements Callable<Integer> {
      */
     static MemorySegment claim(Producer producer, int length, long timeoutMs, Main.StopSignal stop)
             throws InterruptedException {
+        return claim(producer, length, timeoutMs, stop, null, 0);
+    }
+
+    /**
+     * Claims in slices, so that a stop request is seen; after each slice that found no space, the
+     * progress line (if any) says that the ring is full, so that a blocked producer does not look hung.
+     */
+    static MemorySegment claim(Producer producer, int length, long timeoutMs, Main.StopSignal stop, Progress progress,
+                               long sent) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs < 0 ? Long.MAX_VALUE / 2_000_000 : timeoutMs);
         while (!stop.requested()) {
             long remaining = deadline - System.nanoTime();
@@ -220,6 +229,9 @@ final class ProduceCommand implements Callable<Integer> {
             }
             if (remaining <= SLICE_NANOS) {
                 return null;
+            }
+            if (progress != null) {
+                progress.waiting(sent, "ring full, waiting for space");
             }
         }
         return null;

@@ -47,6 +47,17 @@ final class Progress {
         if (!enabled || ++sinceLook < every) {
             return;
         }
+        look(count, "");
+    }
+
+    /** Called while the run waits (e.g. for space in a full ring): the line goes on, saying so. */
+    void waiting(long count, String what) {
+        if (enabled) {
+            look(count, " (" + what + ")");
+        }
+    }
+
+    private void look(long count, String note) {
         long now = System.nanoTime();
         long elapsed = now - lastLook;
         // aim for a look every ~100 ms at the rate seen: double while looks come too fast to measure
@@ -59,8 +70,8 @@ final class Progress {
         }
         next = now + SECOND;
         double seconds = (now - start) / 1e9;
-        String line = String.format(Locale.ROOT, "%s: progress %s=%d seconds=%.0f msgs_per_s=%.0f", label, unit, count,
-                seconds, seconds > 0 ? count / seconds : 0.0);
+        String line = String.format(Locale.ROOT, "%s: progress %s=%d seconds=%.0f msgs_per_s=%.0f%s", label, unit, count,
+                seconds, seconds > 0 ? count / seconds : 0.0, note);
         if (terminal) {
             err.print("\r" + line + "\u001b[K");
         } else {

@@ -151,6 +151,22 @@ class CommandLineTest {
         assertThat(Files.exists(Path.of("/dev/shm" + ring))).as("nothing created").isFalse();
     }
 
+    @ParameterizedTest(name = "{0} producer")
+    @ValueSource(strings = {"C", "Java"})
+    void aProducerBlockedOnAFullRingSaysSoOnItsProgressLine(String language) throws Exception {
+        String ring = names.ring("full");
+        try (Ring r = Ring.create(ring, io.github.panamashm.ring.RingSpec.of(8, 16))) {
+            List<String> command = new ArrayList<>(language.equals("C")
+                    ? List.of(Processes.nativeProgram("shm-producer").toString())
+                    : Processes.javaCommand(Main.class, "produce"));
+            command.addAll(List.of("--ring", ring, "--count", "20", "--size", "16", "--timeout-ms", "2500", "--progress"));
+            var result = Processes.run(command, 60);
+            assertThat(result.exitCode()).as(result.output()).isEqualTo(1); // stopped: no space for 2.5 s
+            assertThat(result.output()).containsPattern("(shm-producer|produce): progress sent=8 seconds=\\d+ "
+                    + "msgs_per_s=\\d+ \\(ring full, waiting for space\\)\n");
+        }
+    }
+
     @ParameterizedTest(name = "{0} consumer")
     @ValueSource(strings = {"C", "Java"})
     void progressLinesComeAboutOnceASecondWhenAskedForAndNotOtherwise(String language) throws Exception {
