@@ -44,7 +44,7 @@ public final class RingExtension implements ParameterResolver, AfterEachCallback
      * up) what its class or another test made, also when tests run in parallel.
      */
     private static Made made(ExtensionContext context) {
-        return context.getStore(NAMESPACE).getOrComputeIfAbsent(context.getUniqueId(), key -> new Made(), Made.class);
+        return context.getStore(NAMESPACE).computeIfAbsent(context.getUniqueId(), key -> new Made(), Made.class);
     }
 
     @Override

@@ -29,6 +29,30 @@ class ReadmeExampleTest {
     }
 
     @Test
+    void theReadmeNamesExactlyThePackagesTheModuleExports() throws Exception {
+        Set<String> exported = new java.util.TreeSet<>();
+        java.util.regex.Matcher exports = java.util.regex.Pattern.compile("(?m)^\\s*exports ([\\w.]+);")
+                .matcher(Files.readString(Path.of("src/main/java/module-info.java")));
+        while (exports.find()) {
+            exported.add(exports.group(1));
+        }
+        String readme = Files.readString(Path.of("README.md"));
+        int at = readme.indexOf("The module `io.github.panamashm` exports");
+        assertThat(at).as("the README says what the module exports").isPositive();
+        String sentence = readme.substring(at, readme.indexOf(";", at));
+        Set<String> named = new java.util.TreeSet<>();
+        java.util.regex.Matcher packages = java.util.regex.Pattern.compile("`(io\\.github\\.panamashm[\\w.]*)`").matcher(sentence);
+        while (packages.find()) {
+            named.add(packages.group(1));
+        }
+        named.remove("io.github.panamashm") ; // the module's name, and a package of the same name
+        exported.remove("io.github.panamashm");
+        assertThat(named).as("packages the README says are exported").isEqualTo(exported);
+        String[] counts = {"no", "one", "two", "three", "four", "five"};
+        assertThat(sentence).contains("exports " + counts[exported.size() + 1] + " packages");
+    }
+
+    @Test
     void everyLineOfTheReadmePomIsInTheExampleProjectsPom() throws Exception {
         assertSnippetIsIn("## Use it in your project", "xml", "src/it/junit-example/pom.xml");
     }
