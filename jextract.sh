@@ -3,12 +3,18 @@
 # Regenerates java.lang.foreign bindings from the C headers in native-headers/ with jextract, into
 # target/generated-sources/jextract (package io.github.panamashm.jextract). The normal build never
 # needs this: the project's own bindings live in src/main/java. `mvn -Pjextract verify` runs this
-# script and a test that checks the project's layouts, descriptors and constants against the output.
+# script, compiles the output with the tests, and checks the project's layouts, descriptors and
+# constants against it.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 jextract=
-if [ -n "${JEXTRACT_HOME:-}" ] && [ -x "$JEXTRACT_HOME/bin/jextract" ]; then
+if [ -n "${JEXTRACT_HOME:-}" ]; then
+  if [ ! -x "$JEXTRACT_HOME/bin/jextract" ]; then
+    echo "jextract.sh: JEXTRACT_HOME is $JEXTRACT_HOME, but $JEXTRACT_HOME/bin/jextract is not an executable" \
+         "(JEXTRACT_HOME names the unpacked jextract directory, the one holding bin/ and lib/)" >&2
+    exit 2
+  fi
   jextract=$JEXTRACT_HOME/bin/jextract
 elif command -v jextract >/dev/null 2>&1; then
   jextract=$(command -v jextract)

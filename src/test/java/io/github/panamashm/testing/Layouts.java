@@ -41,5 +41,16 @@ public final class Layouts {
             assertThat(member.byteSize()).as("size of %s.%s", name, member.name().get())
                     .isEqualTo(theirs.select(path).byteSize());
         }
+        // and no field of theirs is missing from ours: padding aside (glibc's reserved "__" fields,
+        // panama_shm.h's "_pad" arrays), which the mirrors keep as padding layouts
+        for (MemoryLayout member : theirs.memberLayouts()) {
+            String field = member.name().orElse("");
+            if (member instanceof PaddingLayout || field.isEmpty() || field.startsWith("__") || field.endsWith("_pad")) {
+                continue;
+            }
+            assertThat(ours.memberLayouts().stream().map(MemoryLayout::name))
+                    .as("%s has field %s, which the Java mirror lacks", name, member.name().get())
+                    .contains(member.name());
+        }
     }
 }

@@ -53,14 +53,36 @@ class JextractConformanceTest {
 
     @Test
     void functionDescriptorsEqualJextracts() throws ReflectiveOperationException {
+        int variadic = 0;
         for (Map.Entry<String, FunctionDescriptor> entry : Libc.descriptors().entrySet()) {
+            FunctionDescriptor theirs;
             if (VARIADIC.contains(entry.getKey())) {
-                continue; // jextract leaves the variadic part to the caller, as Libc does
+                theirs = variadicDescriptor(entry.getKey(), entry.getValue());
+                variadic++;
+            } else {
+                theirs = (FunctionDescriptor) header.getMethod(entry.getKey() + "$descriptor").invoke(null);
             }
-            Method method = header.getMethod(entry.getKey() + "$descriptor");
-            FunctionDescriptor theirs = (FunctionDescriptor) method.invoke(null);
             assertThat(shape(entry.getValue())).as(entry.getKey()).isEqualTo(shape(theirs));
         }
+        assertThat(variadic).as("variadic functions compared").isEqualTo(VARIADIC.size());
+    }
+
+    /**
+     * jextract's descriptor of a variadic function: its fixed arguments (an invoker made with no
+     * variadic layout), then the variadic layouts Libc passes after them.
+     */
+    private static FunctionDescriptor variadicDescriptor(String function, FunctionDescriptor ours)
+            throws ReflectiveOperationException {
+        Class<?> generated = Class.forName(PACKAGE + "panama_shm_posix_h$" + function);
+        Method makeInvoker = generated.getMethod("makeInvoker", MemoryLayout[].class);
+        Method descriptor = generated.getMethod("descriptor");
+        FunctionDescriptor fixed = (FunctionDescriptor) descriptor.invoke(makeInvoker.invoke(null, (Object) new MemoryLayout[0]));
+        int fixedCount = fixed.argumentLayouts().size();
+        assertThat(ours.argumentLayouts().size()).as("%s: Libc passes at least the fixed arguments", function)
+                .isGreaterThanOrEqualTo(fixedCount);
+        MemoryLayout[] rest = ours.argumentLayouts().subList(fixedCount, ours.argumentLayouts().size())
+                .toArray(MemoryLayout[]::new);
+        return (FunctionDescriptor) descriptor.invoke(makeInvoker.invoke(null, (Object) rest));
     }
 
     /** Carriers and sizes: what the linker's calling convention depends on (names and targets aside). */
