@@ -45,6 +45,59 @@
  * an inherited handle; the other calls do not check, to stay free of system calls.
  *
  * Include this header before any system header (or compile with -D_GNU_SOURCE).
+ *
+ * API. These are the calls to use; every other function in this file is a building block of them
+ * (the protocol's steps, named as docs/PROTOCOL.md names them) and may change between versions.
+ *
+ *   Lifecycle
+ *     int pshm_create(pshm_ring *r, const char *name, const pshm_spec *spec);
+ *         create the ring NAME exclusively, storage reserved; the handle is attached in no role
+ *     int pshm_open(pshm_ring *r, const char *name, uint32_t role, int64_t ready_timeout_ns);
+ *         open NAME, validated, and attach as PSHM_ROLE_PRODUCER / _CONSUMER (or _NONE)
+ *     int pshm_open_wait(pshm_ring *r, const char *name, uint32_t role, int64_t wait_ns);
+ *         the same, waiting up to wait_ns for NAME to be created
+ *     int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language);
+ *         attach a created (or role-less) handle as producer or consumer
+ *     int pshm_set_wait(pshm_ring *r, int policy, int64_t spin_ns);
+ *         how waiting calls wait: PSHM_WAIT_STANDARD, _SPIN or _SLEEP
+ *     void pshm_detach(pshm_ring *r);
+ *         release what the handle holds, leave the peer table, unmap and close
+ *     int pshm_unlink(const char *name);
+ *         remove NAME and its doorbells (attached peers keep working until they detach)
+ *   Producing
+ *     int pshm_send(pshm_ring *r, const void *data, uint32_t length, int64_t timeout_ns);
+ *         copy one message in
+ *     int pshm_claim(pshm_ring *r, uint32_t length, void **payload, int64_t timeout_ns);
+ *     int pshm_commit(pshm_ring *r, uint32_t length);
+ *     int pshm_abort(pshm_ring *r);
+ *         one message written in place, then published (or given up)
+ *     int pshm_claim_n(pshm_ring *r, uint32_t count, uint32_t length, int64_t timeout_ns);
+ *     void *pshm_batch_payload(const pshm_ring *r, uint32_t i);
+ *     int pshm_batch_set_length(pshm_ring *r, uint32_t i, uint32_t length);
+ *     int pshm_commit_n(pshm_ring *r);
+ *     int pshm_abort_n(pshm_ring *r);
+ *         up to count messages with one move of the tail, published with one look at the doorbell
+ *     void pshm_close_for_writing(pshm_ring *r);
+ *         end of stream: producers get -EPIPE, consumers drain and then get -EPIPE
+ *   Consuming
+ *     int pshm_receive(pshm_ring *r, void *buffer, uint32_t capacity, int64_t timeout_ns);
+ *         copy one message out
+ *     int pshm_receive_zc(pshm_ring *r, const void **payload, uint32_t *length, int64_t timeout_ns);
+ *     int pshm_release(pshm_ring *r);
+ *         one message read in place, then given back
+ *     int pshm_receive_n(pshm_ring *r, uint32_t max, int64_t timeout_ns);
+ *     const void *pshm_batch_message(const pshm_ring *r, uint32_t i, uint32_t *length);
+ *     int pshm_release_n(pshm_ring *r);
+ *         up to max messages with one move of the head, given back together
+ *   Looking at a ring
+ *     const char *pshm_error(const pshm_ring *r);
+ *         why the last call failed, in words, where the code alone does not say
+ *     void pshm_stats_read(const pshm_ring *r, pshm_stats *s);
+ *         state, cursors, depth, counters and live peers (what `panama-shm inspect` shows)
+ *     int pshm_validate(const pshm_header *h, uint64_t object_size, char *why, size_t why_size);
+ *         whether a mapped header is a ring this header can use, and if not why
+ *     uint64_t pshm_layout_hash(void);
+ *         the hash of this layout, stored by creators and checked by openers
  */
 #ifndef PANAMA_SHM_H
 #define PANAMA_SHM_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The POSIX and glibc declarations panama-shm binds through java.lang.foreign.
- * jextract.sh reads this file; the Java layer (io.github.panamashm.posix) mirrors exactly these
+ * jextract.sh reads this file; the Java layer (io.github.panamashm.internal.posix) mirrors exactly these
  * functions, structs and constants, and the tests check that mirror against this header.
  */
 #ifndef PANAMA_SHM_POSIX_H

@@ -227,6 +227,20 @@ class ProtocolTablesTest {
     }
 
     @Test
+    void theHeadersApiIndexNamesItsFunctionsAsTheyAreDefined() throws IOException {
+        Path basedir = Path.of(System.getProperty("panamashm.basedir", "."));
+        String header = Files.readString(basedir.resolve("native-headers/panama_shm.h"));
+        String index = header.substring(header.indexOf(" * API."), header.indexOf("*/", header.indexOf(" * API.")));
+        Matcher prototype = Pattern.compile("(?m)^ \\*     (\\S.*\\bpshm_\\w+\\(.*\\));$").matcher(index);
+        int listed = 0;
+        while (prototype.find()) {
+            assertThat(header).as("panama_shm.h defines what its index lists").contains("static inline " + prototype.group(1) + " {");
+            listed++;
+        }
+        assertThat(listed).as("functions in the index").isGreaterThan(20);
+    }
+
+    @Test
     void theAppendixGivesEveryConstantOfTheHeaderWithItsValue() {
         Map<String, Long> documented = appendix();
         Set<String> inC = new TreeSet<>();
