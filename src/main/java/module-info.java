@@ -12,8 +12,10 @@
  *   <li>{@link io.github.panamashm.junit}: a JUnit 5 extension for tests that span processes and
  *       languages (it needs {@code junit-jupiter-api}, which the library does not require).</li>
  * </ul>
- * Everything under {@code io.github.panamashm.internal} (the libc bindings, the test-traffic
- * pattern, the command line) is not exported and may change in any release.
+ * The layers below and above them are not exported and may change in any release:
+ * {@code io.github.panamashm.internal.posix}, the libc bindings everything stands on, and
+ * {@code io.github.panamashm.tools}, the command line and the test-traffic pattern, which stand on
+ * the API like any user's code.
  *
  * <p>The module calls native code: run it with
  * {@code --enable-native-access=io.github.panamashm} (or {@code ALL-UNNAMED} on the class path),
@@ -23,7 +25,7 @@ module io.github.panamashm {
     requires jdk.unsupported; // sun.misc.Signal: the command line ends on SIGINT/SIGTERM with its own status
     // the command line only, which bin/panama-shm and java -jar run with picocli; the library never loads it
     requires static info.picocli;
-    opens io.github.panamashm.internal.cli to info.picocli;
+    opens io.github.panamashm.tools.cli to info.picocli;
     exports io.github.panamashm;
     exports io.github.panamashm.ring;
     exports io.github.panamashm.junit; // needs org.junit.jupiter.api, which the test code brings

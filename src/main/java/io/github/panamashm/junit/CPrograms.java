@@ -181,7 +181,7 @@ public final class CPrograms {
 
     /** This jar's version, which the C programs' --version prints as the Maven build's do. */
     private static String version() {
-        try (InputStream in = CPrograms.class.getResourceAsStream("/io/github/panamashm/internal/cli/version.properties")) {
+        try (InputStream in = CPrograms.class.getResourceAsStream("/io/github/panamashm/version.properties")) {
             java.util.Properties properties = new java.util.Properties();
             if (in != null) {
                 properties.load(in);

@@ -3,7 +3,7 @@ package io.github.panamashm.ring;
 
 import io.github.panamashm.NamedSemaphore;
 import io.github.panamashm.SharedMemory;
-import io.github.panamashm.internal.cli.Main;
+import io.github.panamashm.tools.cli.Main;
 import io.github.panamashm.testing.Processes;
 import io.github.panamashm.testing.ShmNames;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.ring;
 
-import io.github.panamashm.internal.cli.Main;
+import io.github.panamashm.tools.cli.Main;
 import io.github.panamashm.junit.Peer;
 import io.github.panamashm.testing.PeerMain;
 import io.github.panamashm.testing.Processes;

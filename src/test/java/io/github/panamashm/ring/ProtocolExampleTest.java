@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.ring;
 
-import io.github.panamashm.internal.traffic.TrafficPattern;
+import io.github.panamashm.tools.traffic.TrafficPattern;
 import io.github.panamashm.testing.Processes;
 import io.github.panamashm.testing.ShmNames;
 import org.junit.jupiter.api.Test;

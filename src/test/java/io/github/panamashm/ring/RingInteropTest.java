@@ -2,7 +2,7 @@
 package io.github.panamashm.ring;
 
 import io.github.panamashm.NamedSemaphore;
-import io.github.panamashm.internal.cli.Main;
+import io.github.panamashm.tools.cli.Main;
 import io.github.panamashm.testing.PeerMain;
 import io.github.panamashm.testing.Processes;
 import io.github.panamashm.testing.ShmNames;

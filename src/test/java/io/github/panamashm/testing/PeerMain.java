@@ -62,9 +62,9 @@ public final class PeerMain {
                 try {
                     handled = consumer.poll((buffer, index, length) -> {
                         MemorySegment message = buffer.asSlice(index, length);
-                        if (io.github.panamashm.internal.traffic.TrafficPattern.isIntact(message)) {
-                            write.record(io.github.panamashm.internal.traffic.TrafficPattern.producerId(message),
-                                    io.github.panamashm.internal.traffic.TrafficPattern.sequence(message));
+                        if (io.github.panamashm.tools.traffic.TrafficPattern.isIntact(message)) {
+                            write.record(io.github.panamashm.tools.traffic.TrafficPattern.producerId(message),
+                                    io.github.panamashm.tools.traffic.TrafficPattern.sequence(message));
                         } else {
                             write.record(-1, 0);
                         }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.internal.traffic;
+package io.github.panamashm.tools.traffic;
 
 /** Message sizes: one size ("64") or a range ("16-256") that the pattern picks from deterministically. */
 public record SizeRange(int min, int max) {

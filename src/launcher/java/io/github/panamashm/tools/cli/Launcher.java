@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.internal.cli;
+package io.github.panamashm.tools.cli;
 
 import java.lang.reflect.InvocationTargetException;
 
@@ -31,7 +31,7 @@ public final class Launcher {
             System.exit(2);
         }
         try {
-            Class.forName("io.github.panamashm.internal.cli.Main").getMethod("main", String[].class)
+            Class.forName("io.github.panamashm.tools.cli.Main").getMethod("main", String[].class)
                     .invoke(null, (Object) args);
         } catch (InvocationTargetException e) {
             throw e.getCause();

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.internal.cli;
+package io.github.panamashm.tools.cli;
 
-import io.github.panamashm.internal.traffic.SizeRange;
-import io.github.panamashm.internal.traffic.TrafficPattern;
+import io.github.panamashm.tools.traffic.SizeRange;
+import io.github.panamashm.tools.traffic.TrafficPattern;
 import io.github.panamashm.ring.Producer;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingSpec;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.internal.traffic;
+package io.github.panamashm.tools.traffic;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.internal.cli;
+package io.github.panamashm.tools.cli;
 
 import io.github.panamashm.PosixException;
 import io.github.panamashm.internal.posix.Errno;
-import io.github.panamashm.internal.traffic.SizeRange;
-import io.github.panamashm.internal.traffic.TrafficPattern;
+import io.github.panamashm.tools.traffic.SizeRange;
+import io.github.panamashm.tools.traffic.TrafficPattern;
 import io.github.panamashm.ring.Producer;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingClosedException;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.internal.cli;
+package io.github.panamashm.tools.cli;
 
 import io.github.panamashm.PosixException;
 import io.github.panamashm.ring.NoSuchRingException;
@@ -124,7 +124,7 @@ public final class Main implements Runnable {
         @Override
         public String[] getVersion() throws Exception {
             Properties build = new Properties();
-            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            try (InputStream in = Main.class.getResourceAsStream("/io/github/panamashm/version.properties")) {
                 if (in != null) {
                     build.load(in);
                 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.internal.cli;
+package io.github.panamashm.tools.cli;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.github.panamashm.internal.cli;
+package io.github.panamashm.tools.cli;
 
-import io.github.panamashm.internal.traffic.SizeRange;
+import io.github.panamashm.tools.traffic.SizeRange;
 import io.github.panamashm.ring.Ring;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
