@@ -925,6 +925,11 @@ static inline int pshm_open(pshm_ring *r, const char *name, uint32_t role, int64
     int64_t deadline = pshm_deadline(ready_timeout_ns);
     void *map;
     if (fstat(r->fd, &st) != 0) { rc = -errno; goto fail; }
+    if (!S_ISREG(st.st_mode)) {   /* would read as empty for ever */
+        rc = pshm_fail(r, -EPROTO, "it is not a regular shared-memory object (a directory, FIFO, device or link"
+                                   " under /dev/shm)");
+        goto fail;
+    }
     while ((uint64_t)st.st_size < sizeof(pshm_header)) {        /* the creator has not sized it yet */
         if (pshm_now_ns(CLOCK_MONOTONIC) >= deadline) {
             int creating = pshm_ofd_locked_by_others(r->fd, PSHM_CREATOR_LOCK_OFFSET) != 0;

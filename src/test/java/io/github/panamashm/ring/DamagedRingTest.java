@@ -146,6 +146,11 @@ class DamagedRingTest {
         assertThatThrownBy(() -> Ring.open(name)).isInstanceOf(RingFormatException.class)
                 .hasMessageContaining("not a regular shared-memory object");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no wait for a creator").isLessThan(Duration.ofSeconds(1));
+        long cStart = System.nanoTime();
+        var c = Processes.run(c("shm-consumer", "--ring", name), BOUND_SECONDS);
+        assertThat(c.exitCode()).isEqualTo(2);
+        assertThat(c.output()).as("the same words in C").contains("it is not a regular shared-memory object");
+        assertThat(Duration.ofNanos(System.nanoTime() - cStart)).as("C: no wait either").isLessThan(Duration.ofSeconds(1));
     }
 
     @Test
