@@ -20,6 +20,7 @@ typedef struct options {
     int have_size;
     int64_t timeout_ns;   /* for the next message; < 0: for ever */
     int64_t wait_ns;      /* for the ring to exist */
+    int wait_policy;      /* PSHM_WAIT_STANDARD (0) unless --wait-policy says otherwise */
     int unlink_on_exit, verify, shared, progress;
 } options;
 
@@ -32,6 +33,7 @@ static void usage(FILE *out) {
           "  --shared             other consumers share the ring: gaps in a sequence are not lost\n"
           "  --timeout-ms MS      stop when nothing arrives for MS (default: wait for ever)\n"
           "  --wait-ms MS         wait up to MS for the ring to exist (default 0)\n"
+          "  --wait-policy P      how waiting calls wait: spin, standard (default) or sleep\n"
           "  --unlink-on-exit     remove the ring when done\n"
           "  --progress           print progress to stderr about once a second (shown anyway on a terminal)\n"
           "  --help               this text\n"
@@ -54,6 +56,7 @@ static void parse(int argc, char **argv, options *o) {
         else if (!strcmp(a, "--shared")) o->shared = 1;
         else if (!strcmp(a, "--timeout-ms")) o->timeout_ns = shm_cli_millis(argc, argv, &i);
         else if (!strcmp(a, "--wait-ms")) o->wait_ns = shm_cli_millis(argc, argv, &i);
+        else if (!strcmp(a, "--wait-policy")) o->wait_policy = shm_cli_wait_policy(argc, argv, &i);
         else if (!strcmp(a, "--unlink-on-exit")) o->unlink_on_exit = 1;
         else if (!strcmp(a, "--progress")) o->progress = 1;
         else shm_cli_bad_usage("unknown option", a);
@@ -95,6 +98,7 @@ int main(int argc, char **argv) {
         shm_cli_open_failed(&r, "open", o.ring, rc, o.wait_ns);
         return 2;
     }
+    pshm_set_wait(&r, o.wait_policy, 0);
 
     static pshm_traffic_verifier v;
     pshm_traffic_verifier_init(&v);

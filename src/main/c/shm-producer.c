@@ -17,6 +17,7 @@ typedef struct options {
     uint32_t size_min, size_max;
     int64_t timeout_ns;   /* per send; < 0: for ever */
     int64_t wait_ns;      /* for the ring to exist */
+    int wait_policy;      /* PSHM_WAIT_STANDARD (0) unless --wait-policy says otherwise */
     int unlink_on_exit, pattern, close_when_done, progress;
     uint32_t id;
     int create;
@@ -33,6 +34,7 @@ static void usage(FILE *out) {
           "  --id N               producer id in the pattern (default: the pid)\n"
           "  --timeout-ms MS      give up when a send waits longer than MS (default: wait for ever)\n"
           "  --wait-ms MS         wait up to MS for the ring to exist (default 0)\n"
+          "  --wait-policy P      how waiting calls wait: spin, standard (default) or sleep\n"
           "  --close              close the ring for writing when done (consumers see end of stream)\n"
           "  --unlink-on-exit     remove the ring when done\n"
           "  --progress           print progress to stderr about once a second (shown anyway on a terminal)\n"
@@ -61,6 +63,7 @@ static void parse(int argc, char **argv, options *o) {
         else if (!strcmp(a, "--id")) o->id = shm_cli_number32(argc, argv, &i, 10);
         else if (!strcmp(a, "--timeout-ms")) o->timeout_ns = shm_cli_millis(argc, argv, &i);
         else if (!strcmp(a, "--wait-ms")) o->wait_ns = shm_cli_millis(argc, argv, &i);
+        else if (!strcmp(a, "--wait-policy")) o->wait_policy = shm_cli_wait_policy(argc, argv, &i);
         else if (!strcmp(a, "--close")) o->close_when_done = 1;
         else if (!strcmp(a, "--unlink-on-exit")) o->unlink_on_exit = 1;
         else if (!strcmp(a, "--progress")) o->progress = 1;
@@ -136,6 +139,7 @@ int main(int argc, char **argv) {
         shm_cli_open_failed(&r, o.create ? "create" : "open", o.ring, rc, o.create ? 0 : o.wait_ns);
         return 2;
     }
+    pshm_set_wait(&r, o.wait_policy, 0);
     if (o.size_max > r.max_payload) {
         fprintf(stderr, "shm-producer: ring %s takes messages of up to %u bytes, --size asks for %u\n", o.ring,
                 r.max_payload, o.size_max);

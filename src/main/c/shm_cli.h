@@ -230,6 +230,15 @@ static inline void shm_cli_open_failed(const pshm_ring *r, const char *verb, con
     }
 }
 
+/* The value of --wait-policy: PSHM_WAIT_SPIN, _STANDARD or _SLEEP. */
+static inline int shm_cli_wait_policy(int argc, char **argv, int *i) {
+    const char *value = shm_cli_value(argc, argv, i);
+    if (!strcmp(value, "spin")) return PSHM_WAIT_SPIN;
+    if (!strcmp(value, "standard")) return PSHM_WAIT_STANDARD;
+    if (!strcmp(value, "sleep")) return PSHM_WAIT_SLEEP;
+    shm_cli_bad_usage("--wait-policy must be spin, standard or sleep", NULL);
+}
+
 /* pshm_open_wait for up to wait_ns, in slices, so that SIGINT/SIGTERM end the wait. */
 static inline int shm_cli_open_ring(pshm_ring *r, const char *name, uint32_t role, int64_t wait_ns) {
     int64_t deadline = pshm_now_ns(CLOCK_MONOTONIC) + wait_ns;

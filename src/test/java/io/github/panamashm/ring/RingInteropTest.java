@@ -79,15 +79,19 @@ class RingInteropTest {
     }
 
     private void oneToOne(String label, RingSpec spec, boolean producerInC, boolean consumerInC) throws InterruptedException {
+        oneToOne(label, spec, producerInC, consumerInC, "standard", MESSAGES);
+    }
+
+    private void oneToOne(String label, RingSpec spec, boolean producerInC, boolean consumerInC, String waitPolicy,
+                          int messages) throws InterruptedException {
         String ring = names.ring(label);
         try (Ring ignored = Ring.create(ring, spec)) {
-            String count = Integer.toString(MESSAGES);
-            List<String> producer = producerInC
-                    ? cProducer(ring, "--pattern", "--size", SIZES, "--count", count, "--id", "7", "--close")
-                    : javaProducer(ring, "--pattern", "--size", SIZES, "--count", count, "--id", "7", "--close");
-            List<String> consumer = consumerInC
-                    ? cConsumer(ring, "--verify", "--count", count, "--timeout-ms", "60000")
-                    : javaConsumer(ring, "--verify", "--count", count, "--timeout-ms", "60000");
+            String count = Integer.toString(messages);
+            String[] producerFlags = {"--pattern", "--size", SIZES, "--count", count, "--id", "7", "--close",
+                    "--wait-policy", waitPolicy};
+            String[] consumerFlags = {"--verify", "--count", count, "--timeout-ms", "60000", "--wait-policy", waitPolicy};
+            List<String> producer = producerInC ? cProducer(ring, producerFlags) : javaProducer(ring, producerFlags);
+            List<String> consumer = consumerInC ? cConsumer(ring, consumerFlags) : javaConsumer(ring, consumerFlags);
             try (var consuming = Processes.start(consumer); var producing = Processes.start(producer)) {
                 var sent = producing.awaitExit(Duration.ofSeconds(TIMEOUT_SECONDS)).requireSuccess();
                 var received = consuming.awaitExit(Duration.ofSeconds(TIMEOUT_SECONDS)).requireSuccess();
@@ -105,6 +109,14 @@ class RingInteropTest {
         Matcher m = pattern.matcher(output);
         assertThat(m.find()).as("summary line in:\n%s", output).isTrue();
         return m;
+    }
+
+    /** Both sides with --wait-policy sleep (fenced sleepers) or spin, across the languages, on a 2-slot ring. */
+    @ParameterizedTest(name = "{0}, producer in C: {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"sleep, true", "sleep, false", "spin, true", "spin, false"})
+    void waitPoliciesChosenOnTheCommandLineWorkAcrossLanguages(String policy, boolean producerInC)
+            throws InterruptedException {
+        oneToOne("policy-" + policy, RingSpec.of(2, 300), producerInC, !producerInC, policy, 100_000);
     }
 
     @ParameterizedTest(name = "{0} slots")

@@ -7,6 +7,7 @@ import io.github.panamashm.ring.Consumer;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingFormatException;
 import io.github.panamashm.ring.RingTruncatedException;
+import io.github.panamashm.ring.WaitPolicy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -63,6 +64,7 @@ final class ConsumeCommand implements Callable<Integer> {
         long total = count == null ? -1 : flags.u64("--count", count);
         long timeoutNanos = timeoutMs == null ? -1 : Duration.ofMillis(flags.millis("--timeout-ms", timeoutMs)).toNanos();
         long wait = peer.waitMillis(flags);
+        WaitPolicy policy = peer.waitPolicy(flags);
         SizeRange sizes = size == null ? null : flags.size(size);
         PrintWriter out = spec.commandLine().getOut();
         TrafficVerifier verifier = new TrafficVerifier(shared, total, sizes);
@@ -70,7 +72,7 @@ final class ConsumeCommand implements Callable<Integer> {
         boolean attached = false;
         boolean truncated = false;
         try (Ring ring = PeerOptions.open(name, wait, stop);
-             Consumer consumer = ring.consumer()) {
+             Consumer consumer = ring.consumer(policy)) {
             attached = true;
             Progress progressLine = Progress.of("consume", "received", peer.progress);
             try {

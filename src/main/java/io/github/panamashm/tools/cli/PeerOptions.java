@@ -3,6 +3,7 @@ package io.github.panamashm.tools.cli;
 
 import io.github.panamashm.ring.NoSuchRingException;
 import io.github.panamashm.ring.Ring;
+import io.github.panamashm.ring.WaitPolicy;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
@@ -17,6 +18,11 @@ final class PeerOptions {
     @Option(names = "--wait-ms", paramLabel = "MS", defaultValue = "0",
             description = "Wait this long for the ring to be created (default: ${DEFAULT-VALUE}: it must exist).")
     private String waitMs;
+
+    @Option(names = "--wait-policy", paramLabel = "POLICY", defaultValue = "standard",
+            description = "How a waiting call waits: spin (busy), standard (spin about 50 us, yield, then sleep; the "
+                    + "default) or sleep (at once, as a fenced sleeper).")
+    private String waitPolicy;
 
     @Option(names = "--progress", description = "Print progress to stderr about once a second; on a terminal it is "
             + "shown anyway, on one line kept up to date.")
@@ -50,6 +56,16 @@ final class PeerOptions {
                 }
             }
         }
+    }
+
+    /** The wait policy --wait-policy names, in shm_cli.h's words when it names none. */
+    WaitPolicy waitPolicy(Flags flags) {
+        return switch (waitPolicy) {
+            case "spin" -> WaitPolicy.busySpin();
+            case "standard" -> WaitPolicy.standard();
+            case "sleep" -> WaitPolicy.sleep();
+            default -> throw flags.bad("--wait-policy must be spin, standard or sleep");
+        };
     }
 
     /** How long to wait for the ring to be created, in milliseconds. */

@@ -7,6 +7,7 @@ import io.github.panamashm.tools.traffic.SizeRange;
 import io.github.panamashm.tools.traffic.TrafficPattern;
 import io.github.panamashm.ring.Producer;
 import io.github.panamashm.ring.Ring;
+import io.github.panamashm.ring.WaitPolicy;
 import io.github.panamashm.ring.RingClosedException;
 import io.github.panamashm.ring.RingSpec;
 import io.github.panamashm.ring.RingTruncatedException;
@@ -36,6 +37,7 @@ final class ProduceCommand implements Callable<Integer> {
     private PeerOptions peer;
 
     private String name;
+    private WaitPolicy policy;
 
     @Option(names = "--count", paramLabel = "N", defaultValue = "1000000",
             description = "How many messages to send (default: ${DEFAULT-VALUE}).")
@@ -89,6 +91,7 @@ final class ProduceCommand implements Callable<Integer> {
         int producerId = id == null ? (int) ProcessHandle.current().pid() : (int) flags.u32("--id", id, 10);
         long timeout = timeoutMs == null ? -1 : flags.millis("--timeout-ms", timeoutMs);
         long wait = peer.waitMillis(flags);
+        policy = peer.waitPolicy(flags);
         boolean createOnly = slots != null || maxSize != null || singleProducer || singleConsumer || mode != null;
         if (createOnly && !create) {
             throw flags.bad("--slots, --max-size, --single-*, --mode need --create");
@@ -144,7 +147,7 @@ final class ProduceCommand implements Callable<Integer> {
 
     private int send(Ring ring, long count, SizeRange sizes, int id, long timeoutMs, Main.StopSignal stop,
                      PrintWriter out) throws InterruptedException {
-        try (ring; Producer producer = ring.producer()) {
+        try (ring; Producer producer = ring.producer(policy)) {
             long checksum = 0;
             long sent = 0;
             long first = 0;

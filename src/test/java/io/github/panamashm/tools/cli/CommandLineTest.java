@@ -134,6 +134,8 @@ class CommandLineTest {
             "produce --ring RING --size 300-200",
             "produce --ring RING --timeout-ms -1",
             "produce --ring RING --size 2000000000",
+            "produce --ring RING --wait-policy lazy",
+            "consume --ring RING --wait-policy",
             "consume --ring RING --count -1",
             "consume --ring RING --verify --wait-ms x",
             "consume --ring RING --shared --nope"})
