@@ -65,6 +65,7 @@ final class RingInspector {
         // read again after the validation: a peer may have changed it since, so bound it by the object
         int maxPeers = Math.max(0, Math.min((int) INT.get(s, RingLayout.MAX_PEERS_OFFSET), entriesThatFit(s.byteSize())));
         long counters = RingLayout.COUNTERS_OFFSET;
+        List<PeerInfo> peers = PeerTable.read(s, maxPeers, index -> alive(shm, index));
         return new RingSnapshot(name,
                 Short.toUnsignedInt(s.get(ValueLayout.JAVA_SHORT, RingLayout.VERSION_MAJOR_OFFSET)),
                 Short.toUnsignedInt(s.get(ValueLayout.JAVA_SHORT, RingLayout.VERSION_MINOR_OFFSET)),
@@ -94,7 +95,65 @@ final class RingInspector {
                         (long) LONG.getOpaque(s, RingLayout.SPACE_POSTS_OFFSET),
                         (long) LONG.getOpaque(s, RingLayout.PEERS_RECLAIMED_OFFSET),
                         (long) LONG.getOpaque(s, RingLayout.CORRUPT_SLOTS_OFFSET)),
-                PeerTable.read(s, maxPeers, index -> alive(shm, index)));
+                peers, holdups(s, flags, maxPeers, peers));
+    }
+
+    /**
+     * The positions a side waits behind and the peers that hold them (docs/PROTOCOL.md §9): what an
+     * operator needs to see when a ring stalls, since a stopped peer looks alive.
+     */
+    private static List<RingSnapshot.Holdup> holdups(MemorySegment s, int flags, int maxPeers, List<PeerInfo> peers) {
+        List<RingSnapshot.Holdup> holdups = new ArrayList<>();
+        int slots = (int) INT.get(s, RingLayout.SLOT_COUNT_OFFSET);
+        long tail = (long) LONG.getAcquire(s, RingLayout.TAIL_OFFSET);
+        long head = (long) LONG.getAcquire(s, RingLayout.HEAD_OFFSET);
+        // consumers: head claimed (tail beyond it) and not published
+        if (tail - head > 0 && (long) LONG.getAcquire(s, slotOffset(s, head)) != head + 1) {
+            holder(s, maxPeers, peers, RingLayout.ROLE_PRODUCER, head)
+                    .ifPresent(p -> holdups.add(new RingSnapshot.Holdup(PeerInfo.Role.CONSUMER, head, p.index(), p.pid(), p.alive())));
+        }
+        // producers of a full ring: the slot of tail - N taken by a consumer and not given back
+        if ((flags & RingLayout.FLAG_SINGLE_CONSUMER) != 0) {
+            long released = (long) LONG.getAcquire(s, RingLayout.RELEASED_OFFSET);
+            if (tail - released >= slots && head - released > 0) {
+                // the single consumer holds [released, head); it records no intent: the role says who
+                peers.stream().filter(p -> p.role() == PeerInfo.Role.CONSUMER).findFirst().ifPresent(p ->
+                        holdups.add(new RingSnapshot.Holdup(PeerInfo.Role.PRODUCER, released, p.index(), p.pid(), p.alive())));
+            }
+        } else if (tail >= slots) {
+            long previous = tail - slots;
+            long sequence = (long) LONG.getAcquire(s, slotOffset(s, tail));
+            if (sequence != tail && head - previous > 0) {
+                holder(s, maxPeers, peers, RingLayout.ROLE_CONSUMER, previous).ifPresent(p ->
+                        holdups.add(new RingSnapshot.Holdup(PeerInfo.Role.PRODUCER, previous, p.index(), p.pid(), p.alive())));
+            }
+        }
+        return holdups;
+    }
+
+    /** The attached peer of {@code role} whose intent record covers {@code position}, if one does. */
+    private static java.util.Optional<PeerInfo> holder(MemorySegment s, int maxPeers, List<PeerInfo> peers, int role,
+                                                       long position) {
+        PeerInfo.Role wanted = role == RingLayout.ROLE_PRODUCER ? PeerInfo.Role.PRODUCER : PeerInfo.Role.CONSUMER;
+        for (PeerInfo peer : peers) {
+            if (peer.role() != wanted || peer.index() >= maxPeers) {
+                continue;
+            }
+            long entry = RingLayout.peerOffset(peer.index());
+            long start = (long) LONG.getAcquire(s, entry + RingLayout.PEER_CLAIM_START_OFFSET);
+            long end = (long) LONG.getAcquire(s, entry + RingLayout.PEER_CLAIM_END_OFFSET);
+            if (position - start >= 0 && end - position > 0) {
+                return java.util.Optional.of(peer);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    private static long slotOffset(MemorySegment s, long position) {
+        long headerSize = Integer.toUnsignedLong((int) INT.get(s, RingLayout.HEADER_SIZE_OFFSET));
+        long slots = Integer.toUnsignedLong((int) INT.get(s, RingLayout.SLOT_COUNT_OFFSET));
+        long slotSize = Integer.toUnsignedLong((int) INT.get(s, RingLayout.SLOT_SIZE_OFFSET));
+        return headerSize + (position & (slots - 1)) * slotSize + RingLayout.SLOT_SEQUENCE_OFFSET;
     }
 
     private static int entriesThatFit(long objectSize) {

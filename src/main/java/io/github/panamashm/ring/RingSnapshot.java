@@ -29,11 +29,13 @@ import java.util.List;
  * @param producersWaiting   producers announced as sleeping on the space doorbell
  * @param counters           the ring's event counters
  * @param peers              the peer table's entries in use, with each one's liveness
+ * @param holdups            the positions a side waits behind and who holds them (none when nothing is stuck)
  */
 public record RingSnapshot(String name, int versionMajor, int versionMinor, State state, int slotCount, int slotSize,
                            int maxMessageSize, boolean singleProducer, boolean singleConsumer, int maxPeers,
                            long totalSize, int creatorPid, Instant created, long tail, long head, long released,
-                           int consumersWaiting, int producersWaiting, Counters counters, List<PeerInfo> peers) {
+                           int consumersWaiting, int producersWaiting, Counters counters, List<PeerInfo> peers,
+                           List<Holdup> holdups) {
 
     /** A ring's lifecycle state, as its header says. */
     public enum State {
@@ -61,9 +63,25 @@ public record RingSnapshot(String name, int versionMajor, int versionMinor, Stat
                            long peersReclaimed, long corruptSlots) {
     }
 
-    /** Copies {@code peers}, so that the snapshot does not change. */
+    /**
+     * A position one side of the ring waits behind, and the peer that holds it: consumers wait behind
+     * a position a producer claimed and has not published; producers of a full ring behind a slot a
+     * consumer took and has not released. The holder may be slow, stopped (SIGSTOP), or dead
+     * ({@code alive} false: the others recover the position after about 100 ms).
+     *
+     * @param waiting    the side that waits: {@link PeerInfo.Role#CONSUMER consumers} or producers
+     * @param position   the position they wait behind
+     * @param holder     the peer-table entry of the peer that holds it
+     * @param pid        that peer's process ID
+     * @param alive      whether that process still holds the entry's lock
+     */
+    public record Holdup(PeerInfo.Role waiting, long position, int holder, int pid, boolean alive) {
+    }
+
+    /** Copies {@code peers} and {@code holdups}, so that the snapshot does not change. */
     public RingSnapshot {
         peers = List.copyOf(peers);
+        holdups = List.copyOf(holdups);
     }
 
     /**

@@ -499,6 +499,34 @@ class RingTest {
         }
     }
 
+    /** What inspect shows of a stalled ring: the position a side waits behind and the peer holding it. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "single consumer: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void inspectNamesThePeerAStalledRingWaitsOn(boolean singleConsumer) throws Exception {
+        String name = names.ring("holdup");
+        int pid = (int) ProcessHandle.current().pid();
+        try (Ring ring = Ring.create(name, RingSpec.of(2, 8).singleConsumer(singleConsumer));
+             Producer producer = ring.producer();
+             Consumer consumer = ring.consumer()) {
+            assertThat(Ring.inspect(name).holdups()).as("an idle ring").isEmpty();
+            producer.tryClaim(8); // claimed, not published: consumers wait behind position 0
+            RingSnapshot claimed = Ring.inspect(name);
+            int producerEntry = claimed.peers().stream().filter(PeerInfo::isProducer).findFirst().orElseThrow().index();
+            assertThat(claimed.holdups()).containsExactly(
+                    new RingSnapshot.Holdup(PeerInfo.Role.CONSUMER, 0, producerEntry, pid, true));
+            producer.commit();
+            assertThat(producer.offer(bytes("1"))).isTrue(); // full now
+            assertThat(Ring.inspect(name).holdups()).as("full, but nothing taken").isEmpty();
+            List<RingSnapshot> inHandler = new ArrayList<>();
+            consumer.poll((buffer, index, length) -> inHandler.add(Ring.inspect(name)), 1); // holds position 0
+            int consumerEntry = inHandler.getFirst().peers().stream().filter(PeerInfo::isConsumer).findFirst()
+                    .orElseThrow().index();
+            assertThat(inHandler.getFirst().holdups()).containsExactly(
+                    new RingSnapshot.Holdup(PeerInfo.Role.PRODUCER, 0, consumerEntry, pid, true));
+            assertThat(Ring.inspect(name).holdups()).as("released after the handler").isEmpty();
+        }
+    }
+
     @Test
     void aProducerWaitingForSpaceSleepsAndWakesWhenASlotFrees() throws Exception {
         String name = names.ring("sleep-space");

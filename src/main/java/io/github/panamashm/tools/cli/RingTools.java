@@ -402,6 +402,12 @@ final class RingTools {
                 ring.singleConsumer() ? " released=" + ring.released() : "", ring.depth()));
         text.append(String.format("  sleeping: %s on the data doorbell, %s on the space doorbell%n",
                 counted(ring.consumersWaiting(), "consumer"), counted(ring.producersWaiting(), "producer")));
+        for (RingSnapshot.Holdup h : ring.holdups()) {
+            text.append(String.format("  waiting: %s wait behind position %d, %s by peer #%d (pid %d, %s)%n",
+                    h.waiting() == PeerInfo.Role.CONSUMER ? "consumers" : "producers", h.position(),
+                    h.waiting() == PeerInfo.Role.CONSUMER ? "claimed and not published" : "taken and not released",
+                    h.holder(), h.pid(), h.alive() ? "alive: slow or stopped?" : "dead: it is being recovered"));
+        }
         RingSnapshot.Counters c = ring.counters();
         text.append(String.format("  counters: abandoned_by_producers=%d lost_in_consumers=%d data_posts=%d space_posts=%d"
                         + " peers_reclaimed=%d corrupt_slots=%d%n", c.abandonedByProducers(), c.lostInConsumers(),
@@ -456,6 +462,17 @@ final class RingTools {
         counters.put("peersReclaimed", c.peersReclaimed());
         counters.put("corruptSlots", c.corruptSlots());
         map.put("counters", counters);
+        List<Map<String, Object>> holdups = new ArrayList<>();
+        for (RingSnapshot.Holdup h : ring.holdups()) {
+            Map<String, Object> hold = new LinkedHashMap<>();
+            hold.put("waiting", h.waiting() == PeerInfo.Role.CONSUMER ? "consumers" : "producers");
+            hold.put("position", h.position());
+            hold.put("holder", h.holder());
+            hold.put("pid", h.pid());
+            hold.put("alive", h.alive());
+            holdups.add(hold);
+        }
+        map.put("holdups", holdups);
         List<Map<String, Object>> peers = new ArrayList<>();
         for (PeerInfo peer : ring.peers()) {
             Map<String, Object> p = new LinkedHashMap<>();

@@ -104,6 +104,26 @@ class RingToolsTest {
             assertThat(producer.get("language").getAsString()).isEqualTo("java");
             assertThat(producer.get("alive").getAsBoolean()).as("held by this JVM, seen from another").isTrue();
             assertThat(snapshot.get("abandoned").getAsBoolean()).isFalse();
+            assertThat(snapshot.getAsJsonArray("holdups")).as("nothing stalled").isEmpty();
+        }
+    }
+
+    @Test
+    void inspectSaysWhichPeerAStalledRingWaitsOn() throws Exception {
+        String name = names.ring("inspect-stalled");
+        long pid = ProcessHandle.current().pid();
+        try (Ring ring = Ring.create(name, RingSpec.of(8, 64)); Producer producer = ring.producer()) {
+            producer.tryClaim(8); // claimed and never published: every consumer waits behind position 0
+            int entry = ring.peers().getFirst().index();
+            assertThat(cli("inspect", name).output()).contains("waiting: consumers wait behind position 0, claimed and "
+                    + "not published by peer #" + entry + " (pid " + pid + ", alive: slow or stopped?)");
+            JsonObject holdup = json(cli("inspect", name, "--json")).getAsJsonObject().getAsJsonArray("holdups").get(0)
+                    .getAsJsonObject();
+            assertThat(holdup.get("waiting").getAsString()).isEqualTo("consumers");
+            assertThat(holdup.get("position").getAsLong()).isZero();
+            assertThat(holdup.get("holder").getAsInt()).isEqualTo(entry);
+            assertThat(holdup.get("pid").getAsLong()).isEqualTo(pid);
+            producer.abort();
         }
     }
 
