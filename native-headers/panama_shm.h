@@ -164,7 +164,7 @@ PSHM_STATIC_ASSERT(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
 
 #define PSHM_MAGIC UINT64_C(0x474E49524D485350)  /* the bytes "PSHMRING" on a little-endian host */
 #define PSHM_VERSION_MAJOR 3                     /* incompatible layout or protocol changes */
-#define PSHM_VERSION_MINOR 1                     /* compatible additions: reserved bytes, optional flags */
+#define PSHM_VERSION_MINOR 2                     /* compatible additions: reserved bytes, optional flags */
 
 #define PSHM_LINE 128                /* padding unit: two 64-byte lines, beats adjacent-line prefetch */
 #define PSHM_SLOT_HEADER_SIZE 16       /* sequence, length, flags: a 64-byte message fits in 80 bytes */
@@ -280,7 +280,7 @@ typedef struct pshm_peer {
     PSHM_ATOMIC(uint64_t) messages;         /* 40: messages sent or received by this peer */
     PSHM_ATOMIC(uint32_t) waiting_on;       /* 48: PSHM_BELL_* while asleep, so a dead sleeper's count can be undone */
     PSHM_ATOMIC(uint32_t) fenced_sleeper;   /* 52: 1 while this peer counts in header.fenced_sleepers */
-    uint8_t reserved[8];               /* 56 */
+    uint64_t pid_ns;                   /* 56: inode of the peer's PID namespace (/proc/self/ns/pid); 0 unknown */
 } pshm_peer;
 
 typedef struct pshm_slot {
@@ -857,6 +857,12 @@ fail:
 
 static inline void pshm_take_over(pshm_ring *r);
 
+/* The inode of this process's PID namespace, which tells peers in containers apart; 0 if unknown. */
+static inline uint64_t pshm_pid_namespace(void) {
+    struct stat st;
+    return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
 /* Takes a free (or dead peer's) entry of the peer table and, for single-role rings, the role lock. */
 static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
     if (role != PSHM_ROLE_PRODUCER && role != PSHM_ROLE_CONSUMER) return -EINVAL;
@@ -894,6 +900,7 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
         peer->pid = (uint32_t)getpid();
         peer->language = language;
         peer->attach_time_ns = (uint64_t)pshm_now_ns(CLOCK_REALTIME);
+        peer->pid_ns = pshm_pid_namespace();
         atomic_store_explicit(&peer->state, PSHM_PEER_ACTIVE, memory_order_seq_cst);
         r->peer_index = (int)i;
         r->peer = peer;

@@ -53,7 +53,7 @@ int main(void) {
     STRUCT(pshm_peer);
     FIELD(pshm_peer, state); FIELD(pshm_peer, role); FIELD(pshm_peer, pid); FIELD(pshm_peer, language);
     FIELD(pshm_peer, attach_time_ns); FIELD(pshm_peer, claim_start); FIELD(pshm_peer, claim_end);
-    FIELD(pshm_peer, messages); FIELD(pshm_peer, waiting_on); FIELD(pshm_peer, fenced_sleeper); FIELD(pshm_peer, reserved);
+    FIELD(pshm_peer, messages); FIELD(pshm_peer, waiting_on); FIELD(pshm_peer, fenced_sleeper); FIELD(pshm_peer, pid_ns);
 
     STRUCT(pshm_slot);
     FIELD(pshm_slot, sequence); FIELD(pshm_slot, length); FIELD(pshm_slot, flags);

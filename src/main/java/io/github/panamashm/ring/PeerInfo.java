@@ -15,9 +15,11 @@ import java.time.Instant;
  * @param messages messages the peer has sent or received
  * @param waitingOn the doorbell the peer sleeps on, if it announced a sleep
  * @param alive    whether the process still holds the entry's lock (it is alive and attached)
+ * @param pidNamespace the inode of the peer's PID namespace ({@code /proc/self/ns/pid}), 0 if unknown:
+ *                 a peer in a container has its own, and its {@code pid} counts there
  */
 public record PeerInfo(int index, Role role, int pid, Language language, Instant attached, long messages,
-                       Bell waitingOn, boolean alive) {
+                       Bell waitingOn, boolean alive, long pidNamespace) {
 
     /** What a peer does with the ring. */
     public enum Role {
@@ -49,6 +51,16 @@ public record PeerInfo(int index, Role role, int pid, Language language, Instant
         JAVA,
         /** The entry holds a language code no peer writes: damaged, or from a newer library. */
         UNKNOWN
+    }
+
+    /**
+     * Whether the peer runs in another PID namespace than this process (e.g. another container), where
+     * its {@link #pid()} means another process than here; false when either namespace is unknown.
+     *
+     * @return whether its pid belongs to another PID namespace
+     */
+    public boolean inAnotherPidNamespace() {
+        return pidNamespace != 0 && PeerTable.PID_NAMESPACE != 0 && pidNamespace != PeerTable.PID_NAMESPACE;
     }
 
     /**

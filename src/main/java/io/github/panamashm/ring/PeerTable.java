@@ -67,6 +67,7 @@ final class PeerTable {
             INT.set(segment, entry + RingLayout.PEER_PID_OFFSET, (int) ProcessHandle.current().pid());
             INT.set(segment, entry + RingLayout.PEER_LANGUAGE_OFFSET, RingLayout.LANGUAGE_JAVA);
             LONG.set(segment, entry + RingLayout.PEER_ATTACH_TIME_OFFSET, Ring.currentTimeNanos());
+            LONG.set(segment, entry + RingLayout.PEER_PID_NS_OFFSET, PID_NAMESPACE);
             INT.setVolatile(segment, entry + RingLayout.PEER_STATE_OFFSET, RingLayout.PEER_ACTIVE);
             local.set(index);
             localRoleCount[role]++;
@@ -175,6 +176,18 @@ final class PeerTable {
     }
 
     /** The entries in use of the peer table in {@code segment}, with liveness as {@code alive} tells. */
+    /** The inode of this process's PID namespace (/proc/self/ns/pid), as C's pshm_pid_namespace; 0 if unknown. */
+    static final long PID_NAMESPACE = pidNamespace();
+
+    private static long pidNamespace() {
+        try {
+            Object inode = java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self/ns/pid"), "unix:ino");
+            return ((Number) inode).longValue();
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     static List<PeerInfo> read(MemorySegment segment, int maxPeers, IntPredicate alive) {
         List<PeerInfo> peers = new ArrayList<>();
         for (int index = 0; index < maxPeers; index++) {
@@ -189,7 +202,7 @@ final class PeerTable {
                     Instant.ofEpochSecond(0, attachedNanos),
                     (long) LONG.getOpaque(segment, entry + RingLayout.PEER_MESSAGES_OFFSET),
                     PeerInfo.bell((int) INT.getOpaque(segment, entry + RingLayout.PEER_WAITING_ON_OFFSET)),
-                    alive.test(index)));
+                    alive.test(index), (long) LONG.get(segment, entry + RingLayout.PEER_PID_NS_OFFSET)));
         }
         return peers;
     }

@@ -39,7 +39,7 @@ final class RingLayout {
 
     public static final long MAGIC = 0x474E49524D485350L;
     public static final int VERSION_MAJOR = 3;
-    public static final int VERSION_MINOR = 1;
+    public static final int VERSION_MINOR = 2;
 
     public static final int LINE = 128;
     public static final int SLOT_HEADER_SIZE = 16;
@@ -130,7 +130,7 @@ final class RingLayout {
             JAVA_LONG.withName("messages"),
             JAVA_INT.withName("waiting_on"),
             JAVA_INT.withName("fenced_sleeper"),
-            MemoryLayout.sequenceLayout(8, JAVA_BYTE).withName("reserved")).withName("pshm_peer");
+            JAVA_LONG.withName("pid_ns")).withName("pshm_peer");
 
     public static final StructLayout SLOT = MemoryLayout.structLayout(
             JAVA_LONG.withName("sequence"),
@@ -181,6 +181,7 @@ final class RingLayout {
     public static final long PEER_MESSAGES_OFFSET = offset(PEER, "messages");
     public static final long PEER_WAITING_ON_OFFSET = offset(PEER, "waiting_on");
     public static final long PEER_FENCED_SLEEPER_OFFSET = offset(PEER, "fenced_sleeper");
+    public static final long PEER_PID_NS_OFFSET = offset(PEER, "pid_ns");
 
     // a slot, relative to the slot
     public static final long SLOT_SEQUENCE_OFFSET = offset(SLOT, "sequence");

@@ -415,11 +415,12 @@ final class RingTools {
         text.append(String.format("  peers: %d (%d alive)%s", ring.peers().size(), ring.livePeers().size(),
                 ring.isAbandoned() ? "; abandoned: gc removes it" : ""));
         for (PeerInfo peer : ring.peers()) {
-            text.append(String.format("%n    #%-3d %-8s pid %-8d %-4s %-5s messages=%d sleeping on %s, attached %s",
+            text.append(String.format("%n    #%-3d %-8s pid %-8d %-4s %-5s messages=%d sleeping on %s, attached %s%s",
                     peer.index(), peer.role().name().toLowerCase(Locale.ROOT), peer.pid(),
                     peer.language().name().toLowerCase(Locale.ROOT), peer.alive() ? "alive" : "dead", peer.messages(),
                     peer.waitingOn() == PeerInfo.Bell.NONE ? "nothing" : peer.waitingOn().name().toLowerCase(Locale.ROOT)
-                            + " doorbell", peer.attached()));
+                            + " doorbell", peer.attached(),
+                    peer.inAnotherPidNamespace() ? " (pid " + peer.pid() + " in another PID namespace: a container?)" : ""));
         }
         return text.toString();
     }
@@ -484,6 +485,8 @@ final class RingTools {
             p.put("messages", peer.messages());
             p.put("waitingOn", peer.waitingOn().name().toLowerCase(Locale.ROOT));
             p.put("attached", peer.attached().toString());
+            p.put("pidNamespace", peer.pidNamespace());
+            p.put("inAnotherPidNamespace", peer.inAnotherPidNamespace());
             peers.add(p);
         }
         map.put("peers", peers);

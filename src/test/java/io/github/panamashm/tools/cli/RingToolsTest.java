@@ -71,7 +71,7 @@ class RingToolsTest {
         String name = ringWithADeadPeer("inspect");
         JsonObject ring = json(cli("inspect", name, "--json")).getAsJsonObject();
         assertThat(ring.get("name").getAsString()).isEqualTo(name);
-        assertThat(ring.get("version").getAsString()).isEqualTo("3.1");
+        assertThat(ring.get("version").getAsString()).isEqualTo(Ring.layoutVersion());
         assertThat(ring.get("state").getAsString()).isEqualTo("ready");
         assertThat(ring.get("slots").getAsInt()).isEqualTo(8);
         assertThat(ring.get("maxMessageSize").getAsInt()).isEqualTo(64);
@@ -90,7 +90,7 @@ class RingToolsTest {
         assertThat(ring.get("abandoned").getAsBoolean()).isTrue();
 
         var text = cli("inspect", name);
-        assertThat(text.output()).contains("ring " + name + ": layout 3.1, ready, 8 slots of up to 64 bytes")
+        assertThat(text.output()).contains("ring " + name + ": layout " + Ring.layoutVersion() + ", ready, 8 slots of up to 64 bytes")
                 .contains("consumer pid").contains(" c    dead ").contains("abandoned: gc removes it");
     }
 

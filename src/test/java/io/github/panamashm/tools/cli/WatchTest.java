@@ -40,7 +40,7 @@ class WatchTest {
                     "watch", name, "--count", "3", "--interval-ms", "100");
             assertThat(status).isZero();
             assertThat(out.toString()).doesNotContain("\u001b[");
-            assertThat(Pattern.compile("ring " + Pattern.quote(name) + ": layout 3.1").matcher(out.toString()).results())
+            assertThat(Pattern.compile("ring " + Pattern.quote(name) + ": layout " + Ring.layoutVersion()).matcher(out.toString()).results())
                     .hasSize(3);
             assertThat(out.toString()).contains("depth=1").contains("rates: produced 0 msgs/s, consumed 0 msgs/s");
         }
@@ -88,7 +88,7 @@ class WatchTest {
             }
             producing.interrupt();
             producing.join();
-            assertThat(screen).as("the screen").contains("ring " + name + ": layout 3.1").containsPattern(
+            assertThat(screen).as("the screen").contains("ring " + name + ": layout " + Ring.layoutVersion()).containsPattern(
                     "produced [1-9]\\d* msgs/s, consumed 0 msgs/s");
             assertThat(Pattern.compile("ring " + Pattern.quote(name) + ":").matcher(screen).results())
                     .as("redrawn in place, not scrolled: " + screen).hasSize(1);
