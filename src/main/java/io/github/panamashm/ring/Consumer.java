@@ -125,7 +125,7 @@ public final class Consumer implements AutoCloseable {
      *                              or asleep)
      */
     public int receive(MemorySegment destination, Duration timeout) throws InterruptedException {
-        return receiveNanos(destination, Ring.timeoutNanos(timeout));
+        return receiveNanos(destination, Deadlines.timeoutNanos(timeout));
     }
 
     /**
@@ -186,7 +186,7 @@ public final class Consumer implements AutoCloseable {
      *                              or asleep)
      */
     public int receive(byte[] destination, Duration timeout) throws InterruptedException {
-        return receiveNanos(destination, Ring.timeoutNanos(timeout));
+        return receiveNanos(destination, Deadlines.timeoutNanos(timeout));
     }
 
     /**
@@ -249,7 +249,7 @@ public final class Consumer implements AutoCloseable {
      *                              or asleep)
      */
     public int receive(ByteBuffer destination, Duration timeout) throws InterruptedException {
-        return receiveNanos(destination, Ring.timeoutNanos(timeout));
+        return receiveNanos(destination, Deadlines.timeoutNanos(timeout));
     }
 
     /**
@@ -391,7 +391,7 @@ public final class Consumer implements AutoCloseable {
      *                              or asleep)
      */
     public int poll(MessageHandler handler, int limit, Duration timeout) throws InterruptedException {
-        return pollNanos(handler, limit, Ring.timeoutNanos(timeout));
+        return pollNanos(handler, limit, Deadlines.timeoutNanos(timeout));
     }
 
     private int pollNanos(MessageHandler handler, int limit, long timeoutNanos) throws InterruptedException {

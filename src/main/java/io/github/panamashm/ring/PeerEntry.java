@@ -159,7 +159,7 @@ final class PeerEntry {
         }
         if (phase == PHASE_NONE) {
             long now = System.nanoTime();
-            deadline = now + (timeoutNanos < 0 || timeoutNanos > Ring.FOREVER_NANOS ? Ring.FOREVER_NANOS : timeoutNanos);
+            deadline = now + (timeoutNanos < 0 || timeoutNanos > Deadlines.FOREVER_NANOS ? Deadlines.FOREVER_NANOS : timeoutNanos);
             phase = switch (policy.mode) {
                 case SPIN -> PHASE_SPIN;
                 case SPIN_THEN_SLEEP -> PHASE_SPIN;

@@ -66,7 +66,7 @@ final class PeerTable {
             INT.set(segment, entry + RingLayout.PEER_ROLE_OFFSET, role);
             INT.set(segment, entry + RingLayout.PEER_PID_OFFSET, (int) ProcessHandle.current().pid());
             INT.set(segment, entry + RingLayout.PEER_LANGUAGE_OFFSET, RingLayout.LANGUAGE_JAVA);
-            LONG.set(segment, entry + RingLayout.PEER_ATTACH_TIME_OFFSET, Ring.currentTimeNanos());
+            LONG.set(segment, entry + RingLayout.PEER_ATTACH_TIME_OFFSET, Deadlines.currentTimeNanos());
             LONG.set(segment, entry + RingLayout.PEER_PID_NS_OFFSET, PID_NAMESPACE);
             INT.setVolatile(segment, entry + RingLayout.PEER_STATE_OFFSET, RingLayout.PEER_ACTIVE);
             local.set(index);

@@ -233,7 +233,7 @@ public final class Producer implements AutoCloseable {
      *                              or asleep)
      */
     public boolean send(MemorySegment message, Duration timeout) throws InterruptedException {
-        return sendNanos(message, Ring.timeoutNanos(timeout));
+        return sendNanos(message, Deadlines.timeoutNanos(timeout));
     }
 
     /**
@@ -254,7 +254,7 @@ public final class Producer implements AutoCloseable {
      *                                   yielding or asleep)
      */
     public boolean send(MemorySegment source, long offset, int length, Duration timeout) throws InterruptedException {
-        return sendNanos(source, offset, length, Ring.timeoutNanos(timeout));
+        return sendNanos(source, offset, length, Deadlines.timeoutNanos(timeout));
     }
 
     /**
@@ -291,7 +291,7 @@ public final class Producer implements AutoCloseable {
      *                              or asleep)
      */
     public boolean send(byte[] message, Duration timeout) throws InterruptedException {
-        return sendNanos(message, 0, message.length, Ring.timeoutNanos(timeout));
+        return sendNanos(message, 0, message.length, Deadlines.timeoutNanos(timeout));
     }
 
     /**
@@ -310,7 +310,7 @@ public final class Producer implements AutoCloseable {
      *                              or asleep)
      */
     public boolean send(ByteBuffer message, Duration timeout) throws InterruptedException {
-        return sendNanos(message, Ring.timeoutNanos(timeout));
+        return sendNanos(message, Deadlines.timeoutNanos(timeout));
     }
 
     private boolean sendNanos(MemorySegment message, long timeoutNanos) throws InterruptedException {
@@ -446,7 +446,7 @@ public final class Producer implements AutoCloseable {
      *                              or asleep)
      */
     public long claim(int length, Duration timeout) throws InterruptedException {
-        return claimNanos(length, Ring.timeoutNanos(timeout));
+        return claimNanos(length, Deadlines.timeoutNanos(timeout));
     }
 
     private long claimNanos(int length, long timeoutNanos) throws InterruptedException {
@@ -493,7 +493,7 @@ public final class Producer implements AutoCloseable {
      *                              or asleep)
      */
     public int claimBatch(int count, int length, Duration timeout) throws InterruptedException {
-        return claimBatchNanos(count, length, Ring.timeoutNanos(timeout));
+        return claimBatchNanos(count, length, Deadlines.timeoutNanos(timeout));
     }
 
     /**

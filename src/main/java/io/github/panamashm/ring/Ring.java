@@ -5,7 +5,6 @@ import io.github.panamashm.NamedSemaphore;
 import io.github.panamashm.PosixException;
 import io.github.panamashm.SharedMemory;
 import io.github.panamashm.internal.posix.Errno;
-import io.github.panamashm.internal.posix.Names;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -98,8 +97,8 @@ public final class Ring implements AutoCloseable {
      *                        if {@code /dev/shm} is full, {@code EACCES}, ...
      */
     public static Ring create(String name, RingSpec spec) {
-        requireRingName(name);
-        SharedMemory shm = createOrTakeOver(name, spec);
+        RingNames.require(name);
+        SharedMemory shm = RingCreation.createOrTakeOver(name, spec);
         NamedSemaphore dataBell = null;
         NamedSemaphore spaceBell = null;
         try {
@@ -116,7 +115,7 @@ public final class Ring implements AutoCloseable {
             INT.set(s, RingLayout.FLAGS_OFFSET, spec.flags());
             LONG.set(s, RingLayout.TOTAL_SIZE_OFFSET, spec.totalSize());
             LONG.set(s, RingLayout.LAYOUT_HASH_OFFSET, RingLayout.LAYOUT_HASH);
-            LONG.set(s, RingLayout.CREATION_TIME_OFFSET, currentTimeNanos());
+            LONG.set(s, RingLayout.CREATION_TIME_OFFSET, Deadlines.currentTimeNanos());
             INT.set(s, RingLayout.CREATOR_PID_OFFSET, (int) ProcessHandle.current().pid());
             INT.set(s, RingLayout.MAX_PEERS_OFFSET, spec.maxPeers());
             for (long position = 0; position < spec.slots(); position++) {
@@ -136,62 +135,6 @@ public final class Ring implements AutoCloseable {
             shm.close();
             unlink(name);
             throw e;
-        }
-    }
-
-    /**
-     * A new object for the ring, with the creator lock held; or, if the name is taken by a ring whose
-     * creator died half way (see {@link #abandoned}), that object, made again. Else EEXIST.
-     */
-    private static SharedMemory createOrTakeOver(String name, RingSpec spec) {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                SharedMemory shm = SharedMemory.create(name, spec.totalSize(), spec.mode());
-                // nobody takes over a ring younger than ABANDONED_AFTER_NANOS: this lock cannot be taken
-                shm.tryLock(RingLayout.CREATOR_LOCK_OFFSET, 1);
-                return shm;
-            } catch (PosixException e) {
-                if (e.errno() != Errno.EEXIST) {
-                    throw e;
-                }
-            }
-            try {
-                return SharedMemory.recreate(name, spec.totalSize(), spec.mode(), RingLayout.CREATOR_LOCK_OFFSET,
-                        RingLayout.PEERS_OFFSET, head -> abandoned(name, head));
-            } catch (PosixException e) {
-                if (e.errno() != Errno.ENOENT || attempt == 3) { // ENOENT: removed meanwhile, create again
-                    throw e;
-                }
-            }
-        }
-    }
-
-    /**
-     * Whether the object {@code name}, whose creator lock the caller now holds, is a ring its creator
-     * abandoned: empty, or INITIALISING with no foreign magic, unchanged for
-     * {@link RingLayout#ABANDONED_AFTER_NANOS}, and this user's.
-     */
-    static boolean abandoned(String name, MemorySegment head) {
-        if (head.byteSize() > 0 && head.byteSize() < RingLayout.IDENTITY.byteSize()) {
-            return false; // a creator sizes the object at once: this one is someone else's
-        }
-        if (head.byteSize() >= RingLayout.IDENTITY.byteSize()) {
-            long magic = head.get(ValueLayout.JAVA_LONG_UNALIGNED, RingLayout.MAGIC_OFFSET);
-            int state = head.get(ValueLayout.JAVA_INT_UNALIGNED, RingLayout.STATE_OFFSET);
-            if (state != RingLayout.STATE_INITIALISING || (magic != 0 && magic != RingLayout.MAGIC)) {
-                return false;
-            }
-        }
-        try {
-            Path object = Path.of("/dev/shm", name.substring(1));
-            java.nio.file.attribute.FileTime changed =
-                    (java.nio.file.attribute.FileTime) Files.getAttribute(object, "unix:ctime", LinkOption.NOFOLLOW_LINKS);
-            int owner = (int) Files.getAttribute(object, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            int self = (int) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-            long age = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis() - changed.toMillis());
-            return owner == self && age >= RingLayout.ABANDONED_AFTER_NANOS;
-        } catch (IOException | UnsupportedOperationException e) {
-            return false; // cannot tell: leave it
         }
     }
 
@@ -231,7 +174,7 @@ public final class Ring implements AutoCloseable {
      * @throws PosixException           if a C call fails, e.g. with {@code EACCES}
      */
     public static Ring open(String name, Duration waitForRing) {
-        requireRingName(name);
+        RingNames.require(name);
         long start = System.nanoTime();
         long waitNanos = Math.max(0, waitForRing.toNanos());
         long initialisingNanos = Math.max(waitNanos, INITIALISING_GRACE.toNanos());
@@ -347,16 +290,6 @@ public final class Ring implements AutoCloseable {
         }
     }
 
-    static String requireRingName(String name) {
-        Names.requireShmName(name);
-        int bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length - 1;
-        if (bytes > RingLayout.MAX_NAME) {
-            throw new IllegalArgumentException("ring name is " + bytes + " bytes after the '/', at most "
-                    + RingLayout.MAX_NAME + " allowed (its doorbell semaphores need the rest)");
-        }
-        return name;
-    }
-
     /**
      * Removes the ring {@code name} from the system: its shared-memory object and both doorbells.
      * Processes that have it open keep working with it; a ring created under the name afterwards is
@@ -368,7 +301,7 @@ public final class Ring implements AutoCloseable {
      * @throws PosixException if a removal fails other than with {@code ENOENT}, e.g. with {@code EACCES}
      */
     public static boolean unlink(String name) {
-        requireRingName(name);
+        RingNames.require(name);
         // doorbells first: a ring created under this name meanwhile needs the object name free,
         // so it cannot lose its new doorbells to this call
         NamedSemaphore.unlinkIfExists(RingLayout.dataBellName(name));
@@ -446,7 +379,7 @@ public final class Ring implements AutoCloseable {
      * @throws IllegalArgumentException if {@code name} is not a valid ring name
      */
     public static List<String> doorbellNames(String name) {
-        requireRingName(name);
+        RingNames.require(name);
         return List.of(RingLayout.dataBellName(name), RingLayout.spaceBellName(name));
     }
 
@@ -777,23 +710,6 @@ public final class Ring implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("ring " + name + " is closed");
         }
-    }
-
-    /** A timeout as nanoseconds for the wait loops: negative durations are 0, huge ones capped. */
-    static long timeoutNanos(Duration timeout) {
-        if (timeout.isNegative()) {
-            return 0;
-        }
-        return timeout.compareTo(FOREVER) >= 0 ? FOREVER_NANOS : timeout.toNanos();
-    }
-
-    /** A wait "for ever" (~146 years): deadlines stay clear of overflow. */
-    static final long FOREVER_NANOS = Long.MAX_VALUE / 2;
-    private static final Duration FOREVER = Duration.ofNanos(FOREVER_NANOS);
-
-    static long currentTimeNanos() {
-        java.time.Instant now = java.time.Instant.now();
-        return TimeUnit.SECONDS.toNanos(now.getEpochSecond()) + now.getNano();
     }
 
     private static void closeQuietly(AutoCloseable resource, Exception primary) {

@@ -29,7 +29,7 @@ final class RingInspector {
     }
 
     static RingSnapshot inspect(String name) {
-        Ring.requireRingName(name);
+        RingNames.require(name);
         SharedMemory shm;
         try {
             shm = SharedMemory.openReadOnly(name);
@@ -226,7 +226,7 @@ final class RingInspector {
             if (shm.size() < RingLayout.PEERS_OFFSET || !shm.tryLock(RingLayout.CREATOR_LOCK_OFFSET, 1)) {
                 return false;
             }
-            if (!Ring.abandoned(name, shm.segment().asSlice(0, RingLayout.PEERS_OFFSET))) {
+            if (!RingCreation.abandoned(name, shm.segment().asSlice(0, RingLayout.PEERS_OFFSET))) {
                 return false;
             }
             for (int index = 0; index < entriesThatFit(shm.size()); index++) {
@@ -265,7 +265,7 @@ final class RingInspector {
 
     private static boolean isValidName(String name) {
         try {
-            Ring.requireRingName(name);
+            RingNames.require(name);
             return true;
         } catch (IllegalArgumentException e) {
             return false;

@@ -63,7 +63,7 @@ public final class WaitPolicy {
         if (spin.isNegative() || spin.isZero()) {
             throw new IllegalArgumentException("spin must be positive: " + spin);
         }
-        return new WaitPolicy(Mode.SPIN_THEN_SLEEP, Ring.timeoutNanos(spin));
+        return new WaitPolicy(Mode.SPIN_THEN_SLEEP, Deadlines.timeoutNanos(spin));
     }
 
     /**
