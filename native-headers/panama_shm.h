@@ -1585,8 +1585,11 @@ static inline void pshm_take_over(pshm_ring *r) {
     if ((int64_t)(head - released) > 0 && head - released <= r->mask + 1) {
         uint64_t lost = 0;
         for (uint64_t p = released; p != head; p++) {
-            const pshm_slot *slot = pshm_slot_at(r, p);
+            pshm_slot *slot = pshm_slot_at(r, p);
             lost += atomic_load_explicit(&slot->sequence, memory_order_acquire) == p + 1 && slot->flags == 0;
+            /* the free value, as pshm_release_damaged stores it: a damaged value the dead consumer dropped
+             * and had no time to reset must not be met again one lap later (the release below orders it) */
+            atomic_store_explicit(&slot->sequence, p + r->mask + 1, memory_order_relaxed);
         }
         atomic_fetch_add_explicit(&h->counters.lost_in_consumers, lost, memory_order_relaxed);
         atomic_store_explicit(&h->released, head, memory_order_release);

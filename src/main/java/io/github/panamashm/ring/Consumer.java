@@ -674,6 +674,9 @@ public final class Consumer implements AutoCloseable {
                         && RingLayout.flagsOf((long) LONG.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET)) == 0) {
                     lost++;
                 }
+                // the free value, as releaseDamaged stores it: a damaged value the dead consumer dropped and
+                // had no time to reset must not be met one lap later (the release below orders it)
+                LONG.setOpaque(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET, position + mask + 1);
             }
             LONG.getAndAdd(segment, RingLayout.LOST_IN_CONSUMERS_OFFSET, lost);
             LONG.setRelease(segment, RingLayout.RELEASED_OFFSET, head);
@@ -688,7 +691,10 @@ public final class Consumer implements AutoCloseable {
         ring.doorbells.ringSpace();
     }
 
-    /** Gives a slot back to producers (several consumers); the caller rings the space doorbell. */
+    /**
+     * Gives a slot back to producers (several consumers; in a single-consumer ring only for a dropped
+     * damaged slot, see {@link #releaseDamaged}); the caller rings the space doorbell.
+     */
     private void releaseSlot(long position) {
         LONG.setRelease(segment, slotOffset(position) + RingLayout.SLOT_SEQUENCE_OFFSET, position + mask + 1);
     }

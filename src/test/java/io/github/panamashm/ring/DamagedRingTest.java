@@ -137,6 +137,33 @@ class DamagedRingTest {
         }
     }
 
+    /** A consumer that dropped a damaged slot and died before resetting it: the take-over resets its slots. */
+    @Test
+    void aTakeOverResetsTheSlotsItInheritsSoNoDamagedValueIsMetOneLapLater() throws Exception {
+        String name = names.ring("takeover-reset");
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 64).singleConsumer(true)); Producer producer = ring.producer()) {
+            for (int i = 0; i < 4; i++) {
+                producer.send(new byte[] {(byte) i});
+            }
+            try (SharedMemory shm = SharedMemory.open(name)) { // a consumer took 0-2 and died, 1 dropped as damaged
+                LONG.setVolatile(shm.segment(), RingLayout.HEAD_OFFSET, 3L);
+            }
+            setSequence(name, 1, 1_000_000);
+            try (Consumer consumer = ring.consumer()) {
+                byte[] message = new byte[64];
+                assertThat(consumer.tryReceive(message)).isEqualTo(1);
+                assertThat(message[0]).isEqualTo((byte) 3);
+                producer.send(new byte[] {4});
+                assertThat(consumer.tryReceive(message)).isEqualTo(1);
+                assertThat(consumer.tryReceive(message)).as("position 5, slot 1: not yet").isEqualTo(Consumer.NO_MESSAGE);
+                producer.send(new byte[] {5});
+                assertThat(consumer.tryReceive(message)).isEqualTo(1);
+                assertThat(message[0]).isEqualTo((byte) 5);
+            }
+            assertThat(ring.corruptSlots()).isZero();
+        }
+    }
+
     @Test
     void aFifoUnderTheRingsNameIsRefusedAtOnceAsNotRegular() throws Exception {
         String name = names.shm("fifo");
