@@ -23,6 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * report (and into the failure, when the test failed), and closes and removes every ring it made.
  * See {@link TempRing} for an example.
  */
+// Its API shows JUnit's types; a test that uses the kit reads JUnit itself. Making the requirement
+// transitive instead would force JUnit onto every module that reads this one, tests or not.
+@SuppressWarnings("exports")
 public final class RingExtension implements ParameterResolver, AfterEachCallback, AfterAllCallback,
         TestExecutionExceptionHandler {
 

@@ -175,7 +175,6 @@ final class PeerTable {
         return read(segment, maxPeers, this::alive);
     }
 
-    /** The entries in use of the peer table in {@code segment}, with liveness as {@code alive} tells. */
     /** The inode of this process's PID namespace (/proc/self/ns/pid), as C's pshm_pid_namespace; 0 if unknown. */
     static final long PID_NAMESPACE = pidNamespace();
 
@@ -188,6 +187,7 @@ final class PeerTable {
         }
     }
 
+    /** The entries in use of the peer table in {@code segment}, with liveness as {@code alive} tells. */
     static List<PeerInfo> read(MemorySegment segment, int maxPeers, IntPredicate alive) {
         List<PeerInfo> peers = new ArrayList<>();
         for (int index = 0; index < maxPeers; index++) {
