@@ -118,21 +118,28 @@ public final class CPrograms {
             List<String> command = new ArrayList<>(List.of(compiler, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror",
                     "-D_GNU_SOURCE", "-DPANAMA_SHM_VERSION=\"" + version() + "\"", "-I" + include, "-o", partial.toString(),
                     source.toString()));
+            // the compiler's messages go to a file, so that a compiler that hangs cannot outlast the timeout
+            Path messages = Files.createTempFile(program.getParent(), program.getFileName().toString(), ".log");
             Process cc;
             try {
-                cc = new ProcessBuilder(command).redirectErrorStream(true).start();
+                cc = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(messages.toFile()).start();
             } catch (IOException e) {
                 Files.deleteIfExists(partial);
+                Files.deleteIfExists(messages);
                 throw new IllegalStateException("cannot build " + program.getFileName() + ": no C compiler '" + compiler
                         + "' (install one, e.g. Debian's gcc, or set CC): " + e.getMessage(), e);
             }
-            String output = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             boolean done = cc.waitFor(COMPILE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            if (!done) {
+                cc.destroyForcibly().waitFor();
+            }
+            String output = Files.readString(messages, StandardCharsets.UTF_8);
+            Files.deleteIfExists(messages);
             if (!done || cc.exitValue() != 0) {
-                cc.destroyForcibly();
                 Files.deleteIfExists(partial);
                 throw new IllegalStateException("cannot build " + program.getFileName() + " from " + source + " ("
-                        + String.join(" ", command) + "):\n" + output.strip());
+                        + String.join(" ", command) + (done ? "" : ", stopped after " + COMPILE_TIMEOUT_SECONDS + " s")
+                        + "):\n" + output.strip());
             }
             try {
                 Files.move(partial, program, StandardCopyOption.ATOMIC_MOVE);

@@ -95,21 +95,21 @@ final class RingInspector {
                         (long) LONG.getOpaque(s, RingLayout.SPACE_POSTS_OFFSET),
                         (long) LONG.getOpaque(s, RingLayout.PEERS_RECLAIMED_OFFSET),
                         (long) LONG.getOpaque(s, RingLayout.CORRUPT_SLOTS_OFFSET)),
-                peers, holdups(s, flags, maxPeers, peers));
+                peers, holdups(s, flags, peers));
     }
 
     /**
      * The positions a side waits behind and the peers that hold them (docs/PROTOCOL.md §9): what an
      * operator needs to see when a ring stalls, since a stopped peer looks alive.
      */
-    private static List<RingSnapshot.Holdup> holdups(MemorySegment s, int flags, int maxPeers, List<PeerInfo> peers) {
+    private static List<RingSnapshot.Holdup> holdups(MemorySegment s, int flags, List<PeerInfo> peers) {
         List<RingSnapshot.Holdup> holdups = new ArrayList<>();
         int slots = (int) INT.get(s, RingLayout.SLOT_COUNT_OFFSET);
         long tail = (long) LONG.getAcquire(s, RingLayout.TAIL_OFFSET);
         long head = (long) LONG.getAcquire(s, RingLayout.HEAD_OFFSET);
         // consumers: head claimed (tail beyond it) and not published
         if (tail - head > 0 && (long) LONG.getAcquire(s, slotOffset(s, head)) != head + 1) {
-            holder(s, maxPeers, peers, RingLayout.ROLE_PRODUCER, head)
+            holder(s, peers, RingLayout.ROLE_PRODUCER, head)
                     .ifPresent(p -> holdups.add(new RingSnapshot.Holdup(PeerInfo.Role.CONSUMER, head, p.index(), p.pid(), p.alive())));
         }
         // producers of a full ring: the slot of tail - N taken by a consumer and not given back
@@ -124,7 +124,7 @@ final class RingInspector {
             long previous = tail - slots;
             long sequence = (long) LONG.getAcquire(s, slotOffset(s, tail));
             if (sequence != tail && head - previous > 0) {
-                holder(s, maxPeers, peers, RingLayout.ROLE_CONSUMER, previous).ifPresent(p ->
+                holder(s, peers, RingLayout.ROLE_CONSUMER, previous).ifPresent(p ->
                         holdups.add(new RingSnapshot.Holdup(PeerInfo.Role.PRODUCER, previous, p.index(), p.pid(), p.alive())));
             }
         }
@@ -132,11 +132,10 @@ final class RingInspector {
     }
 
     /** The attached peer of {@code role} whose intent record covers {@code position}, if one does. */
-    private static java.util.Optional<PeerInfo> holder(MemorySegment s, int maxPeers, List<PeerInfo> peers, int role,
-                                                       long position) {
+    private static java.util.Optional<PeerInfo> holder(MemorySegment s, List<PeerInfo> peers, int role, long position) {
         PeerInfo.Role wanted = role == RingLayout.ROLE_PRODUCER ? PeerInfo.Role.PRODUCER : PeerInfo.Role.CONSUMER;
         for (PeerInfo peer : peers) {
-            if (peer.role() != wanted || peer.index() >= maxPeers) {
+            if (peer.role() != wanted) {
                 continue;
             }
             long entry = RingLayout.peerOffset(peer.index());
