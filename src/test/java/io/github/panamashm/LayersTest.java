@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The packages of src/main/java are layers and every arrow points down: the libc bindings use
  * nothing of the project, the POSIX objects use the bindings, the ring uses both, the JUnit kit
- * and the tools stand on the API, and the command line on top of it all. A reference to a package
+ * and the tools stand on the API, the conformance scenarios on the traffic pattern, and the command
+ * line on top of it all. A reference to a package
  * of the same layer or above (an import, or a fully qualified name) fails here, naming the file.
  */
 class LayersTest {
@@ -30,7 +31,8 @@ class LayersTest {
             "io.github.panamashm.ring", 2,
             "io.github.panamashm.junit", 3,
             "io.github.panamashm.tools.traffic", 3,
-            "io.github.panamashm.tools.cli", 4);
+            "io.github.panamashm.tools.conformance", 4,
+            "io.github.panamashm.tools.cli", 5);
 
     /** A reference to a class of a project package: the package is what precedes the class name. */
     private static final Pattern REFERENCE = Pattern.compile("\\b(io\\.github\\.panamashm(?:\\.[a-z]\\w*)*)\\.[A-Z]");

@@ -2,6 +2,7 @@
 package io.github.panamashm.ring;
 
 import io.github.panamashm.testing.Layouts;
+import io.github.panamashm.tools.conformance.ProtocolOffsets;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +33,17 @@ class RingLayoutTest {
         assertThat(mirrored).as("the Java mirrors of panama_shm.h's constants")
                 .containsExactlyInAnyOrderElementsOf(HeaderConstants.headerMacros())
                 .contains("PSHM_MAGIC", "PSHM_PEERS_OFFSET", "PSHM_CREATOR_LOCK_OFFSET", "PSHM_ABANDONED_AFTER_NS");
+    }
+
+    /** The conformance kit reads PROTOCOL.md's offsets as a stranger's peer would; they must be ours. */
+    @Test
+    void theConformanceKitsOffsetsAreTheLayouts() {
+        assertThat(List.of(ProtocolOffsets.HEADER_SIZE, ProtocolOffsets.SLOT_COUNT, ProtocolOffsets.SLOT_SIZE,
+                ProtocolOffsets.PEERS, ProtocolOffsets.PEER_SIZE, ProtocolOffsets.PEER_MESSAGES,
+                ProtocolOffsets.SLOT_SEQUENCE, ProtocolOffsets.SLOT_LENGTH))
+                .containsExactly(RingLayout.HEADER_SIZE_OFFSET, RingLayout.SLOT_COUNT_OFFSET, RingLayout.SLOT_SIZE_OFFSET,
+                        (long) RingLayout.PEERS_OFFSET, (long) RingLayout.PEER_SIZE, RingLayout.PEER_MESSAGES_OFFSET,
+                        RingLayout.SLOT_SEQUENCE_OFFSET, RingLayout.SLOT_LENGTH_OFFSET);
     }
 
     @Test

@@ -44,7 +44,7 @@ class CommandLineTest {
     }
 
     @ParameterizedTest(name = "{0} --help")
-    @ValueSource(strings = {"demo", "produce", "consume", "inspect", "watch", "ls", "rm", "gc", "bench"})
+    @ValueSource(strings = {"demo", "produce", "consume", "inspect", "watch", "ls", "rm", "gc", "conformance", "bench"})
     void everyCommandHasHelpThatDescribesEveryFlag(String command) {
         for (String flag : List.of("--help", "-h")) {
             Result help = run(command, flag);
