@@ -63,6 +63,13 @@ public final class Consumer implements AutoCloseable {
      */
     private long pendingFrom;
     private long pendingEnd;
+    /**
+     * The length of the message at {@link #pendingFrom} as it was checked when taken: used from then
+     * on, since a peer may write the slot's length again (a second read could exceed what was checked).
+     */
+    private int takenLength;
+    /** A single consumer's head: only the holder of the consumer role moves it, so it is never loaded. */
+    private long ownHead;
     private boolean endOfStream;
     /** Whether a barrier made the end of the stream seen so far conclusive (see endOfStream). */
     private boolean endConfirmed;
@@ -83,6 +90,7 @@ public final class Consumer implements AutoCloseable {
         this.maxPayload = ring.maxPayload;
         if (single) {
             takeOver();
+            ownHead = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
         }
     }
 
@@ -285,7 +293,7 @@ public final class Consumer implements AutoCloseable {
                 return outcome;
             }
             long position = pendingFrom;
-            int length = messageLength(position);
+            int length = takenLength;
             try {
                 MemorySegment.copy(segment, payloadOffset(position), destination, 0, length);
             } finally {
@@ -304,7 +312,7 @@ public final class Consumer implements AutoCloseable {
                 return outcome;
             }
             long position = pendingFrom;
-            int length = messageLength(position);
+            int length = takenLength;
             try {
                 MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination, 0, length);
             } finally {
@@ -326,7 +334,7 @@ public final class Consumer implements AutoCloseable {
                 return outcome;
             }
             long position = pendingFrom;
-            int length = messageLength(position);
+            int length = takenLength;
             try {
                 if (destination.hasArray()) {
                     MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination.array(),
@@ -410,7 +418,8 @@ public final class Consumer implements AutoCloseable {
                     long position = first + handled;
                     handled++;
                     pendingFrom = position + 1;
-                    handler.onMessage(readOnlySlots, indexOf(position), messageLength(position));
+                    handler.onMessage(readOnlySlots, indexOf(position), position == first ? takenLength
+                            : boundedLength(position));
                     if (!single) {
                         releaseSlot(position);
                     }
@@ -462,7 +471,8 @@ public final class Consumer implements AutoCloseable {
             throw new IllegalStateException("this consumer is inside a poll handler; use another consumer");
         }
         if (pendingEnd > pendingFrom) {
-            int length = messageLength(pendingFrom);
+            int length = boundedLength(pendingFrom);
+            takenLength = length;
             if (length > capacity) {
                 throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
                         + capacity + "; it stays in the ring");
@@ -472,7 +482,7 @@ public final class Consumer implements AutoCloseable {
         }
         peer.startCall(timeoutNanos);
         while (true) {
-            long head = (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET);
+            long head = single ? ownHead : (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET);
             long slot = slotOffset(head);
             long sequence = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET);
             if (sequence == head + 1) {
@@ -512,6 +522,7 @@ public final class Consumer implements AutoCloseable {
                 holding = true;
                 pendingFrom = head;
                 pendingEnd = head + n;
+                takenLength = (int) length;
                 return n;
             }
             if (sequence - (head + 1) > 0) {
@@ -583,6 +594,7 @@ public final class Consumer implements AutoCloseable {
         if (single) {
             // no intent needed: [released, head) is this consumer's, and its successor's if it dies
             LONG.setRelease(segment, RingLayout.HEAD_OFFSET, head + count);
+            ownHead = head + count;
             return true;
         }
         peer.intend(head, head + count);
@@ -700,8 +712,13 @@ public final class Consumer implements AutoCloseable {
     }
 
     /** The length of the message taken at {@code position} (checked against the maximum when taken). */
-    private int messageLength(long position) {
-        return (int) INT.get(segment, slotOffset(position) + RingLayout.SLOT_LENGTH_OFFSET);
+    /**
+     * The length of a message taken in a batch, read again: checked when the batch was taken, but a
+     * peer may have written it since, so it is kept within the slot.
+     */
+    private int boundedLength(long position) {
+        long length = Integer.toUnsignedLong((int) INT.get(segment, slotOffset(position) + RingLayout.SLOT_LENGTH_OFFSET));
+        return (int) Math.min(length, maxPayload);
     }
 
     private long slotOffset(long position) {

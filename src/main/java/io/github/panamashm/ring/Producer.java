@@ -54,6 +54,8 @@ public final class Producer implements AutoCloseable {
     private final long headerSize;
     private final int maxPayload;
     /** First claimed position and how many from there; batch == 0: nothing claimed. */
+    /** A single producer's tail: only the holder of the producer role moves it, so it is never loaded. */
+    private long ownTail;
     private long claimed;
     private int batch;
     private volatile boolean closed;
@@ -70,6 +72,7 @@ public final class Producer implements AutoCloseable {
         this.slotSize = ring.slotSize;
         this.headerSize = ring.headerSize;
         this.maxPayload = ring.maxPayload;
+        this.ownTail = single ? (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) : 0;
     }
 
     // ---- copy in ---------------------------------------------------------------------------
@@ -650,7 +653,7 @@ public final class Producer implements AutoCloseable {
             peer.startCall(timeoutNanos);
             while (true) {
                 // a closed ring is noticed after the claim (below) or when full: one load less per message
-                long tail = (long) LONG.getOpaque(segment, RingLayout.TAIL_OFFSET);
+                long tail = single ? ownTail : (long) LONG.getOpaque(segment, RingLayout.TAIL_OFFSET);
                 int n = 0;
                 if (byCursor) {
                     n = roomBelowReleased(tail, count);
@@ -677,6 +680,7 @@ public final class Producer implements AutoCloseable {
                     peer.intend(tail, tail + n);
                     if (single) {
                         LONG.setRelease(segment, RingLayout.TAIL_OFFSET, tail + n);
+                        ownTail = tail + n;
                         // the state load below stays after this store: a fence only without membarrier,
                         // else the consumer that concludes end of stream fences us (Consumer.endOfStream)
                         Barrier.afterPublish();
