@@ -1722,7 +1722,9 @@ static inline const void *pshm_batch_message(const pshm_ring *r, uint32_t i, uin
         return NULL;
     }
     pshm_slot *slot = pshm_slot_at(r, r->claimed + i);
-    *length = slot->length;
+    /* read once and kept within the slot: a peer may write the length again after it was checked */
+    uint32_t stored = *(const volatile uint32_t *)&slot->length;
+    *length = stored <= r->max_payload ? stored : r->max_payload;
     return pshm_payload(slot);
 }
 
@@ -1756,7 +1758,11 @@ static inline int pshm_receive(pshm_ring *r, void *buffer, uint32_t capacity, in
     int rc = pshm_take_next(r, 1, capacity, timeout_ns, &position);
     if (rc < 0) return rc;
     pshm_slot *slot = pshm_slot_at(r, position);
-    uint32_t length = slot->length;
+    /* read once and bounded again: pshm_take_next checked it, but a peer may have written it since,
+       and a second read must not copy beyond the buffer or the slot */
+    uint32_t length = *(const volatile uint32_t *)&slot->length;
+    if (length > capacity) length = capacity;
+    if (length > r->max_payload) length = r->max_payload;
     memcpy(buffer, pshm_payload(slot), length);
     atomic_store_explicit(&r->peer->messages, ++r->messages, memory_order_relaxed);
     pshm_release_positions(r, position, 1);

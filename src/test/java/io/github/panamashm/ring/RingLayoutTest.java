@@ -39,10 +39,16 @@ class RingLayoutTest {
     @Test
     void theConformanceKitsOffsetsAreTheLayouts() {
         assertThat(List.of(ProtocolOffsets.HEADER_SIZE, ProtocolOffsets.SLOT_COUNT, ProtocolOffsets.SLOT_SIZE,
-                ProtocolOffsets.PEERS, ProtocolOffsets.PEER_SIZE, ProtocolOffsets.PEER_MESSAGES,
+                ProtocolOffsets.MAX_PEERS, ProtocolOffsets.TAIL, ProtocolOffsets.HEAD, ProtocolOffsets.RELEASED,
+                ProtocolOffsets.PEERS, ProtocolOffsets.PEER_SIZE, ProtocolOffsets.PEER_ROLE, ProtocolOffsets.PEER_PID,
+                ProtocolOffsets.PEER_CLAIM_START,
+                ProtocolOffsets.PEER_CLAIM_END, ProtocolOffsets.PEER_MESSAGES,
                 ProtocolOffsets.SLOT_SEQUENCE, ProtocolOffsets.SLOT_LENGTH))
                 .containsExactly(RingLayout.HEADER_SIZE_OFFSET, RingLayout.SLOT_COUNT_OFFSET, RingLayout.SLOT_SIZE_OFFSET,
-                        (long) RingLayout.PEERS_OFFSET, (long) RingLayout.PEER_SIZE, RingLayout.PEER_MESSAGES_OFFSET,
+                        RingLayout.MAX_PEERS_OFFSET, RingLayout.TAIL_OFFSET, RingLayout.HEAD_OFFSET,
+                        RingLayout.RELEASED_OFFSET, (long) RingLayout.PEERS_OFFSET, (long) RingLayout.PEER_SIZE,
+                        RingLayout.PEER_ROLE_OFFSET, RingLayout.PEER_PID_OFFSET, RingLayout.PEER_CLAIM_START_OFFSET,
+                        RingLayout.PEER_CLAIM_END_OFFSET, RingLayout.PEER_MESSAGES_OFFSET,
                         RingLayout.SLOT_SEQUENCE_OFFSET, RingLayout.SLOT_LENGTH_OFFSET);
     }
 

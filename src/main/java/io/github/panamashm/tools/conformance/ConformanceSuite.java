@@ -21,7 +21,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
@@ -51,8 +54,6 @@ public final class ConformanceSuite {
         String run(Stage stage) throws InterruptedException;
     }
 
-    /** Messages that a killed peer may have taken or sent after the last update of its entry's count. */
-    private static final long COUNT_LAG = 256;
     private static final SizeRange FIXED = new SizeRange(64, 64);
     private static final SizeRange VARIED = new SizeRange(16, 200);
 
@@ -65,6 +66,7 @@ public final class ConformanceSuite {
         this.options = options;
         RingSpec mpmc = RingSpec.of(1024, 64);
         RingSpec tiny = RingSpec.of(2, 200);
+        RingSpec spsc = mpmc.singleProducer(true).singleConsumer(true);
         add("peer producer -> C consumer, MPMC ring of 1024 slots",
                 s -> stream(s, mpmc, FIXED, List.of(PEER), List.of(C), null, false));
         add("peer producer -> Java consumer, MPMC ring of 2 slots, 16-200 bytes",
@@ -74,25 +76,38 @@ public final class ConformanceSuite {
         add("Java producer -> peer consumer, MPMC ring of 1024 slots",
                 s -> stream(s, mpmc, FIXED, List.of(JAVA), List.of(PEER), null, false));
         add("peer producer -> C consumer, single-producer/single-consumer ring of 1024 slots",
-                s -> stream(s, mpmc.singleProducer(true).singleConsumer(true), FIXED, List.of(PEER), List.of(C), null, false));
+                s -> stream(s, spsc, FIXED, List.of(PEER), List.of(C), null, false));
         add("Java producer -> peer consumer (--count), single-producer/single-consumer ring of 2 slots",
-                s -> stream(s, tiny.singleProducer(true).singleConsumer(true), VARIED, List.of(JAVA), List.of(PEER), null, true));
+                s -> stream(s, tiny.singleProducer(true).singleConsumer(true), VARIED, List.of(JAVA), List.of(PEER), null,
+                        true));
         add("peer + C producers -> peer + Java consumers (--shared), MPMC ring of 64 slots, 16-200 bytes",
                 s -> stream(s, RingSpec.of(64, 200), VARIED, List.of(PEER, C), List.of(PEER, JAVA), null, false));
         add("peer producer creates the ring (--create --single-producer --close) -> C + Java consumers (--wait-ms)",
                 this::peerCreates);
+        add("peer producer creates a single-consumer ring of 2 slots (--create --single-consumer) -> C consumer",
+                this::peerCreatesSingleConsumer);
         add("C producer creates a single-consumer ring (--create) -> peer consumer waiting for it (--wait-ms)",
                 this::peerWaitsForTheRing);
         add("sleeping peers: C producer -> peer consumer, both --wait-policy sleep, 2 slots",
                 s -> stream(s, tiny, VARIED, List.of(C), List.of(PEER), "sleep", false));
         add("sleeping peers: peer producer -> Java consumer, both --wait-policy sleep, 2 slots",
                 s -> stream(s, tiny, VARIED, List.of(PEER), List.of(JAVA), "sleep", false));
-        add("peer consumer SIGKILLed mid-stream beside a Java consumer (--shared), C producer", this::consumerKilled);
-        add("peer producer SIGKILLed mid-stream beside a C producer, Java consumer", this::producerKilled);
-        add("damaged slots (a forged sequence, a length beyond the maximum) -> peer consumer, MPMC ring of 8 slots",
-                s -> damagedSlots(s, false));
-        add("damaged slots -> peer consumer, single-consumer ring of 8 slots (nothing dropped again a lap later)",
-                s -> damagedSlots(s, true));
+        add("SIGKILL: the peer consumer dies holding a message; the C producer frees its slot, a Java consumer goes on",
+                s -> consumerKilled(s, PEER, JAVA, C));
+        add("SIGKILL: a C consumer dies holding a message; the peer producer frees its slot, a Java consumer goes on",
+                s -> consumerKilled(s, C, JAVA, PEER));
+        add("SIGKILL: the peer producer dies between claim and publish; a Java consumer skips it, a C producer goes on",
+                s -> producerKilled(s, PEER, C, JAVA));
+        add("SIGKILL: a C producer dies between claim and publish; the peer consumer skips it, a Java producer goes on",
+                s -> producerKilled(s, C, JAVA, PEER));
+        add("SIGKILL: in a single-consumer ring a C consumer dies holding messages; the peer consumer takes over",
+                s -> singleConsumerTakeOver(s, C, PEER));
+        add("SIGKILL: in a single-consumer ring the peer consumer dies holding messages; a Java consumer takes over",
+                s -> singleConsumerTakeOver(s, PEER, JAVA));
+        add("damaged slots (a forged sequence, a length beyond the maximum) and bad messages -> peer consumer, MPMC ring "
+                + "of 8 slots", s -> damagedSlots(s, false));
+        add("damaged slots and bad messages -> peer consumer, single-consumer ring of 8 slots (nothing dropped again a "
+                + "lap later)", s -> damagedSlots(s, true));
         add("a damaged free slot ahead of the peer producer, MPMC ring of 8 slots", this::damagedFreeSlot);
     }
 
@@ -120,9 +135,14 @@ public final class ConformanceSuite {
             if (stage != null) {
                 stage.abort();
             }
+            try {
+                Files.deleteIfExists(directory);
+            } catch (IOException e) {
+                // a temporary directory left empty
+            }
         }, "conformance-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C leaves no program running and no ring behind
-        try {
+        try (Signals signals = new Signals()) {
             int index = 0;
             for (Scenario scenario : scenarios) {
                 index++;
@@ -132,7 +152,7 @@ public final class ConformanceSuite {
                 String ring = "/pshm-conformance-" + ProcessHandle.current().pid() + "-" + index;
                 long start = System.nanoTime();
                 String verdict;
-                try (Stage stage = new Stage(programs, ring, directory, scenarioLimit())) {
+                try (Stage stage = new Stage(programs, signals, ring, directory, scenarioLimit())) {
                     current.set(stage);
                     verdict = "PASS  " + scenario.name() + ": " + scenario.body().run(stage);
                     passed++;
@@ -183,15 +203,17 @@ public final class ConformanceSuite {
     /**
      * Producers send {@link #count()} pattern messages each (ids 1, 2, ...) to the consumers, which
      * verify them; the ring is closed once the producers are done. Every message must arrive once,
-     * intact, and the summaries must agree with what was sent.
+     * intact; the summaries must agree with what was sent, and a peer's with its peer-table entry.
      */
     private String stream(Stage stage, RingSpec spec, SizeRange sizes, List<Side> producerSides, List<Side> consumerSides,
                           String waitPolicy, boolean consumerCount) throws InterruptedException {
         Ring ring = stage.create(spec);
         boolean shared = consumerSides.size() > 1;
         List<Program> consumers = new ArrayList<>();
+        List<PeerInfo> consumerEntries = new ArrayList<>();
         for (Side side : consumerSides) {
-            List<String> flags = new ArrayList<>(List.of("--verify", "--size", sizes.toString(), "--timeout-ms", idle()));
+            List<String> flags = new ArrayList<>(List.of("--verify", "--size", sizes.toString(), "--timeout-ms",
+                    stage.remainingMillis()));
             if (shared) {
                 flags.add("--shared");
             }
@@ -201,7 +223,7 @@ public final class ConformanceSuite {
             if (waitPolicy != null) {
                 flags.addAll(List.of("--wait-policy", waitPolicy));
             }
-            stage.startAttached(side, false, flags.toArray(String[]::new));
+            consumerEntries.add(stage.startAttached(side, false, flags.toArray(String[]::new)));
             consumers.add(stage.last());
         }
         List<Program> producers = new ArrayList<>();
@@ -225,10 +247,12 @@ public final class ConformanceSuite {
         long received = 0;
         long receivedChecksum = 0;
         List<String> shares = new ArrayList<>();
-        for (Program consumer : consumers) {
+        for (int i = 0; i < consumers.size(); i++) {
+            Program consumer = consumers.get(i);
             ConsumerSummary summary = consumer.consumerSummary();
             check(summary.clean(), "the " + consumer.label() + " reports " + summary + consumer.tail());
             Stage.expectStatus(consumer, 0);
+            check(!shared || summary.received() > 0, "the " + consumer.label() + " took no message of the shared stream");
             received += summary.received();
             receivedChecksum += summary.checksum();
             shares.add(String.format(Locale.ROOT, "%s %,d", consumer.label(), summary.received()));
@@ -239,6 +263,16 @@ public final class ConformanceSuite {
         check(receivedChecksum == expected, String.format("the consumers' checksums add up to %016x, the messages sent "
                 + "to %016x (%s)", receivedChecksum, expected, String.join(", ", shares)));
         checkDrained(ring);
+        for (int i = 0; i < producerSides.size(); i++) {
+            if (producerSides.get(i) == PEER) {
+                checkEntryCount(stage, stage.entryOf(producers.get(i), true), producers.get(i).producerSummary().sent());
+            }
+        }
+        for (int i = 0; i < consumerSides.size(); i++) {
+            if (consumerSides.get(i) == PEER) {
+                checkEntryCount(stage, consumerEntries.get(i).index(), consumers.get(i).consumerSummary().received());
+            }
+        }
         String evidence = String.format(Locale.ROOT, "%,d sent, received by %s, each once and intact, checksums equal",
                 sent, String.join(" + ", shares));
         if ("sleep".equals(waitPolicy)) {
@@ -248,6 +282,13 @@ public final class ConformanceSuite {
                     ring.dataPosts(), ring.spacePosts());
         }
         return evidence;
+    }
+
+    /** A peer's entry counts what its summary says it sent or received (§3.4 {@code messages}). */
+    private static void checkEntryCount(Stage stage, int entry, long summarised) {
+        long counted = stage.entry(entry).messages();
+        check(counted == summarised, String.format(Locale.ROOT, "the peer's summary says %,d messages, its peer-table entry "
+                + "(§3.4 messages) %,d", summarised, counted));
     }
 
     /** Each producer exited 0 having sent {@code count}; returns the sum of their checksums. */
@@ -269,11 +310,25 @@ public final class ConformanceSuite {
         check(ring.corruptSlots() == 0, "the ring counted " + ring.corruptSlots() + " damaged slots");
     }
 
+    /** Fails unless every consumer exited 0, clean; returns their summaries. */
+    private static List<ConsumerSummary> cleanConsumers(List<Program> consumers) {
+        List<ConsumerSummary> summaries = new ArrayList<>();
+        for (Program consumer : consumers) {
+            ConsumerSummary summary = consumer.consumerSummary();
+            check(summary.clean(), "the " + consumer.label() + " reports " + summary + consumer.tail());
+            Stage.expectStatus(consumer, 0);
+            summaries.add(summary);
+        }
+        return summaries;
+    }
+
+    // ---- the peer creates, or waits for, the ring -------------------------------------------------
+
     /** The peer creates the ring with flags of its own and closes it; the C and Java consumers wait for it. */
     private String peerCreates(Stage stage) throws InterruptedException {
         SizeRange sizes = new SizeRange(16, 256);
         String[] consumerFlags = {"--wait-ms", "30000", "--verify", "--shared", "--size", sizes.toString(), "--timeout-ms",
-                idle()};
+                stage.remainingMillis()};
         Program c = stage.start(C, false, consumerFlags);
         Program java = stage.start(JAVA, false, consumerFlags);
         Program peer = stage.start(PEER, true, "--create", "--slots", "16", "--max-size", "256", "--single-producer",
@@ -286,31 +341,62 @@ public final class ConformanceSuite {
         stage.awaitExit(c, java);
         Ring ring = stage.open();
         RingSnapshot made = Ring.inspect(stage.name());
-        check(made.slotCount() == 16 && made.maxMessageSize() >= 256 && made.singleProducer() && !made.singleConsumer(),
+        check(made.slotCount() == 16 && made.maxMessageSize() == 256 && made.singleProducer() && !made.singleConsumer(),
                 String.format("the ring has %d slots of up to %d bytes, single producer %b, single consumer %b; asked: 16, "
                         + "256, true, false", made.slotCount(), made.maxMessageSize(), made.singleProducer(),
                         made.singleConsumer()));
         check(made.state() == RingSnapshot.State.CLOSED, "--close left the ring " + made.state());
-        ConsumerSummary fromC = c.consumerSummary();
-        ConsumerSummary fromJava = java.consumerSummary();
-        for (Program consumer : List.of(c, java)) {
-            check(consumer.consumerSummary().clean(), "the " + consumer.label() + " reports " + consumer.consumerSummary()
-                    + consumer.tail());
-            Stage.expectStatus(consumer, 0);
-        }
-        check(fromC.received() + fromJava.received() == count() && fromC.checksum() + fromJava.checksum() == sent,
+        checkMode(stage.name());
+        List<ConsumerSummary> both = cleanConsumers(List.of(c, java));
+        check(both.get(0).received() + both.get(1).received() == count()
+                        && both.get(0).checksum() + both.get(1).checksum() == sent,
                 String.format(Locale.ROOT, "%,d sent, but C received %,d and Java %,d, checksums %016x + %016x against %016x",
-                        count(), fromC.received(), fromJava.received(), fromC.checksum(), fromJava.checksum(), sent));
+                        count(), both.get(0).received(), both.get(1).received(), both.get(0).checksum(),
+                        both.get(1).checksum(), sent));
         checkDrained(ring);
-        return String.format(Locale.ROOT, "the C and Java consumers opened the peer's ring, which has the geometry asked; "
-                + "%,d sent, received by C %,d + Java %,d, each once and intact; closed by the peer", count(), fromC.received(),
-                fromJava.received());
+        return String.format(Locale.ROOT, "the C and Java consumers opened the peer's ring, which has the geometry and "
+                + "mode asked; %,d sent, received by C %,d + Java %,d, each once and intact; closed by the peer", count(),
+                both.get(0).received(), both.get(1).received());
+    }
+
+    /** A ring made without --mode is the creator's alone (§2: 0600). */
+    private static void checkMode(String name) {
+        Path object = Path.of("/dev/shm", name.substring(1));
+        try {
+            String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(object));
+            check(mode.equals("rw-------"), "the ring's object has mode " + mode + ", not rw------- (0600, §2)");
+        } catch (IOException e) {
+            throw new Failure("cannot read the mode of " + object + ": " + e.getMessage());
+        }
+    }
+
+    /** The peer creates a 2-slot single-consumer ring; the C consumer, started first, waits for it. */
+    private String peerCreatesSingleConsumer(Stage stage) throws InterruptedException {
+        Program c = stage.start(C, false, "--wait-ms", "30000", "--verify", "--size", "16-200", "--timeout-ms",
+                stage.remainingMillis());
+        Program peer = stage.start(PEER, true, "--create", "--slots", "2", "--max-size", "200", "--single-consumer",
+                "--close", "--pattern", "--id", "6", "--count", Long.toString(count()), "--size", "16-200",
+                "--timeout-ms", idle());
+        stage.awaitExit(peer, c);
+        long sent = checkProducers(List.of(peer), count());
+        RingSnapshot made = Ring.inspect(stage.name());
+        check(made.slotCount() == 2 && made.singleConsumer() && !made.singleProducer(), String.format("the ring has %d "
+                + "slots, single consumer %b, single producer %b; asked: 2, true, false", made.slotCount(),
+                made.singleConsumer(), made.singleProducer()));
+        ConsumerSummary summary = cleanConsumers(List.of(c)).getFirst();
+        check(summary.received() == count() && summary.checksum() == sent && sent == expectedChecksum(6, count()),
+                "the C consumer reports " + summary + " for " + count() + " messages of checksum "
+                        + String.format("%016x", expectedChecksum(6, count())));
+        return String.format(Locale.ROOT, "the C consumer received all %,d messages of the peer's 2-slot ring once, intact",
+                count());
     }
 
     /** The peer consumer starts before the ring exists and attaches once the C producer made it. */
     private String peerWaitsForTheRing(Stage stage) throws InterruptedException {
-        Program consumer = stage.start(PEER, false, "--wait-ms", "30000", "--verify", "--size", "64", "--timeout-ms", idle());
-        Thread.sleep(300); // the peer looks for a ring that is not there yet
+        Program consumer = stage.start(PEER, false, "--wait-ms", "30000", "--verify", "--size", "64", "--timeout-ms",
+                stage.remainingMillis());
+        Thread.sleep(1500); // the peer looks for a ring that is not there yet (a JVM has started by now)
+        stage.expectRunning(consumer, "saw the ring: it does not exist yet, and --wait-ms 30000 says to wait for it");
         Program producer = stage.start(C, true, "--create", "--slots", "64", "--single-consumer", "--close", "--pattern",
                 "--id", "3", "--count", Long.toString(count()), "--size", "64", "--timeout-ms", idle());
         stage.awaitExit(producer, consumer);
@@ -326,108 +412,221 @@ public final class ConformanceSuite {
 
     // ---- killed peers ---------------------------------------------------------------------------
 
-    /** A long stream, so that a kill lands in the middle of it. */
-    private long killStream() {
-        return Math.max(count() * 10, 100_000);
+    /** How often a victim is stopped, at most, to be caught holding a position. */
+    private static final int STOPS = 20_000;
+
+    /** A stream that goes on until the harness stops it, so that a kill lands in the middle of it. */
+    private static final String ENDLESS = "1000000000";
+
+    /**
+     * Once the consumer that goes on has received some messages, stops the endless producer with
+     * SIGTERM (§12: it stops, prints its summary, exits 1) and returns what it sent, checked
+     * against its checksum.
+     */
+    private static long stopProducer(Stage stage, Program producer, PeerInfo consumerEntry, Program consumer)
+            throws InterruptedException {
+        awaitMessages(stage, consumerEntry, consumer, producer, 1000);
+        producer.terminate(stage.signals());
+        stage.awaitExit(producer);
+        ProducerSummary summary = producer.producerSummary();
+        Stage.expectStatus(producer, 1);
+        check(summary.checksum() == expectedChecksum(1, summary.sent()), String.format(Locale.ROOT, "the %s's checksum "
+                + "%016x is not that of the %,d messages it says it sent", producer.label(), summary.checksum(),
+                summary.sent()));
+        return summary.sent();
+    }
+
+    /** What a stopped peer must be holding for its kill to leave work for the others. */
+    @FunctionalInterface
+    private interface Holding {
+        /** How many positions it holds, 0 if none. */
+        long positions(Stage.Entry entry);
     }
 
     /**
-     * The peer consumer is SIGKILLed while it takes messages beside a Java consumer. Whatever the
-     * survivor did not get, the dead peer took: its entry's count, plus what the ring counted lost
-     * in it (taken, never released), plus at most what it took after the last update of its count.
+     * Stops the victim (SIGSTOP) at random moments until it holds positions, then SIGKILLs it, while
+     * the stream goes on; returns its entry as it died and how many positions it held.
      */
-    private String consumerKilled(Stage stage) throws InterruptedException {
-        long total = killStream();
+    private static Stage.Entry killHolding(Stage stage, PeerInfo entry, Program victim, Program stream, Holding holding,
+                                           long[] held) throws InterruptedException {
+        awaitMessages(stage, entry, victim, stream, 1000);
+        for (int attempt = 0; attempt < STOPS; attempt++) {
+            stage.expectRunning(victim, "was caught holding a position, after " + attempt + " stops");
+            stage.expectRunning(stream, "saw the victim caught holding a position (the stream ended first: try a larger "
+                    + "--count)");
+            victim.stop(stage.signals());
+            Stage.Entry now = stage.entry(entry.index());
+            long positions = holding.positions(now);
+            if (positions > 0) {
+                victim.kill();
+                stage.awaitExit(victim);
+                held[0] = positions;
+                awaitDeadEntry(stage, entry);
+                return stage.entry(entry.index());
+            }
+            victim.resume(stage.signals());
+            Thread.sleep(0, ThreadLocalRandom.current().nextInt(1_000_000));
+        }
+        throw new Failure("the " + victim.label() + " was never caught holding a position in " + STOPS + " stops");
+    }
+
+    /** Consumer positions taken and not released: its intent's published slots below the head (MPMC). */
+    private static long takenUnreleased(Stage stage, Stage.Entry entry) {
+        long held = 0;
+        long head = stage.cursor(ProtocolOffsets.HEAD);
+        for (long p = entry.claimStart(); p < entry.claimEnd() && p < head; p++) {
+            if (stage.sequence(p) == p + 1) {
+                held++;
+            }
+        }
+        return held;
+    }
+
+    /** Producer positions claimed and not published: its intent's slots below the tail without p + 1. */
+    private static long claimedUnpublished(Stage stage, Stage.Entry entry) {
+        long held = 0;
+        long tail = stage.cursor(ProtocolOffsets.TAIL);
+        if (tail < entry.claimEnd()) {
+            return 0; // recorded, not yet claimed (or another producer's move of the tail)
+        }
+        for (long p = entry.claimStart(); p < entry.claimEnd(); p++) {
+            if (stage.sequence(p) == p) { // still the free value: claimed, not published (§3.5)
+                held++;
+            }
+        }
+        return held;
+    }
+
+    /**
+     * A consumer is SIGKILLed holding a message it took; another consumer goes on. The producer must
+     * give the slot back (§9.4) and count it lost; whatever the survivor did not get, the victim took:
+     * its entry's count plus what was counted lost, give or take its last batch (its count is
+     * stored after or before its release, §6.2).
+     */
+    private String consumerKilled(Stage stage, Side victimSide, Side survivorSide, Side producerSide)
+            throws InterruptedException {
         Ring ring = stage.create(RingSpec.of(64, 64));
-        String[] flags = {"--verify", "--shared", "--size", "64", "--timeout-ms", idle()};
-        stage.startAttached(JAVA, false, flags);
-        Program survivor = stage.last();
-        PeerInfo entry = stage.startAttached(PEER, false, flags);
+        String[] flags = {"--verify", "--shared", "--size", "64", "--timeout-ms", stage.remainingMillis()};
+        // the victim is the only consumer until it dies, so that the positions its intent shows are its own
+        PeerInfo entry = stage.startAttached(victimSide, false, flags);
         Program victim = stage.last();
-        Program producer = stage.start(C, true, "--pattern", "--id", "1", "--count", Long.toString(total), "--size", "64",
-                "--timeout-ms", idle());
-        long before = awaitMessages(stage, entry, victim, producer, total);
-        victim.kill();
-        stage.awaitExit(victim);
-        awaitDeadEntry(stage, ring, entry);
-        stage.awaitExit(producer);
-        checkProducers(List.of(producer), total);
+        Program producer = stage.start(producerSide, true, "--pattern", "--id", "1", "--count", ENDLESS, "--size", "64",
+                "--timeout-ms", stage.remainingMillis());
+        long[] held = new long[1];
+        Stage.Entry dead = killHolding(stage, entry, victim, producer, e -> takenUnreleased(stage, e), held);
+        PeerInfo survivorEntry = stage.startAttached(survivorSide, false, flags);
+        Program survivor = stage.last();
+        long total = stopProducer(stage, producer, survivorEntry, survivor);
         ring.closeForWriting();
         stage.awaitExit(survivor);
-        ConsumerSummary summary = survivor.consumerSummary();
-        check(summary.duplicated() == 0 && summary.outOfOrder() == 0 && summary.corrupt() == 0,
-                "the surviving Java consumer reports " + summary + survivor.tail());
-        Stage.expectStatus(survivor, 0);
-        long taken = stage.messagesOf(entry.index());
+        ConsumerSummary summary = cleanConsumers(List.of(survivor)).getFirst();
         long lost = ring.lostInConsumers();
+        check(lost == held[0], String.format(Locale.ROOT, "the victim held %d taken slots when it died, and %d were given "
+                + "back as lost (§9.4)", held[0], lost));
         long missing = total - summary.received();
-        long lag = missing - taken - lost;
-        String accounting = String.format(Locale.ROOT, "Java consumer received %,d + the dead peer's count %,d + lost in "
-                + "it %,d = %,d of %,d", summary.received(), taken, lost, summary.received() + taken + lost, total);
-        check(lag >= 0 && lag <= COUNT_LAG, accounting + ": the difference, " + lag + ", is not what it took after its"
-                + " count's last update (0 to " + COUNT_LAG + ")");
+        long lag = missing - dead.messages() - lost;
+        String accounting = String.format(Locale.ROOT, "%s received %,d + the dead %s's count %,d + lost in it %,d = %,d "
+                + "of %,d", survivor.label(), summary.received(), victim.label(), dead.messages(), lost,
+                summary.received() + dead.messages() + lost, total);
+        check(Math.abs(lag) <= dead.intentSize(), accounting + ": the difference, " + lag + ", exceeds its last take ("
+                + dead.intentSize() + " positions)");
         checkDrained(ring);
-        return String.format(Locale.ROOT, "killed after about %,d messages; %s%s", before, accounting,
-                lag == 0 ? " exactly" : "; " + lag + " taken after its count's last update");
+        return String.format(Locale.ROOT, "killed holding %d slot%s after %,d messages; %s%s", held[0],
+                held[0] == 1 ? "" : "s", dead.messages(), accounting,
+                lag == 0 ? " exactly" : " (" + lag + ": its count and its release of its last take, §6.2)");
     }
 
     /**
-     * The peer producer is SIGKILLed while it sends beside a C producer. The Java consumer must not
-     * hang behind a position the dead peer claimed and must receive a gap-free prefix of its stream
-     * at least as long as its entry's count, with the checksums to prove it.
+     * A producer is SIGKILLed between its claim and its publication; another producer goes on. The
+     * consumer must skip the positions it held (§9.3), not wait for them for ever, and receive a
+     * gap-free prefix of its stream: every message it counted, plus what it published and did not
+     * count yet, with the positions given up as abandoned making up its last claim.
      */
-    private String producerKilled(Stage stage) throws InterruptedException {
-        long total = killStream();
+    private String producerKilled(Stage stage, Side victimSide, Side otherSide, Side consumerSide)
+            throws InterruptedException {
+        long total = count();
         Ring ring = stage.create(RingSpec.of(64, 64));
-        stage.startAttached(JAVA, false, "--verify", "--size", "64", "--timeout-ms", idle());
+        stage.startAttached(consumerSide, false, "--verify", "--size", "64", "--timeout-ms", stage.remainingMillis());
         Program consumer = stage.last();
-        PeerInfo entry = stage.startAttached(PEER, true, "--pattern", "--id", "11", "--count", Long.toString(total),
+        // the victim is the only producer until it dies, so that the positions its intent shows are its own
+        PeerInfo entry = stage.startAttached(victimSide, true, "--pattern", "--id", "11", "--count", ENDLESS,
                 "--size", "64", "--timeout-ms", idle());
         Program victim = stage.last();
-        Program other = stage.start(C, true, "--pattern", "--id", "12", "--count", Long.toString(count()), "--size", "64",
-                "--timeout-ms", idle());
-        long before = awaitMessages(stage, entry, victim, consumer, total);
-        victim.kill();
-        stage.awaitExit(victim);
-        awaitDeadEntry(stage, ring, entry);
+        long[] held = new long[1];
+        Stage.Entry dead = killHolding(stage, entry, victim, consumer, e -> claimedUnpublished(stage, e), held);
+        Program other = stage.start(otherSide, true, "--pattern", "--id", "12", "--count", Long.toString(total),
+                "--size", "64", "--timeout-ms", idle());
         stage.awaitExit(other);
-        long otherChecksum = checkProducers(List.of(other), count());
+        long otherChecksum = checkProducers(List.of(other), total);
         ring.closeForWriting();
         stage.awaitExit(consumer);
-        ConsumerSummary summary = consumer.consumerSummary();
-        check(summary.clean(), "the Java consumer reports " + summary + " (a gap in the dead peer's stream is a loss)"
-                + consumer.tail());
-        Stage.expectStatus(consumer, 0);
-        long sent = stage.messagesOf(entry.index());
-        long fromVictim = summary.received() - count();
-        check(fromVictim >= sent && fromVictim - sent <= COUNT_LAG, String.format(Locale.ROOT, "the dead peer counted %,d "
-                + "messages sent, the consumer received %,d of them", sent, fromVictim));
+        ConsumerSummary summary = cleanConsumers(List.of(consumer)).getFirst();
+        long fromVictim = summary.received() - total;
+        long abandoned = ring.abandonedByProducers();
+        long unaccounted = fromVictim - dead.messages() + abandoned;
+        check(fromVictim >= dead.messages() && (unaccounted == 0 || unaccounted == dead.intentSize()),
+                String.format(Locale.ROOT, "the dead %s counted %,d messages and its last claim was %d positions; the %s "
+                        + "received %,d of its messages and %,d positions were given up as abandoned", victim.label(),
+                        dead.messages(), dead.intentSize(), consumer.label(), fromVictim, abandoned));
+        check(abandoned >= 1, "the victim held " + held[0] + " claimed positions when it died, but none was skipped "
+                + "as abandoned (§9.3)");
         long expected = otherChecksum + expectedChecksum(11, fromVictim);
-        check(summary.checksum() == expected, String.format("the consumer's checksum %016x is not that of the C producer's "
-                + "messages and the peer's first %d (%016x)", summary.checksum(), fromVictim, expected));
+        check(summary.checksum() == expected, String.format("the %s's checksum %016x is not that of the %s's messages and "
+                + "the victim's first %d (%016x)", consumer.label(), summary.checksum(), other.label(), fromVictim, expected));
         checkDrained(ring);
-        return String.format(Locale.ROOT, "killed after about %,d messages; the consumer received its first %,d (its count "
-                + "said %,d) and the C producer's %,d, intact, checksums equal; positions abandoned: %d", before, fromVictim,
-                sent, count(), ring.abandonedByProducers());
+        return String.format(Locale.ROOT, "killed holding %d claimed position%s after %,d messages; the %s skipped %d "
+                        + "abandoned, received the victim's first %,d and the %s's %,d, intact, checksums equal", held[0],
+                held[0] == 1 ? "" : "s", dead.messages(), consumer.label(), abandoned, fromVictim, other.label(), total);
     }
 
-    /** Waits until the peer's entry counts a few messages, while the stream is still going. */
-    private static long awaitMessages(Stage stage, PeerInfo entry, Program peer, Program counterpart, long total)
+    /**
+     * In a single-consumer ring the consumer is SIGKILLed holding messages ([released, head) not
+     * empty); a new consumer takes over (§9.4): it counts them lost, gives their slots back and
+     * receives the rest, so that its count + the dead one's + the lost = what was sent, exactly.
+     */
+    private String singleConsumerTakeOver(Stage stage, Side victimSide, Side successorSide) throws InterruptedException {
+        Ring ring = stage.create(RingSpec.of(64, 64).singleConsumer(true));
+        PeerInfo entry = stage.startAttached(victimSide, false, "--verify", "--size", "64", "--timeout-ms",
+                stage.remainingMillis());
+        Program victim = stage.last();
+        Program producer = stage.start(C, true, "--pattern", "--id", "1", "--count", ENDLESS, "--size", "64",
+                "--timeout-ms", stage.remainingMillis());
+        long[] held = new long[1];
+        Stage.Entry dead = killHolding(stage, entry, victim, producer,
+                e -> stage.cursor(ProtocolOffsets.HEAD) - stage.cursor(ProtocolOffsets.RELEASED), held);
+        PeerInfo successorEntry = stage.startAttached(successorSide, false, "--verify", "--shared", "--size", "64",
+                "--timeout-ms", stage.remainingMillis());
+        Program successor = stage.last();
+        long total = stopProducer(stage, producer, successorEntry, successor);
+        ring.closeForWriting();
+        stage.awaitExit(successor);
+        ConsumerSummary summary = cleanConsumers(List.of(successor)).getFirst();
+        long lost = ring.lostInConsumers();
+        check(lost == held[0], String.format(Locale.ROOT, "the dead consumer held %d messages ([released, head)), and the "
+                + "take-over counted %d lost", held[0], lost));
+        long accounted = summary.received() + dead.messages() + lost;
+        check(accounted == total, String.format(Locale.ROOT, "the %s received %,d + the dead %s's count %,d + lost %,d = "
+                + "%,d, not %,d", successor.label(), summary.received(), victim.label(), dead.messages(), lost, accounted,
+                total));
+        checkDrained(ring);
+        return String.format(Locale.ROOT, "killed holding %d messages after %,d; the %s took over: received %,d + %,d + "
+                + "lost %,d = %,d exactly", held[0], dead.messages(), successor.label(), summary.received(),
+                dead.messages(), lost, total);
+    }
+
+    /** Waits until the peer's entry counts {@code threshold} messages, while the stream is still going. */
+    private static void awaitMessages(Stage stage, PeerInfo entry, Program peer, Program stream, long threshold)
             throws InterruptedException {
-        long threshold = Math.min(1000, total / 20);
-        while (true) {
-            long messages = stage.messagesOf(entry.index());
-            if (messages >= threshold) {
-                return messages;
-            }
+        while (stage.entry(entry.index()).messages() < threshold) {
             stage.expectRunning(peer, "counted " + threshold + " messages in its peer-table entry (§3.4 messages)");
-            stage.expectRunning(counterpart, "seen the peer count " + threshold + " messages");
+            stage.expectRunning(stream, "seen the " + peer.label() + " count " + threshold + " messages");
             Thread.sleep(1);
         }
     }
 
     /** The killed peer's entry must read as dead (its OFD lock went with its process) within a few seconds. */
-    private static void awaitDeadEntry(Stage stage, Ring ring, PeerInfo entry) throws InterruptedException {
+    private static void awaitDeadEntry(Stage stage, PeerInfo entry) throws InterruptedException {
+        Ring ring = stage.open();
         long until = Math.min(stage.deadline(), System.nanoTime() + Duration.ofSeconds(5).toNanos());
         while (ring.peers().stream().anyMatch(p -> p.index() == entry.index() && p.alive())) {
             check(System.nanoTime() - until < 0, "peer-table entry " + entry.index() + " still reads as alive 5 s after "
@@ -439,48 +638,73 @@ public final class ConformanceSuite {
     // ---- damaged slots --------------------------------------------------------------------------
 
     /**
-     * Before the peer consumer attaches, position 1's length is set beyond the maximum and
-     * position 2's sequence far ahead; then more laps of messages follow. The consumer must drop
-     * both, count them, take every other message and see the end of the stream.
+     * Before the peer consumer attaches, position 1's length is set beyond the maximum and position
+     * 2's sequence far ahead; messages 5 (a payload byte flipped) and 6 (a length its sequence does
+     * not give) are well-formed slots with bad messages. The consumer must drop the two slots, count
+     * all four as corrupt, take every other message, and at position 10 (slot 2 again, reached while
+     * the producer waits) not drop anything again; then see the end of the stream.
      */
     private String damagedSlots(Stage stage, boolean singleConsumer) throws InterruptedException {
         Ring ring = stage.create(RingSpec.of(8, 64).singleConsumer(singleConsumer));
-        long total = Math.max(4 + 8 * 4, Math.min(count(), 10_000));
+        long total = Math.max(64, Math.min(count(), 10_000));
         long checksum = 0;
         try (Producer producer = ring.producer()) {
             for (long seq = 0; seq < 4; seq++) {
-                checksum += send(producer, seq, stage);
+                checksum += send(producer, seq, 64, stage);
             }
             stage.damage(1, ProtocolOffsets.SLOT_LENGTH, 1 << 30, false);
             stage.damage(2, ProtocolOffsets.SLOT_SEQUENCE, 1L << 40, true);
             checksum -= TrafficPattern.checksum(1, 1) + TrafficPattern.checksum(1, 2);
-            stage.startAttached(PEER, false, "--verify", "--size", "64", "--timeout-ms", idle());
-            for (long seq = 4; seq < total; seq++) {
-                checksum += send(producer, seq, stage);
+            stage.startAttached(PEER, false, "--verify", "--size", "64", "--timeout-ms", stage.remainingMillis());
+            send(producer, 4, 64, stage);
+            checksum += TrafficPattern.checksum(1, 4);
+            long index = claim(producer, 64, stage); // message 5, one payload byte flipped
+            TrafficPattern.fill(producer.buffer().asSlice(index, 64), 1, 5);
+            producer.buffer().set(ValueLayout.JAVA_BYTE, index + 40,
+                    (byte) ~producer.buffer().get(ValueLayout.JAVA_BYTE, index + 40));
+            producer.commit();
+            send(producer, 6, 48, stage); // intact, but 48 bytes where --size 64 says 64
+            for (long seq = 7; seq < 10; seq++) {
+                checksum += send(producer, seq, 64, stage);
+            }
+            // position 10 is slot 2 again: let the consumer wait there before anything is claimed
+            while (ring.depth() > 0) {
+                stage.expectRunning(stage.last(), "took positions 0 to 9");
+                Thread.sleep(1);
+            }
+            Thread.sleep(100);
+            for (long seq = 10; seq < total; seq++) {
+                checksum += send(producer, seq, 64, stage);
             }
         }
         ring.closeForWriting();
         Program consumer = stage.last();
         stage.awaitExit(consumer);
         ConsumerSummary summary = consumer.consumerSummary();
-        check(summary.received() == total && summary.corrupt() == 2 && summary.lost() == 2 && summary.duplicated() == 0
+        check(summary.received() == total && summary.corrupt() == 4 && summary.lost() == 4 && summary.duplicated() == 0
                         && summary.outOfOrder() == 0 && summary.checksum() == checksum,
-                String.format(Locale.ROOT, "the peer consumer reports %s; expected received=%d lost=2 duplicated=0 "
-                        + "out_of_order=0 corrupt=2 checksum=%016x", summary, total, checksum) + consumer.tail());
+                String.format(Locale.ROOT, "the peer consumer reports %s; expected received=%d lost=4 duplicated=0 "
+                        + "out_of_order=0 corrupt=4 checksum=%016x (2 damaged slots, 2 bad messages)", summary, total,
+                        checksum) + consumer.tail());
         Stage.expectStatus(consumer, 1);
         check(ring.corruptSlots() == 2, "the ring counted " + ring.corruptSlots() + " damaged slots, not 2");
         check(ring.depth() == 0, "the ring still holds " + ring.depth() + " positions after the consumer ended");
-        return String.format(Locale.ROOT, "both damaged slots dropped and counted once, the other %,d messages intact, "
-                + "end of stream reached, exit status 1", total - 2);
+        return String.format(Locale.ROOT, "both damaged slots dropped and counted once, both bad messages counted "
+                + "corrupt, the other %,d messages intact, end of stream reached, exit status 1", total - 4);
     }
 
     /** Sends pattern message {@code seq} of producer 1 from this process; returns its checksum. */
-    private static long send(Producer producer, long seq, Stage stage) throws InterruptedException {
-        long index = producer.claim(64, Duration.ofNanos(Math.max(0, stage.deadline() - System.nanoTime())));
-        check(index >= 0, "the peer consumer did not make room in the ring by the scenario's deadline");
-        TrafficPattern.fill(producer.buffer().asSlice(index, 64), 1, seq);
+    private static long send(Producer producer, long seq, int length, Stage stage) throws InterruptedException {
+        long index = claim(producer, length, stage);
+        TrafficPattern.fill(producer.buffer().asSlice(index, length), 1, seq);
         producer.commit();
         return TrafficPattern.checksum(1, seq);
+    }
+
+    private static long claim(Producer producer, int length, Stage stage) throws InterruptedException {
+        long index = producer.claim(length, Duration.ofNanos(Math.max(0, stage.deadline() - System.nanoTime())));
+        check(index >= 0, "the peer consumer did not make room in the ring by the scenario's deadline");
+        return index;
     }
 
     /**

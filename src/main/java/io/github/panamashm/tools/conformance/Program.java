@@ -70,6 +70,34 @@ final class Program implements AutoCloseable {
         process.destroyForcibly();
     }
 
+    /** SIGSTOP, then waits until the process is stopped (its state in /proc/PID/stat is T). */
+    void stop(Signals signals) {
+        signals.send("STOP", process.pid());
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (process.isAlive() && state() != 'T' && System.nanoTime() - until < 0) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** SIGCONT. */
+    void resume(Signals signals) {
+        signals.send("CONT", process.pid());
+    }
+
+    /** SIGTERM: a producer or consumer stops at its next slice and prints its summary (§12). */
+    void terminate(Signals signals) {
+        signals.send("TERM", process.pid());
+    }
+
+    private char state() {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2);
+        } catch (IOException | RuntimeException e) {
+            return '?'; // exited meanwhile
+        }
+    }
+
     /** The producer's summary line, parsed; a failure naming the program if it printed none. */
     ProducerSummary producerSummary() {
         Matcher m = lastMatch(PRODUCER);

@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
 
 /**
  * What one scenario runs on: its ring's name, its deadline, the programs it started. Closing it
- * kills whatever is still running and removes the ring and its doorbells, pass or fail.
+ * kills whatever is still running and removes the ring and its doorbells, pass or fail; so does
+ * {@link #abort()}, from a shutdown hook, after which nothing more starts.
  */
 final class Stage implements AutoCloseable {
 
@@ -32,10 +33,15 @@ final class Stage implements AutoCloseable {
     private final Path directory;
     private final long deadline;
     private final List<Program> started = new ArrayList<>();
+    private final Signals signals;
+    private boolean aborted;
     private Ring ring;
+    /** A read-only mapping of the ring for looking at it, opened at the first look. */
+    private SharedMemory view;
 
-    Stage(Programs programs, String name, Path directory, Duration limit) {
+    Stage(Programs programs, Signals signals, String name, Path directory, Duration limit) {
         this.programs = programs;
+        this.signals = signals;
         this.name = name;
         this.directory = directory;
         this.deadline = System.nanoTime() + limit.toNanos();
@@ -47,6 +53,11 @@ final class Stage implements AutoCloseable {
 
     long deadline() {
         return deadline;
+    }
+
+    /** What is left of the scenario's time, in milliseconds: the consumers' idle timeout (the harness ends them). */
+    String remainingMillis() {
+        return Long.toString(Math.max(1000, (deadline - System.nanoTime()) / 1_000_000));
     }
 
     /** Creates the scenario's ring from this process. */
@@ -64,7 +75,10 @@ final class Stage implements AutoCloseable {
     }
 
     /** Starts {@code side}'s producer or consumer on this scenario's ring with {@code flags} after {@code --ring}. */
-    Program start(Side side, boolean producer, String... flags) {
+    synchronized Program start(Side side, boolean producer, String... flags) {
+        if (aborted) {
+            throw new Failure("stopped");
+        }
         List<String> all = new ArrayList<>(List.of("--ring", name));
         all.addAll(List.of(flags));
         String label = side + (producer ? " producer" : " consumer");
@@ -89,8 +103,19 @@ final class Stage implements AutoCloseable {
         }
     }
 
+    Signals signals() {
+        return signals;
+    }
+
+    private MemorySegment view() {
+        if (view == null) {
+            view = SharedMemory.openReadOnly(name);
+        }
+        return view.segment();
+    }
+
     /** The last program started. */
-    Program last() {
+    synchronized Program last() {
         return started.getLast();
     }
 
@@ -125,22 +150,67 @@ final class Stage implements AutoCloseable {
                 + program.exitStatus() + ", not " + status + program.tail());
     }
 
-    /** The {@code messages} count of a peer-table entry, read even after its peer died and it was reclaimed. */
-    long messagesOf(int entry) {
-        try (SharedMemory shm = SharedMemory.openReadOnly(name)) {
-            MemorySegment segment = shm.segment();
-            return (long) LONG.getOpaque(segment, ProtocolOffsets.PEERS + entry * ProtocolOffsets.PEER_SIZE + ProtocolOffsets.PEER_MESSAGES);
+    /** A peer-table entry's intent and count, as they are now (after its peer died, as it left them). */
+    record Entry(long claimStart, long claimEnd, long messages) {
+        long intentSize() {
+            return claimEnd - claimStart;
         }
+    }
+
+    /**
+     * Reads peer-table entry {@code index} through a mapping of its own. Nothing attaches in a
+     * scenario after its peers started, so a dead peer's entry keeps what its peer left there.
+     */
+    Entry entry(int index) {
+        long at = ProtocolOffsets.PEERS + index * ProtocolOffsets.PEER_SIZE;
+        MemorySegment segment = view();
+        return new Entry((long) LONG.getAcquire(segment, at + ProtocolOffsets.PEER_CLAIM_START),
+                (long) LONG.getAcquire(segment, at + ProtocolOffsets.PEER_CLAIM_END),
+                (long) LONG.getAcquire(segment, at + ProtocolOffsets.PEER_MESSAGES));
+    }
+
+    /**
+     * The peer-table entry {@code program} used as a producer or consumer, found by its pid (which
+     * stays in the entry after it detached): the peer's command must run its program as the process
+     * it starts ({@code exec}), not as a child.
+     */
+    int entryOf(Program program, boolean producer) {
+        MemorySegment segment = view();
+        int peers = segment.get(ValueLayout.JAVA_INT, ProtocolOffsets.MAX_PEERS);
+        for (int i = 0; i < peers; i++) {
+            long at = ProtocolOffsets.PEERS + i * ProtocolOffsets.PEER_SIZE;
+            if (segment.get(ValueLayout.JAVA_INT, at + ProtocolOffsets.PEER_PID) == program.pid()
+                    && segment.get(ValueLayout.JAVA_INT, at + ProtocolOffsets.PEER_ROLE) == (producer ? 1 : 2)) {
+                return i;
+            }
+        }
+        throw new Failure("no peer-table entry carries the pid of the " + program.label() + " (" + program.pid()
+                + ", §3.4 pid): does its command run it with exec?");
+    }
+
+    /** A u64 of the ring's header (a cursor: {@link ProtocolOffsets#TAIL}, HEAD, RELEASED). */
+    long cursor(long offset) {
+        return (long) LONG.getAcquire(view(), offset);
+    }
+
+    /** The sequence in the slot of {@code position}. */
+    long sequence(long position) {
+        MemorySegment segment = view();
+        return (long) LONG.getAcquire(segment, slotOffset(segment, position) + ProtocolOffsets.SLOT_SEQUENCE);
+    }
+
+    private static long slotOffset(MemorySegment segment, long position) {
+        int headerSize = segment.get(ValueLayout.JAVA_INT, ProtocolOffsets.HEADER_SIZE);
+        int slotSize = segment.get(ValueLayout.JAVA_INT, ProtocolOffsets.SLOT_SIZE);
+        int slots = segment.get(ValueLayout.JAVA_INT, ProtocolOffsets.SLOT_COUNT);
+        return headerSize + (position & (slots - 1)) * (long) slotSize;
     }
 
     /** Overwrites a slot's header field through a mapping of its own, as a stray write would. */
     void damage(long position, long fieldOffset, long value, boolean wholeLong) {
         try (SharedMemory shm = SharedMemory.open(name)) {
             MemorySegment segment = shm.segment();
-            int headerSize = segment.get(ValueLayout.JAVA_INT, ProtocolOffsets.HEADER_SIZE);
-            int slotSize = segment.get(ValueLayout.JAVA_INT, ProtocolOffsets.SLOT_SIZE);
-            int slots = segment.get(ValueLayout.JAVA_INT, ProtocolOffsets.SLOT_COUNT);
-            long at = headerSize + (position & (slots - 1)) * (long) slotSize + fieldOffset;
+            long at = slotOffset(segment, position) + fieldOffset;
             if (wholeLong) {
                 LONG.setVolatile(segment, at, value);
             } else {
@@ -149,35 +219,49 @@ final class Stage implements AutoCloseable {
         }
     }
 
-    /** On Ctrl-C, from a shutdown hook: stop the programs and remove the ring, nothing more. */
+    /** On Ctrl-C, from a shutdown hook: nothing more starts, the programs stop, the ring goes. */
     void abort() {
-        for (Program program : List.copyOf(started)) {
-            program.close();
+        List<Program> running;
+        synchronized (this) {
+            aborted = true;
+            running = List.copyOf(started);
         }
+        running.forEach(Program::close);
         Ring.unlink(name);
+        deleteOutputs();
     }
 
     @Override
-    public void close() throws IOException {
-        for (Program program : started) {
-            program.close();
+    public void close() throws InterruptedException {
+        List<Program> running;
+        synchronized (this) {
+            running = List.copyOf(started);
         }
-        if (ring != null) {
-            ring.close();
-        }
-        Ring.unlink(name);
-        for (Program program : started) {
-            try {
-                program.awaitExit(System.nanoTime() + Duration.ofSeconds(5).toNanos());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+        try {
+            running.forEach(Program::close);
+            long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            for (Program program : running) {
+                program.awaitExit(until); // gone before the ring goes, so that none makes it again
             }
+            if (ring != null) {
+                ring.close();
+            }
+            if (view != null) {
+                view.close();
+            }
+        } finally {
+            Ring.unlink(name);
+            deleteOutputs();
         }
+    }
+
+    private void deleteOutputs() {
         try (var files = Files.list(directory)) {
             for (Path file : files.toList()) {
                 Files.deleteIfExists(file);
             }
+        } catch (IOException e) {
+            // a temporary directory: what is left there is harmless
         }
     }
 }

@@ -84,7 +84,7 @@ class ConformanceCommandTest {
 
         Pattern withPeerConsumer = Pattern.compile("peer consumer|peer \\+ Java consumers");
         List<String> expectedToFail = scenarios().stream().filter(name -> withPeerConsumer.matcher(name).find()).toList();
-        assertThat(expectedToFail).hasSizeGreaterThanOrEqualTo(8);
+        assertThat(expectedToFail).hasSizeGreaterThanOrEqualTo(12);
         assertThat(result.lines("FAIL")).as(result.out()).hasSize(expectedToFail.size());
         for (String scenario : expectedToFail) {
             assertThat(result.out()).contains("FAIL  " + scenario + ": ");
@@ -95,11 +95,42 @@ class ConformanceCommandTest {
         assertThat(result.status()).isEqualTo(1);
     }
 
+    private static Path script(Path dir, String name, String body) throws IOException {
+        Path script = dir.resolve(name);
+        Files.writeString(script, "#!/bin/sh\n" + body);
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        return script;
+    }
+
+    @Test
+    void aConsumerThatIgnoresVerifyFails(@TempDir Path dir) throws IOException {
+        // a real consumer, attached and draining, that never checks a message: its checksum gives it away
+        Path careless = script(dir, "careless-consumer", "for a; do shift; [ \"$a\" = --verify ] || set -- \"$@\" \"$a\"; done\n"
+                + "exec " + Processes.nativeProgram("shm-consumer") + " \"$@\"\n");
+        Result result = conformance(Processes.nativeProgram("shm-producer").toString(), careless.toString(),
+                "--only", "C producer -> peer consumer, MPMC");
+        assertThat(result.lines("FAIL")).as(result.out()).singleElement().asString()
+                .contains("the consumers' checksums add up to 0000000000000000");
+        assertThat(result.status()).isEqualTo(1);
+    }
+
+    @Test
+    void aProducerThatSendsOneMessageFewerThanItSaysFails(@TempDir Path dir) throws IOException {
+        Path shortChanging = script(dir, "short-producer", "for a; do shift\n"
+                + "  if [ \"$prev\" = --count ]; then asked=$a; a=$((a - 1)); fi; prev=$a; set -- \"$@\" \"$a\"\ndone\n"
+                + Processes.nativeProgram("shm-producer") + " \"$@\" | sed \"s/sent=$((asked - 1)) /sent=$asked /\"\n");
+        Result result = conformance(shortChanging.toString(), Processes.nativeProgram("shm-consumer").toString(),
+                "--only", "peer producer -> C consumer, MPMC");
+        assertThat(result.lines("FAIL")).as(result.out()).singleElement().asString()
+                .contains("the producers' checksums add up to");
+        assertThat(result.status()).isEqualTo(1);
+    }
+
     @Test
     void onlyRunsTheScenariosItNamesAndRefusesAPatternThatMatchesNone() {
         Result some = conformance(Processes.nativeProgram("shm-producer").toString(),
                 Processes.nativeProgram("shm-consumer").toString(), "--only", "SIGKILL");
-        assertThat(some.lines("PASS")).hasSize(2).allMatch(line -> line.contains("SIGKILL"));
+        assertThat(some.lines("PASS")).hasSize(6).allMatch(line -> line.contains("SIGKILL"));
         assertThat(some.status()).isZero();
 
         Result none = conformance("true", "true", "--only", "no such scenario");
