@@ -25,9 +25,10 @@ import java.util.regex.PatternSyntaxException;
         sortOptions = false, description = {"Check a third-party peer's producer and consumer.",
                 "Run the peer's programs, which take the produce/consume flags of docs/PROTOCOL.md §12, through "
                         + "black-box scenarios against the C and Java programs: both directions, both ring kinds, 2-slot "
-                        + "and roomy rings, shared streams, the peer as creator, sleeping peers, SIGKILLed peers and their recovery, damaged "
-                        + "slots. One PASS or FAIL line per scenario with its evidence, then 'N passed, N failed'; exit "
-                        + "status 0 only if every scenario passed. Every ring it makes is removed."})
+                        + "and roomy rings, shared streams, the peer as creator, sleeping peers, SIGKILLed peers and "
+                        + "their recovery, damaged slots. One PASS or FAIL line per scenario with its evidence, then "
+                        + "'N passed, N failed'; exit status 0 only if every scenario passed. Every ring it makes is "
+                        + "removed."})
 final class ConformanceCommand implements Callable<Integer> {
 
     @Spec
