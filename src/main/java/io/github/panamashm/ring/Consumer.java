@@ -46,6 +46,8 @@ public final class Consumer implements AutoCloseable {
     public static final int END_OF_STREAM = -1;
     /** Returned when no message arrived in the time given. */
     public static final int NO_MESSAGE = -2;
+    /** The most messages one {@link #poll} takes, whatever its limit: their checked lengths are kept. */
+    public static final int MAX_BATCH = 1024;
 
     private final Ring ring;
     private final MemorySegment segment;
@@ -64,10 +66,12 @@ public final class Consumer implements AutoCloseable {
     private long pendingFrom;
     private long pendingEnd;
     /**
-     * The length of the message at {@link #pendingFrom} as it was checked when taken: used from then
-     * on, since a peer may write the slot's length again (a second read could exceed what was checked).
+     * The lengths of the messages taken last, from position {@link #takenFrom}, as they were checked
+     * when taken: used from then on, since a peer may write a slot's length again (a second read
+     * could exceed what was checked), and one read per message is all the consumer needs.
      */
-    private int takenLength;
+    private final int[] takenLengths;
+    private long takenFrom;
     /** A single consumer's head: only the holder of the consumer role moves it, so it is never loaded. */
     private long ownHead;
     private boolean endOfStream;
@@ -88,6 +92,7 @@ public final class Consumer implements AutoCloseable {
         this.slotSize = ring.slotSize;
         this.headerSize = ring.headerSize;
         this.maxPayload = ring.maxPayload;
+        this.takenLengths = new int[Math.min(ring.slotCount, MAX_BATCH)];
         if (single) {
             takeOver();
             ownHead = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
@@ -293,7 +298,7 @@ public final class Consumer implements AutoCloseable {
                 return outcome;
             }
             long position = pendingFrom;
-            int length = takenLength;
+            int length = takenLengths[0];
             try {
                 MemorySegment.copy(segment, payloadOffset(position), destination, 0, length);
             } finally {
@@ -312,7 +317,7 @@ public final class Consumer implements AutoCloseable {
                 return outcome;
             }
             long position = pendingFrom;
-            int length = takenLength;
+            int length = takenLengths[0];
             try {
                 MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination, 0, length);
             } finally {
@@ -334,7 +339,7 @@ public final class Consumer implements AutoCloseable {
                 return outcome;
             }
             long position = pendingFrom;
-            int length = takenLength;
+            int length = takenLengths[0];
             try {
                 if (destination.hasArray()) {
                     MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination.array(),
@@ -364,7 +369,7 @@ public final class Consumer implements AutoCloseable {
      * the next call that takes messages.
      *
      * @param handler receives each message: a read-only view of it, valid during its call
-     * @param limit   the most messages to take, at least 1
+     * @param limit   the most messages to take, at least 1 (one call takes at most {@value #MAX_BATCH})
      * @return how many messages were handled, 0 if there were none, or {@link #END_OF_STREAM} if the
      *         ring is closed for writing and drained
      * @throws IllegalArgumentException if {@code limit} is less than 1
@@ -418,8 +423,7 @@ public final class Consumer implements AutoCloseable {
                     long position = first + handled;
                     handled++;
                     pendingFrom = position + 1;
-                    handler.onMessage(readOnlySlots, indexOf(position), position == first ? takenLength
-                            : boundedLength(position));
+                    handler.onMessage(readOnlySlots, indexOf(position), takenLengths[(int) (position - takenFrom)]);
                     if (!single) {
                         releaseSlot(position);
                     }
@@ -471,8 +475,7 @@ public final class Consumer implements AutoCloseable {
             throw new IllegalStateException("this consumer is inside a poll handler; use another consumer");
         }
         if (pendingEnd > pendingFrom) {
-            int length = boundedLength(pendingFrom);
-            takenLength = length;
+            int length = takenLengths[(int) (pendingFrom - takenFrom)];
             if (length > capacity) {
                 throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
                         + capacity + "; it stays in the ring");
@@ -513,7 +516,9 @@ public final class Consumer implements AutoCloseable {
                             + ") claims " + length + " bytes, more than the maximum " + maxPayload + ": dropped");
                 }
                 int n = 1;
-                while (n < max && readyForBatch(head + n, capacity)) {
+                takenLengths[0] = (int) length;
+                int most = Math.min(max, takenLengths.length);
+                while (n < most && readyForBatch(head + n, capacity, n)) {
                     n++;
                 }
                 if (!take(head, n)) {
@@ -522,7 +527,7 @@ public final class Consumer implements AutoCloseable {
                 holding = true;
                 pendingFrom = head;
                 pendingEnd = head + n;
-                takenLength = (int) length;
+                takenFrom = head;
                 return n;
             }
             if (sequence - (head + 1) > 0) {
@@ -556,15 +561,22 @@ public final class Consumer implements AutoCloseable {
         }
     }
 
-    /** Whether the message at {@code position} can join a batch: published, well formed, fits. */
-    private boolean readyForBatch(long position, long capacity) {
+    /**
+     * Whether the message at {@code position} can join a batch as its message {@code i}: published,
+     * well formed, fits; its length goes to {@link #takenLengths}.
+     */
+    private boolean readyForBatch(long position, long capacity, int i) {
         long slot = slotOffset(position);
         if ((long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET) != position + 1) {
             return false;
         }
         long lengthAndFlags = (long) LONG.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET);
         long length = Integer.toUnsignedLong(RingLayout.lengthOf(lengthAndFlags));
-        return RingLayout.flagsOf(lengthAndFlags) == 0 && length <= capacity && length <= maxPayload;
+        if (RingLayout.flagsOf(lengthAndFlags) != 0 || length > capacity || length > maxPayload) {
+            return false;
+        }
+        takenLengths[i] = (int) length;
+        return true;
     }
 
     /**
@@ -712,14 +724,6 @@ public final class Consumer implements AutoCloseable {
     }
 
     /** The length of the message taken at {@code position} (checked against the maximum when taken). */
-    /**
-     * The length of a message taken in a batch, read again: checked when the batch was taken, but a
-     * peer may have written it since, so it is kept within the slot.
-     */
-    private int boundedLength(long position) {
-        long length = Integer.toUnsignedLong((int) INT.get(segment, slotOffset(position) + RingLayout.SLOT_LENGTH_OFFSET));
-        return (int) Math.min(length, maxPayload);
-    }
 
     private long slotOffset(long position) {
         return headerSize + (position & mask) * slotSize;
