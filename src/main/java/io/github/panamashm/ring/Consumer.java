@@ -298,7 +298,7 @@ public final class Consumer implements AutoCloseable {
                 return outcome;
             }
             long position = pendingFrom;
-            int length = takenLengths[0];
+            int length = takenLengths[(int) (position - takenFrom)];
             try {
                 MemorySegment.copy(segment, payloadOffset(position), destination, 0, length);
             } finally {
@@ -317,7 +317,7 @@ public final class Consumer implements AutoCloseable {
                 return outcome;
             }
             long position = pendingFrom;
-            int length = takenLengths[0];
+            int length = takenLengths[(int) (position - takenFrom)];
             try {
                 MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination, 0, length);
             } finally {
@@ -339,7 +339,7 @@ public final class Consumer implements AutoCloseable {
                 return outcome;
             }
             long position = pendingFrom;
-            int length = takenLengths[0];
+            int length = takenLengths[(int) (position - takenFrom)];
             try {
                 if (destination.hasArray()) {
                     MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination.array(),

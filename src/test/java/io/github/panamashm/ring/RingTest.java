@@ -406,6 +406,35 @@ class RingTest {
         }
     }
 
+    /** A throwing handler leaves the rest of its batch taken; the next calls hand it out, each with its own length. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "single consumer: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void theRestOfABatchWhoseHandlerThrewComesNextWithItsLengths(boolean singleConsumer) throws Exception {
+        String name = names.ring("handler-threw");
+        try (Ring ring = Ring.create(name, RingSpec.of(8, 16).singleConsumer(singleConsumer));
+             Producer producer = ring.producer();
+             Consumer consumer = ring.consumer()) {
+            for (int length = 1; length <= 5; length++) {
+                producer.send(new byte[length]);
+            }
+            java.util.List<Integer> lengths = new java.util.ArrayList<>();
+            assertThatThrownBy(() -> consumer.poll((buffer, index, length) -> {
+                lengths.add(length);
+                if (length == 2) {
+                    throw new IllegalStateException("handler failed");
+                }
+            }, 5)).hasMessage("handler failed");
+            assertThat(lengths).containsExactly(1, 2);
+            assertThat(consumer.receive(new byte[3], Duration.ofMillis(50))).as("message 3 fits exactly").isEqualTo(3);
+            assertThatThrownBy(() -> consumer.receive(new byte[3])).as("message 4 does not fit; it stays")
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("4 bytes");
+            lengths.clear();
+            assertThat(consumer.poll((buffer, index, length) -> lengths.add(length), 5)).isEqualTo(2);
+            assertThat(lengths).containsExactly(4, 5);
+            assertThat(ring.depth()).isZero();
+        }
+    }
+
     @Test
     void aConsumerWaitingOnAClosedRingForAPendingClaimSleeps() throws Exception {
         String name = names.ring("closed-pending");
