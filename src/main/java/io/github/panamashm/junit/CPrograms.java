@@ -14,7 +14,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The C side of panama-shm for tests of projects that depend only on the artifact: the jar carries
@@ -117,29 +116,13 @@ public final class CPrograms {
             Path partial = Files.createTempFile(program.getParent(), program.getFileName().toString(), ".partial");
             List<String> command = new ArrayList<>(List.of(compiler, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror",
                     "-D_GNU_SOURCE", "-DPANAMA_SHM_VERSION=\"" + version() + "\"", "-I" + include, "-o", partial.toString(),
-                    source.toString()));
-            // the compiler's messages go to a file, so that a compiler that hangs cannot outlast the timeout
-            Path messages = Files.createTempFile(program.getParent(), program.getFileName().toString(), ".log");
-            Process cc;
+                    source.toAbsolutePath().toString()));
             try {
-                cc = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(messages.toFile()).start();
-            } catch (IOException e) {
+                ToolRun.run(command, program.getParent(), COMPILE_TIMEOUT_SECONDS, "cannot build " + program.getFileName()
+                        + " from " + source, "install a C compiler, e.g. Debian's gcc, or set CC");
+            } catch (IllegalStateException e) {
                 Files.deleteIfExists(partial);
-                Files.deleteIfExists(messages);
-                throw new IllegalStateException("cannot build " + program.getFileName() + ": no C compiler '" + compiler
-                        + "' (install one, e.g. Debian's gcc, or set CC): " + e.getMessage(), e);
-            }
-            boolean done = cc.waitFor(COMPILE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            if (!done) {
-                cc.destroyForcibly().waitFor();
-            }
-            String output = Files.readString(messages, StandardCharsets.UTF_8);
-            Files.deleteIfExists(messages);
-            if (!done || cc.exitValue() != 0) {
-                Files.deleteIfExists(partial);
-                throw new IllegalStateException("cannot build " + program.getFileName() + " from " + source + " ("
-                        + String.join(" ", command) + (done ? "" : ", stopped after " + COMPILE_TIMEOUT_SECONDS + " s")
-                        + "):\n" + output.strip());
+                throw e;
             }
             try {
                 Files.move(partial, program, StandardCopyOption.ATOMIC_MOVE);
