@@ -309,16 +309,33 @@ public final class NamedSemaphore implements AutoCloseable {
         long now = monotonicNanos(frame);
         long deadline = now + Math.min(timeoutNanos, Long.MAX_VALUE / 4);
         long sliceEnd = sliceEnd(now, deadline);
+        int early = 0;
         while (true) {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
             ensureOpen();
             Timespec.setNanos(frame.timespec, sliceEnd);
-            if (Libc.semClockwait(sem, PosixConstants.CLOCK_MONOTONIC, frame.timespec) == 0) {
+            if (NANO_TIME_IS_MONOTONIC && early < 2) {
+                // nearly always the slice runs out: the clock says so, without the cost of keeping errno
+                if (Libc.semClockwaitNoErrno(sem, PosixConstants.CLOCK_MONOTONIC, frame.timespec) == 0) {
+                    return true;
+                }
+                if (System.nanoTime() - sliceEnd < 0) {
+                    early++; // a signal, or a failure: the call with errno says which
+                    continue;
+                }
+                if (sliceEnd == deadline) {
+                    return false;
+                }
+                sliceEnd = sliceEnd(sliceEnd, deadline);
+                continue;
+            }
+            if (Libc.semClockwait(frame, sem, PosixConstants.CLOCK_MONOTONIC, frame.timespec) == 0) {
                 return true;
             }
-            int errno = Libc.errno();
+            int errno = Libc.errno(frame);
+            early = errno == Errno.EINTR || errno == Errno.ETIMEDOUT ? 0 : early;
             if (errno == Errno.ETIMEDOUT) {
                 if (sliceEnd == deadline) {
                     return false; // sem_clockwait took a token if there was one before it timed out

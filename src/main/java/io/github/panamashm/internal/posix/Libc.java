@@ -78,6 +78,9 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SEM_CLOCKWAIT = blocking("sem_clockwait",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+    /** The same call without errno: an idle sleeper's slice that ran out, told by the clock (see NamedSemaphore). */
+    private static final MethodHandle SEM_CLOCKWAIT_NO_ERRNO = plain("sem_clockwait",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
     private static final MethodHandle SEM_TRYWAIT = shortCall("sem_trywait",
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle SEM_POST = shortCall("sem_post",
@@ -145,7 +148,12 @@ public final class Libc {
 
     /** errno as the last failed call on this thread left it. Meaningful only right after a failure. */
     public static int errno() {
-        return (int) ERRNO.get(CallFrame.current().capture, 0L);
+        return errno(CallFrame.current());
+    }
+
+    /** The errno the last call made with {@code frame} left. */
+    public static int errno(CallFrame frame) {
+        return (int) ERRNO.get(frame.capture, 0L);
     }
 
     /** {@code strerror(errnum)}: the C library's text for an error number. */
@@ -311,8 +319,26 @@ public final class Libc {
     }
 
     public static int semClockwait(MemorySegment sem, int clockId, MemorySegment absTimeout) {
+        return semClockwait(CallFrame.current(), sem, clockId, absTimeout);
+    }
+
+    /** As {@link #semClockwait(MemorySegment, int, MemorySegment)}, errno going to {@code frame}. */
+    public static int semClockwait(CallFrame frame, MemorySegment sem, int clockId, MemorySegment absTimeout) {
         try {
-            return (int) SEM_CLOCKWAIT.invokeExact(CallFrame.current().capture, sem, clockId, absTimeout);
+            return (int) SEM_CLOCKWAIT.invokeExact(frame.capture, sem, clockId, absTimeout);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code sem_clockwait} that keeps no errno: 0 with a token, -1 otherwise, and the caller tells a
+     * timeout by its clock. It saves an idle waiter's wake-ups the capture of errno, which costs most
+     * of such a wake-up while the JIT has not compiled the path (it runs once a second).
+     */
+    public static int semClockwaitNoErrno(MemorySegment sem, int clockId, MemorySegment absTimeout) {
+        try {
+            return (int) SEM_CLOCKWAIT_NO_ERRNO.invokeExact(sem, clockId, absTimeout);
         } catch (Throwable t) {
             throw rethrow(t);
         }
