@@ -514,12 +514,10 @@ public final class ConformanceSuite {
                 "--timeout-ms", stage.remainingMillis());
         long[] held = new long[1];
         Stage.Entry dead = killHolding(stage, entry, victim, producer, e -> takenUnreleased(stage, e), held);
-        PeerInfo survivorEntry = stage.startAttached(survivorSide, false, flags);
-        Program survivor = stage.last();
-        long total = stopProducer(stage, producer, survivorEntry, survivor);
-        ring.closeForWriting();
-        stage.awaitExit(survivor);
-        ConsumerSummary summary = cleanConsumers(List.of(survivor)).getFirst();
+        GoneOn after = goOnWithout(stage, ring, producer, survivorSide, flags);
+        Program survivor = after.consumer();
+        ConsumerSummary summary = after.summary();
+        long total = after.total();
         long lost = ring.lostInConsumers();
         check(lost == held[0], String.format(Locale.ROOT, "the victim held %d taken slots when it died, and %d were given "
                 + "back as lost (§9.4)", held[0], lost));
@@ -594,13 +592,11 @@ public final class ConformanceSuite {
         long[] held = new long[1];
         Stage.Entry dead = killHolding(stage, entry, victim, producer,
                 e -> stage.cursor(ProtocolOffsets.HEAD) - stage.cursor(ProtocolOffsets.RELEASED), held);
-        PeerInfo successorEntry = stage.startAttached(successorSide, false, "--verify", "--shared", "--size", "64",
+        GoneOn after = goOnWithout(stage, ring, producer, successorSide, "--verify", "--shared", "--size", "64",
                 "--timeout-ms", stage.remainingMillis());
-        Program successor = stage.last();
-        long total = stopProducer(stage, producer, successorEntry, successor);
-        ring.closeForWriting();
-        stage.awaitExit(successor);
-        ConsumerSummary summary = cleanConsumers(List.of(successor)).getFirst();
+        Program successor = after.consumer();
+        ConsumerSummary summary = after.summary();
+        long total = after.total();
         long lost = ring.lostInConsumers();
         check(lost == held[0], String.format(Locale.ROOT, "the dead consumer held %d messages ([released, head)), and the "
                 + "take-over counted %d lost", held[0], lost));
@@ -609,9 +605,28 @@ public final class ConformanceSuite {
                 + "%,d, not %,d", successor.label(), summary.received(), victim.label(), dead.messages(), lost, accounted,
                 total));
         checkDrained(ring);
-        return String.format(Locale.ROOT, "killed holding %d messages after %,d; the %s took over: received %,d + %,d + "
-                + "lost %,d = %,d exactly", held[0], dead.messages(), successor.label(), summary.received(),
+        return String.format(Locale.ROOT, "killed holding %d message%s after %,d; the %s took over: received %,d + %,d "
+                + "+ lost %,d = %,d exactly", held[0], held[0] == 1 ? "" : "s", dead.messages(), successor.label(),
+                summary.received(),
                 dead.messages(), lost, total);
+    }
+
+    /** What the consumer that went on after a death received, of how many the producer sent. */
+    private record GoneOn(Program consumer, ConsumerSummary summary, long total) {
+    }
+
+    /**
+     * After a consumer died: starts the one that goes on, stops the endless producer once that one
+     * has received some, closes the ring, and returns what it received (clean, status 0).
+     */
+    private static GoneOn goOnWithout(Stage stage, Ring ring, Program producer, Side side, String... flags)
+            throws InterruptedException {
+        PeerInfo entry = stage.startAttached(side, false, flags);
+        Program consumer = stage.last();
+        long total = stopProducer(stage, producer, entry, consumer);
+        ring.closeForWriting();
+        stage.awaitExit(consumer);
+        return new GoneOn(consumer, cleanConsumers(List.of(consumer)).getFirst(), total);
     }
 
     /** Waits until the peer's entry counts {@code threshold} messages, while the stream is still going. */
