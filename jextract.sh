@@ -65,4 +65,7 @@ args=(--output "$out" --target-package io.github.panamashm.jextract.ring --heade
 for s in "${ring_structs[@]}"; do args+=(--include-struct "$s"); done
 for c in "${ring_constants[@]}"; do args+=(--include-constant "$c"); done
 "$jextract" "${args[@]}" native-headers/panama_shm.h
+# The typed example's message, struct order (examples/typed): what a user of the library generates
+"$jextract" --output "$out" --target-package example.typed.generated --header-class-name order_h \
+  --include-struct order examples/typed/order.h
 echo "jextract.sh: bindings written to $out"
