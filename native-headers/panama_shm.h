@@ -1723,7 +1723,7 @@ static inline const void *pshm_batch_message(const pshm_ring *r, uint32_t i, uin
     }
     pshm_slot *slot = pshm_slot_at(r, r->claimed + i);
     /* read once and kept within the slot: a peer may write the length again after it was checked */
-    uint32_t stored = *(const volatile uint32_t *)&slot->length;
+    uint32_t stored = __atomic_load_n(&slot->length, __ATOMIC_RELAXED);
     *length = stored <= r->max_payload ? stored : r->max_payload;
     return pshm_payload(slot);
 }
@@ -1760,7 +1760,7 @@ static inline int pshm_receive(pshm_ring *r, void *buffer, uint32_t capacity, in
     pshm_slot *slot = pshm_slot_at(r, position);
     /* read once and bounded again: pshm_take_next checked it, but a peer may have written it since,
        and a second read must not copy beyond the buffer or the slot */
-    uint32_t length = *(const volatile uint32_t *)&slot->length;
+    uint32_t length = __atomic_load_n(&slot->length, __ATOMIC_RELAXED);
     if (length > capacity) length = capacity;
     if (length > r->max_payload) length = r->max_payload;
     memcpy(buffer, pshm_payload(slot), length);

@@ -303,8 +303,8 @@ public final class NamedSemaphore implements AutoCloseable {
         if (Thread.currentThread().isVirtual()) {
             return pollNanos(timeoutNanos);
         }
-        // One system call per slice and no clock read between slices: an idle waiter wakes once a
-        // second, usually in code the JIT never compiled, where every extra call is expensive
+        // One system call per slice, and a clock read (not a downcall) to tell that it ran out: an idle
+        // waiter wakes once a second, usually in code the JIT never compiled, where every call is expensive
         Libc.CallFrame frame = Libc.CallFrame.current();
         long now = monotonicNanos(frame);
         long deadline = now + Math.min(timeoutNanos, Long.MAX_VALUE / 4);

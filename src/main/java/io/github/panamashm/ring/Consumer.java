@@ -391,7 +391,7 @@ public final class Consumer implements AutoCloseable {
      * consumer's {@link WaitPolicy} says.
      *
      * @param handler receives each message: a read-only view of it, valid during its call
-     * @param limit   the most messages to take, at least 1
+     * @param limit   the most messages to take, at least 1 (one call takes at most {@value #MAX_BATCH})
      * @param timeout the longest wait for the first message; zero or negative: do not wait
      * @return how many messages were handled, 0 if none came in time, or {@link #END_OF_STREAM} if the
      *         ring is closed for writing and drained
@@ -495,7 +495,7 @@ public final class Consumer implements AutoCloseable {
                 boolean skip = (flags & RingLayout.SLOT_SKIP) != 0;
                 if (!skip && length > capacity && length <= maxPayload) {
                     VarHandle.acquireFence(); // the length read stays before the second look at the head
-                    if ((long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET) != head) {
+                    if (!single && (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET) != head) {
                         continue; // another consumer took it meanwhile: the length read was not ours
                     }
                     throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
@@ -722,8 +722,6 @@ public final class Consumer implements AutoCloseable {
     private void releaseSlot(long position) {
         LONG.setRelease(segment, slotOffset(position) + RingLayout.SLOT_SEQUENCE_OFFSET, position + mask + 1);
     }
-
-    /** The length of the message taken at {@code position} (checked against the maximum when taken). */
 
     private long slotOffset(long position) {
         return headerSize + (position & mask) * slotSize;

@@ -53,9 +53,9 @@ public final class Producer implements AutoCloseable {
     private final long slotSize;
     private final long headerSize;
     private final int maxPayload;
-    /** First claimed position and how many from there; batch == 0: nothing claimed. */
     /** A single producer's tail: only the holder of the producer role moves it, so it is never loaded. */
     private long ownTail;
+    /** First claimed position and how many from there; batch == 0: nothing claimed. */
     private long claimed;
     private int batch;
     private volatile boolean closed;

@@ -137,6 +137,26 @@ class DamagedRingTest {
         }
     }
 
+    /**
+     * A single consumer's head is its own: a head another process wrote meanwhile neither moves it nor
+     * makes a message too long for the buffer a reason to look again for ever (it is refused at once).
+     */
+    @Test
+    void aForgedHeadDoesNotKeepASingleConsumerLookingAtAMessageTooLongForItsBuffer() throws Exception {
+        String name = names.ring("forged-head");
+        try (Ring ring = Ring.create(name, spec(true)); Producer producer = ring.producer();
+             Consumer consumer = ring.consumer()) {
+            producer.send(new byte[10]);
+            try (SharedMemory shm = SharedMemory.open(name)) {
+                LONG.setVolatile(shm.segment(), RingLayout.HEAD_OFFSET, 12_345L);
+            }
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10),
+                    () -> assertThatThrownBy(() -> consumer.tryReceive(new byte[4]))
+                            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10 bytes"));
+            assertThat(consumer.tryReceive(new byte[16])).isEqualTo(10);
+        }
+    }
+
     /** A consumer that dropped a damaged slot and died before resetting it: the take-over resets its slots. */
     @Test
     void aTakeOverResetsTheSlotsItInheritsSoNoDamagedValueIsMetOneLapLater() throws Exception {
