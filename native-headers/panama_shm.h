@@ -164,7 +164,7 @@ PSHM_STATIC_ASSERT(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
 
 #define PSHM_MAGIC UINT64_C(0x474E49524D485350)  /* the bytes "PSHMRING" on a little-endian host */
 #define PSHM_VERSION_MAJOR 3                     /* incompatible layout or protocol changes */
-#define PSHM_VERSION_MINOR 2                     /* compatible additions: reserved bytes, optional flags */
+#define PSHM_VERSION_MINOR 3                     /* compatible additions: reserved bytes, optional flags */
 
 #define PSHM_LINE 128                /* padding unit: two 64-byte lines, beats adjacent-line prefetch */
 #define PSHM_SLOT_HEADER_SIZE 16       /* sequence, length, flags: a 64-byte message fits in 80 bytes */
@@ -1581,6 +1581,16 @@ static inline void pshm_take_over(pshm_ring *r) {
     uint64_t head = atomic_load_explicit(&h->head, memory_order_acquire);
     uint64_t released = atomic_load_explicit(&h->released, memory_order_acquire);
     uint64_t tail = atomic_load_explicit(&h->tail, memory_order_acquire);
+    if ((int64_t)(head - tail) > 0) {
+        /* a head beyond every position claimed is damage: read again from released (if it is sane) or
+         * from the tail; else producers would overwrite unread slots while this consumer waits there */
+        uint64_t back = (int64_t)(tail - released) >= 0 && tail - released <= r->mask + 1 ? released : tail;
+        atomic_fetch_add_explicit(&h->counters.corrupt_slots, 1, memory_order_relaxed);
+        atomic_store_explicit(&h->released, back, memory_order_release);
+        atomic_store_explicit(&h->head, back, memory_order_release);
+        pshm_ring_space_bell(r);
+        return;
+    }
     if (released == head) return;
     if ((int64_t)(head - released) > 0 && head - released <= r->mask + 1) {
         uint64_t lost = 0;

@@ -206,6 +206,23 @@ int main(int argc, char **argv) {
     pshm_detach(&first);
     pshm_detach(&single_creator);
 
+    /* a head beyond the tail found at take-over is put back to released: the messages are read, and
+     * producers do not overwrite them while the consumer waits at a position nobody claimed */
+    CHECK(pshm_unlink(single_name) == 0);   /* the ring of the test above */
+    CHECK(pshm_create(&single_creator, single_name, &sc4) == 0);
+    CHECK(pshm_open(&first, single_name, PSHM_ROLE_PRODUCER, 0) == 0);
+    for (int i = 0; i < 2; i++) CHECK(pshm_send(&first, &i, sizeof i, 0) == 0);
+    atomic_store(&first.header->head, 1000);
+    CHECK(pshm_open(&second, single_name, PSHM_ROLE_CONSUMER, 0) == 0);
+    for (int i = 0; i < 2; i++) CHECK(pshm_receive(&second, &value, sizeof value, 0) == (int)sizeof value && value == i);
+    for (int i = 2; i < 6; i++) CHECK(pshm_send(&first, &i, sizeof i, 0) == 0);
+    CHECK(pshm_send(&first, &value, sizeof value, 0) == -EAGAIN);   /* full: nothing unread overwritten */
+    for (int i = 2; i < 6; i++) CHECK(pshm_receive(&second, &value, sizeof value, 0) == (int)sizeof value && value == i);
+    CHECK(single_creator.header->counters.corrupt_slots == 1);
+    pshm_detach(&second);
+    pshm_detach(&first);
+    pshm_detach(&single_creator);
+
     /* close for writing: producers are refused, consumers drain and then see the end */
     CHECK(pshm_send(&producer, "last", 4, 0) == 0);
     pshm_close_for_writing(&producer);

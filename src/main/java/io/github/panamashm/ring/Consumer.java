@@ -681,12 +681,23 @@ public final class Consumer implements AutoCloseable {
      * pshm_take_over): positions in [released, head) were taken by a consumer that died before
      * releasing them (one that closes releases first). Their messages count as lost (not SKIP or
      * damaged slots) and go back to producers. Only the holder of the consumer role lock writes
-     * {@code released}, so nothing races with this. A {@code released} beyond the head is damage.
+     * {@code released}, so nothing races with this. A {@code released} beyond the head is damage, and
+     * so is a head beyond the tail.
      */
     private void takeOver() {
         long head = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
         long released = (long) LONG.getAcquire(segment, RingLayout.RELEASED_OFFSET);
         long tail = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET);
+        if (head - tail > 0) {
+            // a head beyond every position claimed is damage: read again from released (if it is sane) or
+            // from the tail; else producers would overwrite unread slots while this consumer waits there
+            long back = tail - released >= 0 && tail - released <= ring.slotCount ? released : tail;
+            LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
+            LONG.setRelease(segment, RingLayout.RELEASED_OFFSET, back);
+            LONG.setRelease(segment, RingLayout.HEAD_OFFSET, back);
+            ring.doorbells.ringSpace();
+            return;
+        }
         if (released == head) {
             return;
         }

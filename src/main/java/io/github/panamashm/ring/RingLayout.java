@@ -39,7 +39,7 @@ final class RingLayout {
 
     public static final long MAGIC = 0x474E49524D485350L;
     public static final int VERSION_MAJOR = 3;
-    public static final int VERSION_MINOR = 2;
+    public static final int VERSION_MINOR = 3;
 
     public static final int LINE = 128;
     public static final int SLOT_HEADER_SIZE = 16;

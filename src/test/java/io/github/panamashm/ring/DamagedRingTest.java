@@ -157,6 +157,34 @@ class DamagedRingTest {
         }
     }
 
+    /** A head beyond the tail found at take-over: read again from released, not waited at while producers overwrite. */
+    @Test
+    void aHeadBeyondTheTailIsPutBackAtTakeOverAndNothingIsOverwritten() throws Exception {
+        String name = names.ring("head-beyond-tail");
+        try (Ring ring = Ring.create(name, spec(true)); Producer producer = ring.producer()) {
+            sendBytes(ring, 0, 1, 2);
+            try (SharedMemory shm = SharedMemory.open(name)) {
+                LONG.setVolatile(shm.segment(), RingLayout.HEAD_OFFSET, 1_000L);
+            }
+            try (Consumer consumer = ring.consumer()) {
+                byte[] message = new byte[64];
+                for (int i = 0; i < 3; i++) {
+                    assertThat(consumer.tryReceive(message)).as("message %d", i).isEqualTo(1);
+                    assertThat(message[0]).isEqualTo((byte) i);
+                }
+                for (int i = 3; i < 11; i++) {
+                    assertThat(producer.offer(new byte[] {(byte) i})).as("send %d", i).isTrue();
+                }
+                assertThat(producer.offer(new byte[] {11})).as("the ring is full: nothing unread is overwritten").isFalse();
+                for (int i = 3; i < 11; i++) {
+                    assertThat(consumer.tryReceive(message)).isEqualTo(1);
+                    assertThat(message[0]).isEqualTo((byte) i);
+                }
+            }
+            assertThat(ring.corruptSlots()).isEqualTo(1);
+        }
+    }
+
     /** A consumer that dropped a damaged slot and died before resetting it: the take-over resets its slots. */
     @Test
     void aTakeOverResetsTheSlotsItInheritsSoNoDamagedValueIsMetOneLapLater() throws Exception {
