@@ -168,7 +168,7 @@ public final class CLayouts {
                     + cType + " " + VARIABLE + ";\n"
                     // an enumerator keeps the alignment in the debug information
                     + "enum { " + ALIGNMENT + " = _Alignof(" + cType + ") } " + ALIGNMENT + "_holder;\n");
-            String compiler = System.getenv().getOrDefault("CC", "cc");
+            String compiler = CPrograms.compiler();
             List<String> command = new ArrayList<>(List.of(compiler, "-std=gnu11", "-g", "-c", "-o", "probe.o"));
             command.addAll(List.of(compilerFlags));
             command.add("probe.c");

@@ -81,22 +81,32 @@ public final class CPrograms {
 
     /**
      * Builds a C program of your own, one source file that includes {@code panama_shm.h}, as C11 with
-     * warnings as errors, into the cache (once per content of the file and of the header).
+     * warnings as errors, into the cache: once per content of the file and of every header it
+     * includes (its own next to it too: the cache key is the preprocessed source).
      *
      * @param source the C file, e.g. {@code Path.of("src/test/c/my_consumer.c")}
      * @return the program
      * @throws IllegalStateException if it cannot be built, with the compiler's messages
      */
     public static Path compile(Path source) {
-        String content;
-        try {
-            content = Files.readString(source);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read the C source " + source + ": " + e.getMessage(), e);
+        if (!Files.isRegularFile(source)) {
+            throw new IllegalStateException("no C source " + source);
         }
         Path include = includeDirectory();
+        String preprocessed;
+        try {
+            Files.createDirectories(include.resolve("bin"));
+            preprocessed = ToolRun.run(List.of(compiler(), "-E", "-D_GNU_SOURCE", "-I" + include,
+                    source.toAbsolutePath().toString()), include.resolve("bin"), COMPILE_TIMEOUT_SECONDS,
+                    "cannot build " + source, "install a C compiler, e.g. Debian's gcc, or set CC");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot build " + source + " in " + include, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while building " + source, e);
+        }
         String name = source.getFileName().toString().replaceFirst("\\.c$", "");
-        Path program = include.resolve("bin").resolve(name + "-" + hash(List.of(content, include.toString())));
+        Path program = include.resolve("bin").resolve(name + "-" + hash(List.of(preprocessed, include.toString())));
         return build(program, include, source);
     }
 
@@ -110,7 +120,7 @@ public final class CPrograms {
         if (Files.isExecutable(program)) {
             return program;
         }
-        String compiler = System.getenv().getOrDefault("CC", "cc");
+        String compiler = compiler();
         try {
             Files.createDirectories(program.getParent());
             Path partial = Files.createTempFile(program.getParent(), program.getFileName().toString(), ".partial");
@@ -136,6 +146,11 @@ public final class CPrograms {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while building " + program.getFileName(), e);
         }
+    }
+
+    /** The C compiler: {@code $CC}, else {@code cc}. */
+    static String compiler() {
+        return System.getenv().getOrDefault("CC", "cc");
     }
 
     /** Writes the sources the jar carries into the cache, in a directory named after their content. */

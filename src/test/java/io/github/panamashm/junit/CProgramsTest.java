@@ -67,6 +67,27 @@ class CProgramsTest {
                 .hasMessageContaining("cannot build broken").hasMessageContaining("undeclared");
     }
 
+    /** The cache key is the preprocessed source: a header of the user's own that changed is built again. */
+    @Test
+    void aChangedHeaderNextToTheSourceIsBuiltAgain(@TempDir Path dir, Peers peers) throws Exception {
+        Path source = dir.resolve("with_header.c");
+        Files.writeString(source, """
+                #include "panama_shm.h"
+                #include "answer.h"
+                int main(void) { printf("answer %d\\n", ANSWER); return 0; }
+                """);
+        Files.writeString(dir.resolve("answer.h"), "#define ANSWER 41\n");
+        Path first = CPrograms.compile(source);
+        assertThat(peers.start(first).awaitExit(Duration.ofSeconds(30)).requireSuccess().output().strip())
+                .isEqualTo("answer 41");
+        Files.writeString(dir.resolve("answer.h"), "#define ANSWER 42\n");
+        Path second = CPrograms.compile(source);
+        assertThat(second).isNotEqualTo(first);
+        assertThat(peers.start(second).awaitExit(Duration.ofSeconds(30)).requireSuccess().output().strip())
+                .isEqualTo("answer 42");
+        assertThat(CPrograms.compile(source)).as("unchanged: from the cache").isEqualTo(second);
+    }
+
     @Test
     void aNullProgramIsRefusedSayingWhatIsMissing(Peers peers) {
         assertThatThrownBy(() -> peers.start(System.getProperty("no.such.property"), "--ring", "/x"))
