@@ -49,10 +49,10 @@ public final class ConformanceSuite {
         RingSpec mpmc = RingSpec.of(1024, 64);
         RingSpec tiny = RingSpec.of(2, 200);
         RingSpec spsc = mpmc.singleProducer(true).singleConsumer(true);
-        String idle = Long.toString(options.idleTimeout().toMillis());
-        Streams streams = new Streams(options.count(), idle);
-        Kills kills = new Kills(options.count(), idle);
-        Damage damage = new Damage(options.count(), idle);
+        Load load = new Load(options.count(), Long.toString(options.idleTimeout().toMillis()));
+        Streams streams = new Streams(load);
+        Kills kills = new Kills(load);
+        Damage damage = new Damage(load);
         add("peer producer -> C consumer, MPMC ring of 1024 slots",
                 s -> streams.stream(s, mpmc, Streams.FIXED, List.of(PEER), List.of(C), null, false));
         add("peer producer -> Java consumer, MPMC ring of 2 slots, 16-200 bytes",

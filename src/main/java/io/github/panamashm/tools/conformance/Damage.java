@@ -22,20 +22,10 @@ import static io.github.panamashm.tools.conformance.Programs.Side.PEER;
 /** Damaged slots and bad messages the peer must drop and count, and a damaged free slot it must reset. */
 final class Damage {
 
-    private final long count;
-    private final String idle;
+    private final Load load;
 
-    Damage(long count, String idle) {
-        this.count = count;
-        this.idle = idle;
-    }
-
-    private long count() {
-        return count;
-    }
-
-    private String idle() {
-        return idle;
+    Damage(Load load) {
+        this.load = load;
     }
 
     /**
@@ -47,7 +37,7 @@ final class Damage {
      */
     String damagedSlots(Stage stage, boolean singleConsumer) throws InterruptedException {
         Ring ring = stage.create(RingSpec.of(8, 64).singleConsumer(singleConsumer));
-        long total = Math.max(64, Math.min(count(), 10_000));
+        long total = Math.max(64, Math.min(load.count(), 10_000));
         long checksum = 0;
         try (Producer producer = ring.producer()) {
             for (long seq = 0; seq < 4; seq++) {
@@ -114,7 +104,7 @@ final class Damage {
      */
     String damagedFreeSlot(Stage stage) throws InterruptedException {
         Ring ring = stage.create(RingSpec.of(8, 64));
-        long total = Math.max(16, Math.min(count(), 10_000));
+        long total = Math.max(16, Math.min(load.count(), 10_000));
         TrafficVerifier verifier = new TrafficVerifier(false, total, Streams.FIXED);
         try (Consumer consumer = ring.consumer()) {
             try (Producer producer = ring.producer()) {
@@ -127,7 +117,7 @@ final class Damage {
             }
             stage.damage(9, ProtocolOffsets.SLOT_SEQUENCE, 5_000_000, true);
             Program producer = stage.start(PEER, true, "--pattern", "--id", "7", "--count", Long.toString(total),
-                    "--size", "64", "--timeout-ms", idle());
+                    "--size", "64", "--timeout-ms", load.idle());
             // the producer must get past position 9 on its own: a consumer there first would drop the slot itself
             while (ring.depth() < 2) {
                 stage.expectRunning(producer, "claimed position 9 (it stays at " + (8 + ring.depth())

@@ -25,20 +25,10 @@ import static io.github.panamashm.tools.conformance.Programs.Side.C;
 /** Peers SIGKILLed while they hold positions, and the recovery and accounting the others owe. */
 final class Kills {
 
-    private final long count;
-    private final String idle;
+    private final Load load;
 
-    Kills(long count, String idle) {
-        this.count = count;
-        this.idle = idle;
-    }
-
-    private long count() {
-        return count;
-    }
-
-    private String idle() {
-        return idle;
+    Kills(Load load) {
+        this.load = load;
     }
 
     /** How often a victim is stopped, at most, to be caught holding a position. */
@@ -171,18 +161,18 @@ final class Kills {
      */
     String producerKilled(Stage stage, Side victimSide, Side otherSide, Side consumerSide)
             throws InterruptedException {
-        long total = count();
+        long total = load.count();
         Ring ring = stage.create(RingSpec.of(64, 64));
         stage.startAttached(consumerSide, false, "--verify", "--size", "64", "--timeout-ms", stage.remainingMillis());
         Program consumer = stage.last();
         // the victim is the only producer until it dies, so that the positions its intent shows are its own
         PeerInfo entry = stage.startAttached(victimSide, true, "--pattern", "--id", "11", "--count", ENDLESS,
-                "--size", "64", "--timeout-ms", idle());
+                "--size", "64", "--timeout-ms", load.idle());
         Program victim = stage.last();
         long[] held = new long[1];
         Stage.Entry dead = killHolding(stage, entry, victim, consumer, e -> claimedUnpublished(stage, e), held);
         Program other = stage.start(otherSide, true, "--pattern", "--id", "12", "--count", Long.toString(total),
-                "--size", "64", "--timeout-ms", idle());
+                "--size", "64", "--timeout-ms", load.idle());
         stage.awaitExit(other);
         long otherChecksum = checkProducers(List.of(other), total);
         ring.closeForWriting();

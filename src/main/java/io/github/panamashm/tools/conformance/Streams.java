@@ -35,24 +35,14 @@ final class Streams {
     /** Lengths from 16 to 200 bytes, as the pattern's length function picks them. */
     static final SizeRange VARIED = new SizeRange(16, 200);
 
-    private final long count;
-    private final String idle;
+    private final Load load;
 
-    Streams(long count, String idle) {
-        this.count = count;
-        this.idle = idle;
-    }
-
-    private long count() {
-        return count;
-    }
-
-    private String idle() {
-        return idle;
+    Streams(Load load) {
+        this.load = load;
     }
 
     /**
-     * Producers send {@link #count()} pattern messages each (ids 1, 2, ...) to the consumers, which
+     * Producers send {@link #load.count()} pattern messages each (ids 1, 2, ...) to the consumers, which
      * verify them; the ring is closed once the producers are done. Every message must arrive once,
      * intact; the summaries must agree with what was sent, and a peer's with its peer-table entry.
      */
@@ -69,7 +59,7 @@ final class Streams {
                 flags.add("--shared");
             }
             if (consumerCount) {
-                flags.addAll(List.of("--count", Long.toString(count())));
+                flags.addAll(List.of("--count", Long.toString(load.count())));
             }
             if (waitPolicy != null) {
                 flags.addAll(List.of("--wait-policy", waitPolicy));
@@ -82,15 +72,15 @@ final class Streams {
         for (int i = 0; i < producerSides.size(); i++) {
             int id = i + 1;
             List<String> flags = new ArrayList<>(List.of("--pattern", "--id", Integer.toString(id), "--count",
-                    Long.toString(count()), "--size", sizes.toString(), "--timeout-ms", idle()));
+                    Long.toString(load.count()), "--size", sizes.toString(), "--timeout-ms", load.idle()));
             if (waitPolicy != null) {
                 flags.addAll(List.of("--wait-policy", waitPolicy));
             }
             producers.add(stage.start(producerSides.get(i), true, flags.toArray(String[]::new)));
-            expected += expectedChecksum(id, count());
+            expected += expectedChecksum(id, load.count());
         }
         stage.awaitExit(producers.toArray(Program[]::new));
-        long sentChecksum = checkProducers(producers, count());
+        long sentChecksum = checkProducers(producers, load.count());
         check(sentChecksum == expected, String.format("the producers' checksums add up to %016x, but the messages "
                 + "they were asked to send add up to %016x", sentChecksum, expected));
         ring.closeForWriting();
@@ -108,7 +98,7 @@ final class Streams {
             receivedChecksum += summary.checksum();
             shares.add(String.format(Locale.ROOT, "%s %,d", consumer.label(), summary.received()));
         }
-        long sent = count() * producers.size();
+        long sent = load.count() * producers.size();
         check(received == sent, String.format(Locale.ROOT, "%,d sent but %,d received (%s)", sent, received,
                 String.join(", ", shares)));
         check(receivedChecksum == expected, String.format("the consumers' checksums add up to %016x, the messages sent "
@@ -143,11 +133,11 @@ final class Streams {
         Program c = stage.start(C, false, consumerFlags);
         Program java = stage.start(JAVA, false, consumerFlags);
         Program peer = stage.start(PEER, true, "--create", "--slots", "16", "--max-size", "256", "--single-producer",
-                "--close", "--pattern", "--id", "5", "--count", Long.toString(count()), "--size", sizes.toString(),
-                "--timeout-ms", idle());
+                "--close", "--pattern", "--id", "5", "--count", Long.toString(load.count()), "--size", sizes.toString(),
+                "--timeout-ms", load.idle());
         stage.awaitExit(peer);
-        long sent = checkProducers(List.of(peer), count());
-        check(sent == expectedChecksum(5, count()), String.format("the peer producer's checksum %016x is not that of the "
+        long sent = checkProducers(List.of(peer), load.count());
+        check(sent == expectedChecksum(5, load.count()), String.format("the peer producer's checksum %016x is not that of the "
                 + "messages it was asked to send", sent));
         stage.awaitExit(c, java);
         Ring ring = stage.open();
@@ -159,14 +149,14 @@ final class Streams {
         check(made.state() == RingSnapshot.State.CLOSED, "--close left the ring " + made.state());
         checkMode(stage.name());
         List<ConsumerSummary> both = cleanConsumers(List.of(c, java));
-        check(both.get(0).received() + both.get(1).received() == count()
+        check(both.get(0).received() + both.get(1).received() == load.count()
                         && both.get(0).checksum() + both.get(1).checksum() == sent,
                 String.format(Locale.ROOT, "%,d sent, but C received %,d and Java %,d, checksums %016x + %016x against %016x",
-                        count(), both.get(0).received(), both.get(1).received(), both.get(0).checksum(),
+                        load.count(), both.get(0).received(), both.get(1).received(), both.get(0).checksum(),
                         both.get(1).checksum(), sent));
         checkDrained(ring);
         return String.format(Locale.ROOT, "the C and Java consumers opened the peer's ring, which has the geometry and "
-                + "mode asked; %,d sent, received by C %,d + Java %,d, each once and intact; closed by the peer", count(),
+                + "mode asked; %,d sent, received by C %,d + Java %,d, each once and intact; closed by the peer", load.count(),
                 both.get(0).received(), both.get(1).received());
     }
 
@@ -186,20 +176,20 @@ final class Streams {
         Program c = stage.start(C, false, "--wait-ms", "30000", "--verify", "--size", "16-200", "--timeout-ms",
                 stage.remainingMillis());
         Program peer = stage.start(PEER, true, "--create", "--slots", "2", "--max-size", "200", "--single-consumer",
-                "--close", "--pattern", "--id", "6", "--count", Long.toString(count()), "--size", "16-200",
-                "--timeout-ms", idle());
+                "--close", "--pattern", "--id", "6", "--count", Long.toString(load.count()), "--size", "16-200",
+                "--timeout-ms", load.idle());
         stage.awaitExit(peer, c);
-        long sent = checkProducers(List.of(peer), count());
+        long sent = checkProducers(List.of(peer), load.count());
         RingSnapshot made = Ring.inspect(stage.name());
         check(made.slotCount() == 2 && made.singleConsumer() && !made.singleProducer(), String.format("the ring has %d "
                 + "slots, single consumer %b, single producer %b; asked: 2, true, false", made.slotCount(),
                 made.singleConsumer(), made.singleProducer()));
         ConsumerSummary summary = cleanConsumers(List.of(c)).getFirst();
-        check(summary.received() == count() && summary.checksum() == sent && sent == expectedChecksum(6, count()),
-                "the C consumer reports " + summary + " for " + count() + " messages of checksum "
-                        + String.format("%016x", expectedChecksum(6, count())));
+        check(summary.received() == load.count() && summary.checksum() == sent && sent == expectedChecksum(6, load.count()),
+                "the C consumer reports " + summary + " for " + load.count() + " messages of checksum "
+                        + String.format("%016x", expectedChecksum(6, load.count())));
         return String.format(Locale.ROOT, "the C consumer received all %,d messages of the peer's 2-slot ring once, intact",
-                count());
+                load.count());
     }
 
     /** The peer consumer starts before the ring exists and attaches once the C producer made it. */
@@ -209,15 +199,15 @@ final class Streams {
         Thread.sleep(1500); // the peer looks for a ring that is not there yet (a JVM has started by now)
         stage.expectRunning(consumer, "saw the ring: it does not exist yet, and --wait-ms 30000 says to wait for it");
         Program producer = stage.start(C, true, "--create", "--slots", "64", "--single-consumer", "--close", "--pattern",
-                "--id", "3", "--count", Long.toString(count()), "--size", "64", "--timeout-ms", idle());
+                "--id", "3", "--count", Long.toString(load.count()), "--size", "64", "--timeout-ms", load.idle());
         stage.awaitExit(producer, consumer);
-        long sent = checkProducers(List.of(producer), count());
+        long sent = checkProducers(List.of(producer), load.count());
         ConsumerSummary summary = consumer.consumerSummary();
-        check(summary.clean() && summary.received() == count() && summary.checksum() == sent,
-                "the peer consumer reports " + summary + " for " + count() + " messages of checksum "
+        check(summary.clean() && summary.received() == load.count() && summary.checksum() == sent,
+                "the peer consumer reports " + summary + " for " + load.count() + " messages of checksum "
                         + String.format("%016x", sent) + consumer.tail());
         Stage.expectStatus(consumer, 0);
         return String.format(Locale.ROOT, "the peer waited for the ring, then received all %,d messages once, intact",
-                count());
+                load.count());
     }
 }
