@@ -38,6 +38,8 @@ final class DwarfStruct {
     private static final Pattern ENTRY = Pattern.compile("^\\s*<(\\d+)><([0-9a-f]+)>: Abbrev Number: \\d+ \\((DW_TAG_\\w+)\\)");
     private static final Pattern ATTRIBUTE = Pattern.compile("^\\s*<[0-9a-f]+>\\s+(DW_AT_\\w+)\\s*:\\s*(.*)$");
     private static final Pattern REFERENCE = Pattern.compile("<0x([0-9a-f]+)>");
+    private static final Pattern PLUS_UCONST = Pattern.compile("DW_OP_plus_uconst: (\\d+)");
+    private static final Pattern NUMBER = Pattern.compile("^(0x[0-9a-f]+|\\d+)");
 
     /** One debugging information entry, with the attributes this reader needs. */
     private static final class Die {
@@ -63,11 +65,11 @@ final class DwarfStruct {
             if (value == null) {
                 return -1;
             }
-            Matcher plus = Pattern.compile("DW_OP_plus_uconst: (\\d+)").matcher(value);
+            Matcher plus = PLUS_UCONST.matcher(value);
             if (plus.find()) {
                 return Long.parseLong(plus.group(1));
             }
-            Matcher number = Pattern.compile("^(0x[0-9a-f]+|\\d+)").matcher(value.strip());
+            Matcher number = NUMBER.matcher(value.strip());
             if (!number.find()) {
                 return -1;
             }
