@@ -64,6 +64,14 @@
  *         release what the handle holds, leave the peer table, unmap and close
  *     int pshm_unlink(const char *name);
  *         remove NAME and its doorbells (attached peers keep working until they detach)
+ *   Message types (typed rings: every message is one C struct, described in the ring, PROTOCOL.md §3.8)
+ *     PSHM_DESCRIBE(NAME, T, PSHM_MEMBER(T, field), ...)
+ *         describe struct T once, next to it: defines const pshm_type *NAME_type(void) (spec.type creates)
+ *     int pshm_open_typed(pshm_ring *r, const char *name, uint32_t role, const pshm_type *type, int64_t ready_ns);
+ *     int pshm_open_wait_typed(pshm_ring *r, const char *name, uint32_t role, const pshm_type *type, int64_t wait_ns);
+ *         pshm_open, pshm_open_wait refusing a ring of another type, or none: -EPROTO, the first difference in pshm_error
+ *     const pshm_type_area *pshm_message_type(const pshm_ring *r);
+ *         the ring's type, NULL if untyped
  *   Producing
  *     int pshm_send(pshm_ring *r, const void *data, uint32_t length, int64_t timeout_ns);
  *         copy one message in
@@ -164,7 +172,7 @@ PSHM_STATIC_ASSERT(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
 
 #define PSHM_MAGIC UINT64_C(0x474E49524D485350)  /* the bytes "PSHMRING" on a little-endian host */
 #define PSHM_VERSION_MAJOR 3                     /* incompatible layout or protocol changes */
-#define PSHM_VERSION_MINOR 3                     /* compatible additions: reserved bytes, optional flags */
+#define PSHM_VERSION_MINOR 4                     /* compatible additions: reserved bytes, optional flags */
 
 #define PSHM_LINE 128                /* padding unit: two 64-byte lines, beats adjacent-line prefetch */
 #define PSHM_SLOT_HEADER_SIZE 16       /* sequence, length, flags: a 64-byte message fits in 80 bytes */
@@ -180,7 +188,8 @@ PSHM_STATIC_ASSERT(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
 /* identity.flags */
 #define PSHM_FLAG_SINGLE_PRODUCER UINT32_C(1)  /* at most one producer attached: no CAS on tail */
 #define PSHM_FLAG_SINGLE_CONSUMER UINT32_C(2)  /* at most one consumer attached: no CAS on head */
-#define PSHM_KNOWN_FLAGS (PSHM_FLAG_SINGLE_PRODUCER | PSHM_FLAG_SINGLE_CONSUMER)
+#define PSHM_FLAG_TYPED UINT32_C(4)            /* 3.4: carries a message type (type area, §3.8); every message is one */
+#define PSHM_KNOWN_FLAGS (PSHM_FLAG_SINGLE_PRODUCER | PSHM_FLAG_SINGLE_CONSUMER | PSHM_FLAG_TYPED)
 /* A reader refuses a ring with an unknown flag in the low 16 bits; unknown high bits are optional. */
 #define PSHM_REQUIRED_FLAGS_MASK UINT32_C(0xFFFF)
 
@@ -235,7 +244,8 @@ typedef struct pshm_identity {
     PSHM_ATOMIC(uint32_t) state;      /* 64: PSHM_STATE_*; READY is stored with release after all else */
     uint8_t role_locks[4];       /* 68: byte [role] is OFD-locked by the single producer / consumer;
                                     byte 68 (role NONE) by the creator until the ring is READY */
-    uint8_t reserved[56];        /* 72: zero */
+    uint32_t type_size;          /* 72: bytes of the type area (PSHM_FLAG_TYPED rings; 0 otherwise) */
+    uint8_t reserved[52];        /* 76: zero */
 } pshm_identity;
 
 typedef struct pshm_counters {
@@ -345,14 +355,330 @@ static inline uint64_t pshm_layout_hash(void) {
     return h;
 }
 
+/* ---- message types (PROTOCOL.md §3.8) ------------------------------------------------------------ */
+
+/*
+ * A typed ring (PSHM_FLAG_TYPED) says what every message is: a C struct described field by field in
+ * a type area between the peer table and the slots. Describe a struct once, next to it:
+ *
+ *     struct order { int64_t id; double price; int32_t qty; char symbol[8]; };
+ *     PSHM_DESCRIBE(order, struct order,
+ *                   PSHM_MEMBER(struct order, id), PSHM_MEMBER(struct order, price),
+ *                   PSHM_MEMBER(struct order, qty), PSHM_MEMBER(struct order, symbol))
+ *
+ * which defines `const pshm_type *order_type(void)` for pshm_spec.type and pshm_open_typed. Members
+ * of nested structs are named as offsetof names them (PSHM_MEMBER(struct t, leg.price)). The kind of
+ * each member comes from its C type; pointers do not compile (they mean nothing in another process).
+ * Payloads are 16-byte aligned, so a struct aligned to at most 16 may be read and written in place.
+ */
+#define PSHM_TYPE_MAGIC UINT64_C(0x4550595448534D50)   /* the bytes "PSHMTYPE" on a little-endian host */
+#define PSHM_TYPE_HEADER_SIZE 64
+#define PSHM_TYPE_FIELD_SIZE 64
+#define PSHM_TYPE_NAME_SIZE 32       /* NUL included */
+#define PSHM_FIELD_NAME_SIZE 48      /* NUL included */
+#define PSHM_MAX_FIELDS 1024
+#define PSHM_MAX_TYPE_ALIGN PSHM_SLOT_ALIGN
+
+/* pshm_type_field.kind */
+#define PSHM_KIND_INT 1u     /* signed two's-complement integer(s) of element_size 1, 2, 4 or 8 */
+#define PSHM_KIND_UINT 2u    /* unsigned integer(s) of element_size 1, 2, 4 or 8 */
+#define PSHM_KIND_FLOAT 3u   /* IEEE 754 binary32 or binary64 value(s): element_size 4 or 8 */
+#define PSHM_KIND_BYTES 4u   /* a char (or byte) array: element_size 1 */
+
+/* One field: these 64 bytes are also its record in the type area. size / element_size elements. */
+typedef struct pshm_type_field {
+    char name[PSHM_FIELD_NAME_SIZE];  /*  0: dotted path, NUL-terminated, zero-padded */
+    uint32_t offset;                  /* 48: from the start of the struct */
+    uint32_t size;                    /* 52: bytes */
+    uint32_t kind;                    /* 56: PSHM_KIND_* */
+    uint32_t element_size;            /* 60: size of one element; == size for a scalar */
+} pshm_type_field;
+
+/* The type area's first 64 bytes; field_count records follow. Written once, before READY. */
+typedef struct pshm_type_area {
+    uint64_t magic;                   /*  0: PSHM_TYPE_MAGIC */
+    uint32_t area_size;               /*  8: 64 + 64 * field_count == identity.type_size */
+    uint32_t field_count;             /* 12: 1 .. PSHM_MAX_FIELDS */
+    uint32_t struct_size;             /* 16: sizeof the struct == max_payload: every message has this length */
+    uint32_t struct_align;            /* 20: _Alignof the struct: a power of two <= 16 */
+    uint64_t type_hash;               /* 24: FNV-1a over the area's bytes, these 8 taken as zero */
+    char name[PSHM_TYPE_NAME_SIZE];   /* 32: NUL-terminated, zero-padded */
+} pshm_type_area;
+
+/* A program's description of a struct (not shared memory): what PSHM_DESCRIBE makes. */
+typedef struct pshm_type {
+    const char *name;
+    uint32_t size;
+    uint32_t align;
+    uint32_t field_count;
+    const pshm_type_field *fields;
+} pshm_type;
+
+PSHM_STATIC_ASSERT(sizeof(pshm_type_field) == PSHM_TYPE_FIELD_SIZE, "type field record size");
+PSHM_STATIC_ASSERT(sizeof(pshm_type_area) == PSHM_TYPE_HEADER_SIZE, "type area header size");
+PSHM_STATIC_ASSERT(offsetof(pshm_identity, type_size) == 72, "type_size offset");
+
+/* A field of kind K: the name is checked to fit at compile time. */
+#define PSHM_MEMBER_AS(T, member, K, element)                                                         \
+    { #member, (uint32_t)(offsetof(T, member)                                                         \
+                          + 0 * sizeof(char[sizeof(#member) <= PSHM_FIELD_NAME_SIZE ? 1 : -1])),     \
+      (uint32_t)sizeof(((T *)0)->member), K, (uint32_t)(element) }
+
+#ifndef __cplusplus
+/* The kind of a member from its C type; arrays of 1-byte types are bytes (text), other arrays keep
+ * their element's kind. 0 for anything else (structs, pointers), which PSHM_MEMBER refuses. */
+#define PSHM_KIND_OF(x) _Generic((x),                                                                 \
+    char: ((char)-1 < 0 ? PSHM_KIND_INT : PSHM_KIND_UINT), signed char: PSHM_KIND_INT,               \
+    short: PSHM_KIND_INT, int: PSHM_KIND_INT, long: PSHM_KIND_INT, long long: PSHM_KIND_INT,          \
+    _Bool: PSHM_KIND_UINT, unsigned char: PSHM_KIND_UINT, unsigned short: PSHM_KIND_UINT,             \
+    unsigned int: PSHM_KIND_UINT, unsigned long: PSHM_KIND_UINT, unsigned long long: PSHM_KIND_UINT,  \
+    float: PSHM_KIND_FLOAT, double: PSHM_KIND_FLOAT,                                                  \
+    char *: PSHM_KIND_BYTES, signed char *: PSHM_KIND_BYTES, unsigned char *: PSHM_KIND_BYTES,        \
+    short *: PSHM_KIND_INT, int *: PSHM_KIND_INT, long *: PSHM_KIND_INT, long long *: PSHM_KIND_INT,  \
+    unsigned short *: PSHM_KIND_UINT, unsigned int *: PSHM_KIND_UINT, unsigned long *: PSHM_KIND_UINT,\
+    unsigned long long *: PSHM_KIND_UINT, float *: PSHM_KIND_FLOAT, double *: PSHM_KIND_FLOAT,        \
+    default: 0u)
+#define PSHM_ELEMENT_SIZE(x) _Generic((x), char *: 1, signed char *: 1, unsigned char *: 1,          \
+    short *: sizeof(short), int *: sizeof(int), long *: sizeof(long), long long *: sizeof(long long), \
+    unsigned short *: sizeof(short), unsigned int *: sizeof(int), unsigned long *: sizeof(long),      \
+    unsigned long long *: sizeof(long long), float *: sizeof(float), double *: sizeof(double),        \
+    default: sizeof(x))
+/* an array decays in _Generic, so PSHM_KIND_OF takes a pointer member for an array: &member tells them apart */
+#define PSHM_NOT_POINTER(x) _Generic(&(x), char **: 0, signed char **: 0, unsigned char **: 0, short **: 0,  \
+    int **: 0, long **: 0, long long **: 0, unsigned short **: 0, unsigned int **: 0, unsigned long **: 0,   \
+    unsigned long long **: 0, float **: 0, double **: 0, default: 1)
+/* the kind, or a compile error for a member that is no integer, float or array of them */
+#define PSHM_MEMBER_KIND(x) \
+    (PSHM_KIND_OF(x) + 0 * sizeof(char[PSHM_KIND_OF(x) != 0 && PSHM_NOT_POINTER(x) ? 1 : -1]))
+#define PSHM_MEMBER(T, member) \
+    PSHM_MEMBER_AS(T, member, PSHM_MEMBER_KIND(((T *)0)->member), PSHM_ELEMENT_SIZE(((T *)0)->member))
+#endif
+
+/* Defines `static inline const pshm_type *NAME_type(void)` describing struct type T as NAME. */
+#define PSHM_DESCRIBE(NAME, T, ...)                                                                   \
+    PSHM_STATIC_ASSERT(sizeof(#NAME) <= PSHM_TYPE_NAME_SIZE, "type name too long");                   \
+    PSHM_STATIC_ASSERT(__alignof__(T) <= PSHM_MAX_TYPE_ALIGN, "slots are 16-byte aligned");              \
+    static inline const pshm_type *NAME##_type(void) {                                                \
+        static const pshm_type_field fields[] = {__VA_ARGS__};                                        \
+        static const pshm_type type = {#NAME, (uint32_t)sizeof(T), (uint32_t)__alignof__(T),           \
+                                       (uint32_t)(sizeof fields / sizeof fields[0]), fields};         \
+        return &type;                                                                                 \
+    }
+
+static inline uint64_t pshm_type_area_size(uint32_t field_count) {
+    return PSHM_TYPE_HEADER_SIZE + (uint64_t)field_count * PSHM_TYPE_FIELD_SIZE;
+}
+
+/* FNV-1a, byte by byte, over the area's bytes with type_hash (24..31) taken as zero. */
+static inline uint64_t pshm_type_hash(const void *area, uint64_t size) {
+    const uint8_t *bytes = (const uint8_t *)area;
+    uint64_t hash = UINT64_C(0xcbf29ce484222325);
+    for (uint64_t i = 0; i < size; i++) {
+        hash ^= i >= offsetof(pshm_type_area, type_hash) && i < offsetof(pshm_type_area, name) ? 0 : bytes[i];
+        hash *= UINT64_C(0x100000001b3);
+    }
+    return hash;
+}
+
+/* Field records go in order of offset, then name (byte-wise), so one struct has one area. */
+static inline int pshm_field_before(const pshm_type_field *a, const pshm_type_field *b) {
+    return a->offset != b->offset ? a->offset < b->offset : strncmp(a->name, b->name, PSHM_FIELD_NAME_SIZE) < 0;
+}
+
+/* A name in a type area: 1 .. size-1 printable ASCII bytes without spaces, then zeros. */
+static inline int pshm_type_name_ok(const char *name, size_t size) {
+    size_t n = strnlen(name, size);
+    if (n == 0 || n == size) return 0;
+    for (size_t i = 0; i < size; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (i < n ? c < 0x21 || c > 0x7e : c != 0) return 0;
+    }
+    return 1;
+}
+
+/* Whether kind, element size and size go together (PROTOCOL.md §3.8). */
+static inline int pshm_field_shape_ok(uint32_t kind, uint32_t element, uint32_t size) {
+    int element_ok = kind == PSHM_KIND_BYTES ? element == 1
+                   : kind == PSHM_KIND_FLOAT ? element == 4 || element == 8
+                   : kind == PSHM_KIND_INT || kind == PSHM_KIND_UINT ? element == 1 || element == 2 || element == 4
+                                                                        || element == 8
+                   : 0;
+    return element_ok && size >= element && size % element == 0;
+}
+
+/*
+ * Writes the area for `type` into area[0 .. pshm_type_area_size(n)) (zeroed by the caller): header,
+ * records in order, hash. -EINVAL with the reason in why if the description is not a valid type.
+ */
+static inline int pshm_type_write(void *area, const pshm_type *type, char *why, size_t why_size) {
+#define PSHM_BAD_TYPE(...) return (snprintf(why, why_size, __VA_ARGS__), -EINVAL)
+    if (type->name == NULL || strlen(type->name) >= PSHM_TYPE_NAME_SIZE) PSHM_BAD_TYPE("a type needs a name of 1 .. 31 bytes");
+    if (type->field_count < 1 || type->field_count > PSHM_MAX_FIELDS) {
+        PSHM_BAD_TYPE("type %.31s has %u fields, not 1 .. %u", type->name, type->field_count, PSHM_MAX_FIELDS);
+    }
+    if (type->size < 1 || type->size > PSHM_MAX_PAYLOAD || type->align < 1 || type->align > PSHM_MAX_TYPE_ALIGN
+        || (type->align & (type->align - 1)) || type->size % type->align) {
+        PSHM_BAD_TYPE("type %.31s: size %u and alignment %u (a power of two up to 16 dividing the size)", type->name,
+                      type->size, type->align);
+    }
+    pshm_type_area *head = (pshm_type_area *)area;
+    pshm_type_field *records = (pshm_type_field *)((uint8_t *)area + PSHM_TYPE_HEADER_SIZE);
+    head->magic = PSHM_TYPE_MAGIC;
+    head->area_size = (uint32_t)pshm_type_area_size(type->field_count);
+    head->field_count = type->field_count;
+    head->struct_size = type->size;
+    head->struct_align = type->align;
+    memcpy(head->name, type->name, strlen(type->name));   /* shorter than the field: checked above */
+    if (!pshm_type_name_ok(head->name, PSHM_TYPE_NAME_SIZE)) PSHM_BAD_TYPE("type name \"%.31s\" is not printable ASCII without spaces", type->name);
+    for (uint32_t i = 0; i < type->field_count; i++) {   /* insertion sort: descriptions are short */
+        pshm_type_field f;
+        memset(&f, 0, sizeof f);
+        const pshm_type_field *given = &type->fields[i];
+        size_t length = strnlen(given->name, PSHM_FIELD_NAME_SIZE);
+        memcpy(f.name, given->name, length < PSHM_FIELD_NAME_SIZE ? length : 0);
+        f.offset = given->offset;
+        f.size = given->size;
+        f.kind = given->kind;
+        f.element_size = given->element_size;
+        if (!pshm_type_name_ok(f.name, PSHM_FIELD_NAME_SIZE)) {
+            PSHM_BAD_TYPE("type %.31s: field name \"%.47s\" is not 1 .. 47 printable bytes without spaces", type->name, given->name);
+        }
+        if (!pshm_field_shape_ok(f.kind, f.element_size, f.size)) {
+            PSHM_BAD_TYPE("type %.31s: field \"%.47s\" has kind %u, element size %u and size %u", type->name, f.name, f.kind,
+                          f.element_size, f.size);
+        }
+        if ((uint64_t)f.offset + f.size > type->size) {
+            PSHM_BAD_TYPE("type %.31s: field \"%.47s\" (offset %u, %u bytes) ends beyond the struct's %u bytes", type->name,
+                          f.name, f.offset, f.size, type->size);
+        }
+        for (uint32_t j = 0; j < i; j++) {
+            if (strncmp(records[j].name, f.name, PSHM_FIELD_NAME_SIZE) == 0) {
+                PSHM_BAD_TYPE("type %.31s: field \"%.47s\" is described twice", type->name, f.name);
+            }
+        }
+        uint32_t at = i;
+        while (at > 0 && pshm_field_before(&f, &records[at - 1])) {
+            records[at] = records[at - 1];
+            at--;
+        }
+        records[at] = f;
+    }
+    head->type_hash = pshm_type_hash(area, head->area_size);
+    return 0;
+#undef PSHM_BAD_TYPE
+}
+
+/*
+ * Checks a type area of `size` bytes as found in a ring (any byte may be damaged): 0, or -EPROTO
+ * with the reason in why. Reads each value once.
+ */
+static inline int pshm_type_validate(const void *area, uint64_t size, uint32_t max_payload, char *why, size_t why_size) {
+#define PSHM_BAD_AREA(...) return (snprintf(why, why_size, "its message type is damaged: " __VA_ARGS__), -EPROTO)
+    pshm_type_area head;
+    if (size < pshm_type_area_size(1)) PSHM_BAD_AREA("type_size %llu is too small", (unsigned long long)size);
+    memcpy(&head, area, sizeof head);
+    if (head.magic != PSHM_TYPE_MAGIC) PSHM_BAD_AREA("magic 0x%016llx", (unsigned long long)head.magic);
+    if (head.area_size != size || head.field_count < 1 || head.field_count > PSHM_MAX_FIELDS
+        || pshm_type_area_size(head.field_count) != size) {
+        PSHM_BAD_AREA("area_size %u and field_count %u for a %llu-byte area", head.area_size, head.field_count,
+                      (unsigned long long)size);
+    }
+    if (head.struct_size != max_payload || head.struct_align < 1 || head.struct_align > PSHM_MAX_TYPE_ALIGN
+        || (head.struct_align & (head.struct_align - 1)) || head.struct_size % head.struct_align) {
+        PSHM_BAD_AREA("struct size %u and alignment %u (max_payload %u)", head.struct_size, head.struct_align, max_payload);
+    }
+    if (!pshm_type_name_ok(head.name, PSHM_TYPE_NAME_SIZE)) PSHM_BAD_AREA("its name is not 1 .. 31 printable bytes");
+    pshm_type_field previous;
+    for (uint32_t i = 0; i < head.field_count; i++) {
+        pshm_type_field f;
+        memcpy(&f, (const uint8_t *)area + PSHM_TYPE_HEADER_SIZE + (size_t)i * PSHM_TYPE_FIELD_SIZE, sizeof f);
+        if (!pshm_type_name_ok(f.name, PSHM_FIELD_NAME_SIZE)) PSHM_BAD_AREA("field %u's name is not 1 .. 47 printable bytes", i);
+        if (!pshm_field_shape_ok(f.kind, f.element_size, f.size) || (uint64_t)f.offset + f.size > head.struct_size) {
+            PSHM_BAD_AREA("field \"%.47s\": kind %u, element size %u, %u bytes at offset %u", f.name, f.kind,
+                          f.element_size, f.size, f.offset);
+        }
+        if (i > 0 && !pshm_field_before(&previous, &f)) PSHM_BAD_AREA("field \"%.47s\" is out of order", f.name);
+        previous = f;
+    }
+    uint64_t hash = pshm_type_hash(area, size);
+    if (head.type_hash != hash) {
+        PSHM_BAD_AREA("type_hash 0x%016llx, its bytes give 0x%016llx", (unsigned long long)head.type_hash,
+                      (unsigned long long)hash);
+    }
+    return 0;
+#undef PSHM_BAD_AREA
+}
+
+/* How a field reads in messages: i32, u8, f64, bytes[8], i32[4]. */
+static inline void pshm_field_describe(const pshm_type_field *f, char *out, size_t size) {
+    const char *kind = f->kind == PSHM_KIND_INT ? "i" : f->kind == PSHM_KIND_UINT ? "u"
+                     : f->kind == PSHM_KIND_FLOAT ? "f" : "bytes";
+    if (f->kind == PSHM_KIND_BYTES) snprintf(out, size, "bytes[%u]", f->size);
+    else if (f->size == f->element_size) snprintf(out, size, "%s%u", kind, 8 * f->element_size);
+    else snprintf(out, size, "%s%u[%u]", kind, 8 * f->element_size, f->size / f->element_size);
+}
+
+static inline const pshm_type_field *pshm_area_field(const void *area, uint32_t i) {
+    return (const pshm_type_field *)((const uint8_t *)area + PSHM_TYPE_HEADER_SIZE + (size_t)i * PSHM_TYPE_FIELD_SIZE);
+}
+
+static inline const pshm_type_field *pshm_area_find(const void *area, const char *name) {
+    const pshm_type_area *head = (const pshm_type_area *)area;
+    for (uint32_t i = 0; i < head->field_count; i++) {
+        if (strncmp(pshm_area_field(area, i)->name, name, PSHM_FIELD_NAME_SIZE) == 0) return pshm_area_field(area, i);
+    }
+    return NULL;
+}
+
+/*
+ * Compares the ring's validated type area (there) with this program's (here, as pshm_type_write
+ * makes it): 0 if equal, else -EPROTO and the first difference in words, the same as Java's:
+ * ring /orders carries order (32 bytes): field "price" is at offset 8 as f64 there, at offset 16 here
+ */
+static inline int pshm_type_compare(const char *ring, const void *there, const void *here, char *why, size_t why_size) {
+    const pshm_type_area *t = (const pshm_type_area *)there, *h = (const pshm_type_area *)here;
+    if (t->area_size == h->area_size && memcmp(there, here, t->area_size) == 0) return 0;
+    int n = snprintf(why, why_size, "ring %s carries %.31s (%u bytes): ", ring, t->name, t->struct_size);
+    char *rest = why + (n > 0 && (size_t)n < why_size ? n : 0);
+    size_t room = why_size - (size_t)(rest - why);
+    char a[32], b[32];
+#define PSHM_DIFFERS(...) return (snprintf(rest, room, __VA_ARGS__), -EPROTO)
+    if (strncmp(t->name, h->name, PSHM_TYPE_NAME_SIZE) != 0) {
+        PSHM_DIFFERS("this program's type is %.31s (%u bytes)", h->name, h->struct_size);
+    }
+    for (uint32_t i = 0; i < t->field_count; i++) {
+        const pshm_type_field *x = pshm_area_field(there, i), *y = pshm_area_find(here, x->name);
+        if (y == NULL) PSHM_DIFFERS("field \"%.47s\" missing here", x->name);
+        pshm_field_describe(x, a, sizeof a);
+        pshm_field_describe(y, b, sizeof b);
+        int same_shape = strcmp(a, b) == 0;
+        if (x->offset != y->offset && same_shape) {
+            PSHM_DIFFERS("field \"%.47s\" is at offset %u as %s there, at offset %u here", x->name, x->offset, a, y->offset);
+        }
+        if (x->offset != y->offset) {
+            PSHM_DIFFERS("field \"%.47s\" is at offset %u as %s there, at offset %u as %s here", x->name, x->offset, a,
+                         y->offset, b);
+        }
+        if (!same_shape) PSHM_DIFFERS("field \"%.47s\" is %s there, %s here", x->name, a, b);
+    }
+    for (uint32_t i = 0; i < h->field_count; i++) {
+        const pshm_type_field *y = pshm_area_field(here, i);
+        if (pshm_area_find(there, y->name) == NULL) PSHM_DIFFERS("field \"%.47s\" missing there", y->name);
+    }
+    if (t->struct_size != h->struct_size) PSHM_DIFFERS("it is %u bytes there, %u here", t->struct_size, h->struct_size);
+    PSHM_DIFFERS("it is aligned to %u there, to %u here", t->struct_align, h->struct_align);
+#undef PSHM_DIFFERS
+}
+
 /* ---- a process's handle ----------------------------------------------------------------------- */
 
 typedef struct pshm_spec {
     uint32_t slot_count;    /* power of two >= 2 */
-    uint32_t max_payload;   /* >= 1 */
-    uint32_t flags;         /* PSHM_FLAG_* */
+    uint32_t max_payload;   /* >= 1; with a type, 0 or the type's size */
+    uint32_t flags;         /* PSHM_FLAG_* (PSHM_FLAG_TYPED follows from `type`) */
     uint32_t max_peers;     /* 0 = PSHM_DEFAULT_MAX_PEERS */
     uint32_t mode;          /* permission bits of the object and semaphores (owner rw required); 0 = 0600 */
+    const pshm_type *type;  /* the message type (e.g. from PSHM_DESCRIBE), or NULL for any bytes */
 } pshm_spec;
 
 typedef struct pshm_ring {
@@ -365,6 +691,7 @@ typedef struct pshm_ring {
     uint64_t mask;
     uint32_t slot_size;
     uint32_t max_payload;
+    uint32_t min_length;   /* typed rings: max_payload, as every message has the type's size; else 0 */
     uint32_t flags;
     uint32_t max_peers;    /* validated copy: a header changed later cannot widen our scans */
     pid_t pid;             /* the process that opened this handle; it is not usable after fork */
@@ -442,8 +769,14 @@ static inline uint32_t pshm_slot_size_for(uint32_t max_payload) {
     return (uint32_t)pshm_align(PSHM_SLOT_HEADER_SIZE + (uint64_t)max_payload, PSHM_SLOT_ALIGN);
 }
 
-static inline uint32_t pshm_header_size_for(uint32_t max_peers) {
+/* Where the peer table ends: the type area of a typed ring, else slot 0. */
+static inline uint32_t pshm_peers_end(uint32_t max_peers) {
     return (uint32_t)pshm_align(PSHM_PEERS_OFFSET + (uint64_t)max_peers * PSHM_PEER_SIZE, PSHM_LINE);
+}
+
+/* Offset of slot 0: the peer table, then a typed ring's type area of type_size bytes (0: none). */
+static inline uint32_t pshm_header_size_for(uint32_t max_peers, uint32_t type_size) {
+    return (uint32_t)(pshm_peers_end(max_peers) + pshm_align(type_size, PSHM_LINE));
 }
 
 static inline int64_t pshm_now_ns(clockid_t clock) {
@@ -686,9 +1019,15 @@ static inline int pshm_validate(const pshm_header *h, uint64_t object_size, char
     if (id->max_peers < 1 || id->max_peers > PSHM_MAX_PEERS) {
         PSHM_INVALID("max_peers %u is not in 1 .. %u", id->max_peers, PSHM_MAX_PEERS);
     }
-    if (id->header_size != pshm_header_size_for(id->max_peers)) {
-        PSHM_INVALID("header_size %u, but %u peers need %u", id->header_size, id->max_peers,
-                     pshm_header_size_for(id->max_peers));
+    uint32_t type_size = id->flags & PSHM_FLAG_TYPED ? id->type_size : 0;
+    if ((id->flags & PSHM_FLAG_TYPED)
+        && (type_size < pshm_type_area_size(1) || type_size > pshm_type_area_size(PSHM_MAX_FIELDS))) {
+        PSHM_INVALID("type_size %u is not in %u .. %u", type_size, (unsigned)pshm_type_area_size(1),
+                     (unsigned)pshm_type_area_size(PSHM_MAX_FIELDS));
+    }
+    if (id->header_size != pshm_header_size_for(id->max_peers, type_size)) {
+        PSHM_INVALID("header_size %u, but %u peers%s need %u", id->header_size, id->max_peers,
+                     type_size ? " and the type area" : "", pshm_header_size_for(id->max_peers, type_size));
     }
     if (id->max_payload < 1 || id->max_payload > PSHM_MAX_PAYLOAD) {
         PSHM_INVALID("max_payload %u is not in 1 .. %u", id->max_payload, PSHM_MAX_PAYLOAD);
@@ -710,6 +1049,8 @@ static inline int pshm_validate(const pshm_header *h, uint64_t object_size, char
     uint32_t state = atomic_load_explicit(&id->state, memory_order_acquire);
     if (state != PSHM_STATE_READY && state != PSHM_STATE_CLOSED) PSHM_INVALID("unknown state %u", state);
 #undef PSHM_INVALID
+    if (type_size) return pshm_type_validate((const uint8_t *)h + pshm_peers_end(id->max_peers), type_size,
+                                             id->max_payload, why, why_size);
     return 0;
 }
 
@@ -730,6 +1071,7 @@ static inline void pshm_bind_geometry(pshm_ring *r) {
     r->mask = id->slot_count - 1;
     r->slot_size = id->slot_size;
     r->max_payload = id->max_payload;
+    r->min_length = id->flags & PSHM_FLAG_TYPED ? id->max_payload : 0;
     r->flags = id->flags;
     r->max_peers = id->max_peers;
 }
@@ -790,15 +1132,30 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
     if (rc) return rc;
     uint32_t max_peers = spec->max_peers ? spec->max_peers : PSHM_DEFAULT_MAX_PEERS;
     mode_t mode = spec->mode ? spec->mode : 0600;
+    uint32_t max_payload = spec->type != NULL && spec->max_payload == 0 ? spec->type->size : spec->max_payload;
     if (spec->slot_count < 2 || spec->slot_count > PSHM_MAX_SLOTS || (spec->slot_count & (spec->slot_count - 1))
-        || spec->max_payload < 1 || spec->max_payload > PSHM_MAX_PAYLOAD || max_peers > PSHM_MAX_PEERS
+        || max_payload < 1 || max_payload > PSHM_MAX_PAYLOAD || max_peers > PSHM_MAX_PEERS
         || (spec->flags & PSHM_REQUIRED_FLAGS_MASK & ~PSHM_KNOWN_FLAGS)
+        || ((spec->flags & PSHM_FLAG_TYPED) && spec->type == NULL)
         || (mode & ~(mode_t)0777) != 0 || (mode & 0600) != 0600) {
         return -EINVAL;
     }
     pshm_init_handle(r, name);
-    uint32_t header_size = pshm_header_size_for(max_peers);
-    uint32_t slot_size = pshm_slot_size_for(spec->max_payload);
+    uint8_t *type_area = NULL;
+    uint32_t type_size = 0;
+    if (spec->type != NULL) {
+        type_size = spec->type->field_count <= PSHM_MAX_FIELDS ? (uint32_t)pshm_type_area_size(spec->type->field_count) : 0;
+        type_area = type_size ? (uint8_t *)calloc(1, type_size) : NULL;
+        if (type_area == NULL) return type_size ? -ENOMEM : pshm_fail(r, -EINVAL, "a type has 1 .. %u fields", PSHM_MAX_FIELDS);
+        rc = pshm_type_write(type_area, spec->type, r->error, sizeof r->error);
+        if (rc == 0 && max_payload != spec->type->size) {
+            rc = pshm_fail(r, -EINVAL, "max_payload %u, but every %.31s is %u bytes", max_payload, spec->type->name,
+                           spec->type->size);
+        }
+        if (rc) { free(type_area); return rc; }
+    }
+    uint32_t header_size = pshm_header_size_for(max_peers, type_size);
+    uint32_t slot_size = pshm_slot_size_for(max_payload);
     uint64_t total = header_size + (uint64_t)spec->slot_count * slot_size;
     void *map;
     pshm_identity *id;
@@ -811,10 +1168,10 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
             if (pshm_ofd_lock(r->fd, PSHM_CREATOR_LOCK_OFFSET, F_WRLCK) != 0) goto fail_errno;
             break;
         }
-        if (errno != EEXIST) return -errno;
+        if (errno != EEXIST) { rc = -errno; free(type_area); return rc; }
         rc = pshm_take_over_half_made(r, name);
         if (rc == 0) { taken_over = 1; break; }
-        if (rc != -EAGAIN || tries == 3) return rc;
+        if (rc != -EAGAIN || tries == 3) { free(type_area); return rc; }
     }
     if (fchmod(r->fd, mode) != 0 || ftruncate(r->fd, (off_t)total) != 0) goto fail_errno;
     if ((rc = posix_fallocate(r->fd, 0, (off_t)total)) != 0) { rc = -rc; goto fail; }
@@ -831,13 +1188,15 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
     id->header_size = header_size;
     id->slot_count = spec->slot_count;
     id->slot_size = slot_size;
-    id->max_payload = spec->max_payload;
-    id->flags = spec->flags;
+    id->max_payload = max_payload;
+    id->flags = spec->flags | (type_area ? PSHM_FLAG_TYPED : 0);
     id->total_size = total;
     id->layout_hash = pshm_layout_hash();
     id->creation_time_ns = (uint64_t)pshm_now_ns(CLOCK_REALTIME);
     id->creator_pid = (uint32_t)getpid();
     id->max_peers = max_peers;
+    id->type_size = type_size;
+    if (type_area) memcpy((uint8_t *)map + pshm_peers_end(max_peers), type_area, type_size);
     pshm_bind_geometry(r);
     for (uint64_t p = 0; p < spec->slot_count; p++) {
         atomic_store_explicit(&pshm_slot_at(r, p)->sequence, p, memory_order_relaxed);
@@ -845,11 +1204,13 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
     if ((rc = pshm_open_bells(r, 1, mode)) != 0) goto fail;
     atomic_store_explicit(&id->state, PSHM_STATE_READY, memory_order_release);
     pshm_ofd_lock(r->fd, PSHM_CREATOR_LOCK_OFFSET, F_UNLCK);
+    free(type_area);
     return 0;
 
 fail_errno:
     rc = -errno;
 fail:
+    free(type_area);
     pshm_unmap(r);
     shm_unlink(name);
     return rc;
@@ -916,12 +1277,38 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
     return -EUSERS;
 }
 
+/* The ring's message type (its validated type area, in the mapping), or NULL for an untyped ring. */
+static inline const pshm_type_area *pshm_message_type(const pshm_ring *r) {
+    return r->flags & PSHM_FLAG_TYPED ? (const pshm_type_area *)((const uint8_t *)r->header + pshm_peers_end(r->max_peers))
+                                      : NULL;
+}
+
+/*
+ * Whether the opened ring carries `type`: 0, or -EPROTO with the first difference in pshm_error
+ * (an untyped ring is refused too: open it without a type to read its bytes).
+ */
+static inline int pshm_check_type(pshm_ring *r, const pshm_type *type) {
+    const pshm_type_area *there = pshm_message_type(r);
+    if (there == NULL) {
+        return pshm_fail(r, -EPROTO, "ring %s carries no message type, this program expects %.31s (%u bytes): open it"
+                                     " without a type to read its messages as bytes", r->name, type->name, type->size);
+    }
+    uint64_t size = type->field_count <= PSHM_MAX_FIELDS ? pshm_type_area_size(type->field_count) : 0;
+    uint8_t *here = size ? (uint8_t *)calloc(1, size) : NULL;
+    if (here == NULL) return size ? -ENOMEM : pshm_fail(r, -EINVAL, "a type has 1 .. %u fields", PSHM_MAX_FIELDS);
+    int rc = pshm_type_write(here, type, r->error, sizeof r->error);
+    if (rc == 0) rc = pshm_type_compare(r->name, there, here, r->error, sizeof r->error);
+    free(here);
+    return rc;
+}
+
 /*
  * Opens the existing ring NAME and attaches in `role` (PSHM_ROLE_NONE only maps it). Waits up to
- * ready_timeout_ns for a creator that is still initialising. -ENOENT if there is no such ring,
- * -EPROTO if the object is not a valid ring of this version.
+ * ready_ns for a creator that is still initialising. -ENOENT if there is no such ring,
+ * -EPROTO if the object is not a valid ring of this version, or (with a type) does not carry that
+ * type: checked before the peer table or any slot is touched.
  */
-static inline int pshm_open(pshm_ring *r, const char *name, uint32_t role, int64_t ready_timeout_ns) {
+static inline int pshm_open_typed(pshm_ring *r, const char *name, uint32_t role, const pshm_type *type, int64_t ready_ns) {
     r->error[0] = '\0';
     int rc = pshm_check_name(name);
     if (rc) return rc;
@@ -929,7 +1316,7 @@ static inline int pshm_open(pshm_ring *r, const char *name, uint32_t role, int64
     r->fd = shm_open(name, O_RDWR, 0);
     if (r->fd < 0) return -errno;
     struct stat st;
-    int64_t deadline = pshm_deadline(ready_timeout_ns);
+    int64_t deadline = pshm_deadline(ready_ns);
     void *map;
     if (fstat(r->fd, &st) != 0) { rc = -errno; goto fail; }
     if (!S_ISREG(st.st_mode)) {   /* would read as empty for ever */
@@ -972,6 +1359,7 @@ static inline int pshm_open(pshm_ring *r, const char *name, uint32_t role, int64
     }
     if ((rc = pshm_validate(r->header, (uint64_t)st.st_size, r->error, sizeof r->error)) != 0) goto fail;
     pshm_bind_geometry(r);
+    if (type != NULL && (rc = pshm_check_type(r, type)) != 0) goto fail;
     if ((rc = pshm_open_bells(r, 0, 0)) != 0) goto fail;
     if (role != PSHM_ROLE_NONE && (rc = pshm_attach(r, role, PSHM_LANGUAGE_C)) != 0) goto fail;
     return 0;
@@ -980,22 +1368,30 @@ fail:
     return rc;
 }
 
+static inline int pshm_open(pshm_ring *r, const char *name, uint32_t role, int64_t ready_timeout_ns) {
+    return pshm_open_typed(r, name, role, NULL, ready_timeout_ns);
+}
+
 
 /*
  * pshm_open, waiting up to wait_ns (-1: for ever) for the ring to be created, as Java's
  * Ring.open(name, wait) does, so that a consumer may start before its producer. Polls every 10 ms.
  * Like Java, it gives a creator still initialising the ring at least 2 s, whatever wait_ns.
  */
-static inline int pshm_open_wait(pshm_ring *r, const char *name, uint32_t role, int64_t wait_ns) {
+static inline int pshm_open_wait_typed(pshm_ring *r, const char *name, uint32_t role, const pshm_type *type, int64_t wait_ns) {
     const int64_t initialising_ns = INT64_C(2000000000);
     int64_t deadline = pshm_deadline(wait_ns);
     for (;;) {
         int64_t left = deadline - pshm_now_ns(CLOCK_MONOTONIC);
-        int rc = pshm_open(r, name, role, left > initialising_ns ? left : initialising_ns);
+        int rc = pshm_open_typed(r, name, role, type, left > initialising_ns ? left : initialising_ns);
         if ((rc != -ENOENT && rc != -EAGAIN) || left <= 0) return rc;
         struct timespec ten_ms = {.tv_sec = 0, .tv_nsec = 10000000};
         nanosleep(&ten_ms, NULL);
     }
+}
+
+static inline int pshm_open_wait(pshm_ring *r, const char *name, uint32_t role, int64_t wait_ns) {
+    return pshm_open_wait_typed(r, name, role, NULL, wait_ns);
 }
 
 /*
@@ -1351,6 +1747,9 @@ static inline void pshm_publish_skip(pshm_ring *r, uint64_t position, uint32_t c
 static inline int pshm_claim_n(pshm_ring *r, uint32_t count, uint32_t length, int64_t timeout_ns) {
     if (r->role != PSHM_ROLE_PRODUCER || r->has_claim || count == 0 || count > INT32_MAX) return -EINVAL;
     if (length > r->max_payload) return -EMSGSIZE;
+    if (length < r->min_length) {
+        return pshm_fail(r, -EMSGSIZE, "ring %s is typed: every message is %u bytes, not %u", r->name, r->min_length, length);
+    }
     pshm_header *h = r->header;
     int single = (r->flags & PSHM_FLAG_SINGLE_PRODUCER) != 0;
     if (count > r->mask + 1) count = (uint32_t)(r->mask + 1);
@@ -1420,7 +1819,7 @@ static inline void *pshm_batch_payload(const pshm_ring *r, uint32_t i) {
 static inline int pshm_batch_set_length(pshm_ring *r, uint32_t i, uint32_t length) {
     if (r->has_claim != PSHM_ROLE_PRODUCER || i >= r->batch) return -EINVAL;
     pshm_slot *slot = pshm_slot_at(r, r->claimed + i);
-    if (length > slot->length) return -EMSGSIZE;
+    if (length > slot->length || length < r->min_length) return -EMSGSIZE;
     slot->length = length;
     return 0;
 }
@@ -1660,21 +2059,24 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t max, uint32_t capacity, 
                 if (atomic_load_explicit(&h->head, memory_order_relaxed) != head) continue;
                 return -EMSGSIZE;
             }
-            if (skip || length > r->max_payload) {
+            if (skip || length > r->max_payload || length < r->min_length) {
                 if (!pshm_take(r, head, 1)) continue;
                 pshm_release_positions(r, head, 1);
                 pshm_ring_space_bell(r);
                 if (skip) continue;
                 atomic_fetch_add_explicit(&h->counters.corrupt_slots, 1, memory_order_relaxed);
-                return pshm_fail(r, -EPROTO, "slot %llu (position %llu) claims %u bytes, more than the maximum %u: dropped",
-                                 (unsigned long long)(head & r->mask), (unsigned long long)head, length, r->max_payload);
+                return pshm_fail(r, -EPROTO, "slot %llu (position %llu) claims %u bytes, %s %u: dropped",
+                                 (unsigned long long)(head & r->mask), (unsigned long long)head, length,
+                                 r->min_length ? "where every message of its type has" : "more than the maximum",
+                                 r->max_payload);
             }
             /* the batch: following published, well-formed messages that fit */
             uint32_t n = 1;
             while (n < max) {
                 pshm_slot *next = pshm_slot_at(r, head + n);
                 if (atomic_load_explicit(&next->sequence, memory_order_acquire) != head + n + 1
-                    || next->flags != 0 || next->length > capacity || next->length > r->max_payload) {
+                    || next->flags != 0 || next->length > capacity || next->length > r->max_payload
+                    || next->length < r->min_length) {
                     break;
                 }
                 n++;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import io.github.panamashm.ring.MessageType;
 import io.github.panamashm.ring.Producer;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingSpec;
@@ -15,7 +16,11 @@ import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-/** Creates the ring NAME and writes COUNT struct orders (examples/typed/order.h) into its slots in place. */
+/**
+ * Creates the typed ring NAME, which carries struct order (examples/typed/order.h), and writes COUNT
+ * orders into its slots in place. A consumer built from another order.h is refused when it opens the
+ * ring, with the field that differs named.
+ */
 public class OrderProducer {
     /** struct order, field by field as C lays it out (a test holds it to the C compiler's layout). */
     static final StructLayout ORDER = MemoryLayout.structLayout(
@@ -32,9 +37,10 @@ public class OrderProducer {
     public static void main(String[] args) throws InterruptedException {
         String name = args.length > 0 ? args[0] : "/orders-typed";
         int count = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
-        int size = (int) ORDER.byteSize();
+        MessageType type = MessageType.of(ORDER);   // name, size, alignment and fields, stored in the ring
+        int size = type.byteSize();
         byte[] symbol = new byte[8];
-        try (Ring ring = Ring.create(name, RingSpec.of(256, size));
+        try (Ring ring = Ring.create(name, RingSpec.of(256, type));
              Producer producer = ring.producer()) {
             MemorySegment slots = producer.buffer();
             for (int i = 0; i < count; i++) {

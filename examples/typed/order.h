@@ -12,4 +12,12 @@ struct order {
     char symbol[8];   /* padded with NULs; all 8 may be used */
 };
 
+/* Its description for typed rings, next to it: order_type() (seen by C peers that include
+ * panama_shm.h first; jextract, reading this file alone, sees the struct only). */
+#ifdef PANAMA_SHM_H
+PSHM_DESCRIBE(order, struct order,
+              PSHM_MEMBER(struct order, id), PSHM_MEMBER(struct order, price),
+              PSHM_MEMBER(struct order, qty), PSHM_MEMBER(struct order, symbol))
+#endif
+
 #endif

@@ -31,6 +31,9 @@ int main(void) {
     CONSTANT(PSHM_STUCK_NS); CONSTANT(PSHM_STUCK_SLICE_NS); CONSTANT(PSHM_SLEEP_SLICE_NS); CONSTANT(PSHM_UNFENCED_SLICE_NS);
     CONSTANT(PSHM_CHECK_EVERY); CONSTANT(PSHM_DEFAULT_SPIN_NS);
     CONSTANT(PSHM_WAIT_STANDARD); CONSTANT(PSHM_WAIT_SPIN); CONSTANT(PSHM_WAIT_SLEEP);
+    CONSTANT(PSHM_FLAG_TYPED); CONSTANT(PSHM_TYPE_MAGIC); CONSTANT(PSHM_TYPE_HEADER_SIZE); CONSTANT(PSHM_TYPE_FIELD_SIZE);
+    CONSTANT(PSHM_TYPE_NAME_SIZE); CONSTANT(PSHM_FIELD_NAME_SIZE); CONSTANT(PSHM_MAX_FIELDS); CONSTANT(PSHM_MAX_TYPE_ALIGN);
+    CONSTANT(PSHM_KIND_INT); CONSTANT(PSHM_KIND_UINT); CONSTANT(PSHM_KIND_FLOAT); CONSTANT(PSHM_KIND_BYTES);
 
     STRUCT(pshm_identity);
     FIELD(pshm_identity, magic); FIELD(pshm_identity, version_major); FIELD(pshm_identity, version_minor);
@@ -38,7 +41,7 @@ int main(void) {
     FIELD(pshm_identity, max_payload); FIELD(pshm_identity, flags); FIELD(pshm_identity, total_size);
     FIELD(pshm_identity, layout_hash); FIELD(pshm_identity, creation_time_ns); FIELD(pshm_identity, creator_pid);
     FIELD(pshm_identity, max_peers); FIELD(pshm_identity, state); FIELD(pshm_identity, role_locks);
-    FIELD(pshm_identity, reserved);
+    FIELD(pshm_identity, type_size); FIELD(pshm_identity, reserved);
 
     STRUCT(pshm_counters);
     FIELD(pshm_counters, abandoned_by_producers); FIELD(pshm_counters, lost_in_consumers);
@@ -54,6 +57,15 @@ int main(void) {
     FIELD(pshm_peer, state); FIELD(pshm_peer, role); FIELD(pshm_peer, pid); FIELD(pshm_peer, language);
     FIELD(pshm_peer, attach_time_ns); FIELD(pshm_peer, claim_start); FIELD(pshm_peer, claim_end);
     FIELD(pshm_peer, messages); FIELD(pshm_peer, waiting_on); FIELD(pshm_peer, fenced_sleeper); FIELD(pshm_peer, pid_ns);
+
+    STRUCT(pshm_type_area);
+    FIELD(pshm_type_area, magic); FIELD(pshm_type_area, area_size); FIELD(pshm_type_area, field_count);
+    FIELD(pshm_type_area, struct_size); FIELD(pshm_type_area, struct_align); FIELD(pshm_type_area, type_hash);
+    FIELD(pshm_type_area, name);
+
+    STRUCT(pshm_type_field);
+    FIELD(pshm_type_field, name); FIELD(pshm_type_field, offset); FIELD(pshm_type_field, size);
+    FIELD(pshm_type_field, kind); FIELD(pshm_type_field, element_size);
 
     STRUCT(pshm_slot);
     FIELD(pshm_slot, sequence); FIELD(pshm_slot, length); FIELD(pshm_slot, flags);

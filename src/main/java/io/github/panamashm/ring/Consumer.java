@@ -58,6 +58,7 @@ public final class Consumer implements AutoCloseable {
     private final long slotSize;
     private final long headerSize;
     private final int maxPayload;
+    private final int minLength; // typed rings: every message is maxPayload bytes
     /**
      * Positions this consumer took from the ring and has not handed out yet: [pendingFrom, pendingEnd).
      * Its intent record covers them; a poll whose handler threw leaves the rest of its batch here, and
@@ -92,6 +93,7 @@ public final class Consumer implements AutoCloseable {
         this.slotSize = ring.slotSize;
         this.headerSize = ring.headerSize;
         this.maxPayload = ring.maxPayload;
+        this.minLength = ring.minLength;
         this.takenLengths = new int[Math.min(ring.slotCount, MAX_BATCH)];
         if (single) {
             takeOver();
@@ -501,7 +503,7 @@ public final class Consumer implements AutoCloseable {
                     throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
                             + capacity + "; it stays in the ring");
                 }
-                if (skip || length > maxPayload) {
+                if (skip || length > maxPayload || length < minLength) {
                     if (!take(head, 1)) {
                         continue;
                     }
@@ -513,7 +515,8 @@ public final class Consumer implements AutoCloseable {
                     // dropped: it cannot be read without leaving the slot
                     LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
                     throw RingFormatException.damaged(ring.name(), "slot " + (head & mask) + " (position " + head
-                            + ") claims " + length + " bytes, more than the maximum " + maxPayload + ": dropped");
+                            + ") claims " + length + " bytes, " + (minLength != 0 ? "where every message of its type has "
+                            : "more than the maximum ") + maxPayload + ": dropped");
                 }
                 int n = 1;
                 takenLengths[0] = (int) length;
@@ -572,7 +575,7 @@ public final class Consumer implements AutoCloseable {
         }
         long lengthAndFlags = (long) LONG.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET);
         long length = Integer.toUnsignedLong(RingLayout.lengthOf(lengthAndFlags));
-        if (RingLayout.flagsOf(lengthAndFlags) != 0 || length > capacity || length > maxPayload) {
+        if (RingLayout.flagsOf(lengthAndFlags) != 0 || length > capacity || length > maxPayload || length < minLength) {
             return false;
         }
         takenLengths[i] = (int) length;

@@ -555,6 +555,9 @@ public final class Producer implements AutoCloseable {
             if (length < 0 || length > claimedLength) {
                 throw new IllegalArgumentException("length " + length + ", but " + claimedLength + " bytes were claimed");
             }
+            if (length < ring.minLength) {
+                throw typedLength(length);
+            }
             INT.set(segment, slot + RingLayout.SLOT_LENGTH_OFFSET, length);
         } catch (InternalError fault) {
             throw ring.faulted(fault);
@@ -812,7 +815,15 @@ public final class Producer implements AutoCloseable {
             throw new IllegalArgumentException("message of " + length + " bytes exceeds the maximum of ring "
                     + ring.name() + " (" + maxPayload + " bytes)");
         }
+        if (length < ring.minLength) {
+            throw typedLength(length);
+        }
         return (int) length;
+    }
+
+    private IllegalArgumentException typedLength(long length) {
+        return new IllegalArgumentException("ring " + ring.name() + " carries " + ring.messageType().orElseThrow()
+                + ": every message is " + ring.minLength + " bytes, not " + length);
     }
 
     /**

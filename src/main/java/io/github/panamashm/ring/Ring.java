@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static io.github.panamashm.ring.RingLayout.INT;
@@ -56,6 +58,9 @@ public final class Ring implements AutoCloseable {
     final long mask;
     final int slotSize;
     final int maxPayload;
+    /** Typed rings: maxPayload, as every message has the type's size; else 0. */
+    final int minLength;
+    private final MessageType messageType;
     final int flags;
     final int headerSize;
     final int maxPeers;
@@ -64,7 +69,8 @@ public final class Ring implements AutoCloseable {
     private final List<AutoCloseable> attached = new ArrayList<>(); // its open producers and consumers
     private boolean closed;
 
-    private Ring(String name, SharedMemory shm, NamedSemaphore dataBell, NamedSemaphore spaceBell) {
+    private Ring(String name, SharedMemory shm, NamedSemaphore dataBell, NamedSemaphore spaceBell,
+                 MessageType messageType) {
         this.name = name;
         this.shm = shm;
         this.segment = shm.segment();
@@ -73,6 +79,8 @@ public final class Ring implements AutoCloseable {
         this.slotSize = (int) INT.get(segment, RingLayout.SLOT_SIZE_OFFSET);
         this.maxPayload = (int) INT.get(segment, RingLayout.MAX_PAYLOAD_OFFSET);
         this.flags = (int) INT.get(segment, RingLayout.FLAGS_OFFSET);
+        this.messageType = messageType;
+        this.minLength = messageType != null ? maxPayload : 0;
         this.headerSize = (int) INT.get(segment, RingLayout.HEADER_SIZE_OFFSET);
         this.maxPeers = (int) INT.get(segment, RingLayout.MAX_PEERS_OFFSET);
         this.peerTable = new PeerTable(name, shm, maxPeers, flags);
@@ -103,7 +111,7 @@ public final class Ring implements AutoCloseable {
         NamedSemaphore spaceBell = null;
         try {
             MemorySegment s = shm.segment();
-            int headerSize = RingLayout.headerSizeFor(spec.maxPeers());
+            int headerSize = RingLayout.headerSizeFor(spec.maxPeers(), spec.typeSize());
             int slotSize = RingLayout.slotSizeFor(spec.maxMessageSize());
             s.set(ValueLayout.JAVA_LONG, RingLayout.MAGIC_OFFSET, RingLayout.MAGIC);
             s.set(ValueLayout.JAVA_SHORT, RingLayout.VERSION_MAJOR_OFFSET, (short) RingLayout.VERSION_MAJOR);
@@ -118,6 +126,11 @@ public final class Ring implements AutoCloseable {
             LONG.set(s, RingLayout.CREATION_TIME_OFFSET, Deadlines.currentTimeNanos());
             INT.set(s, RingLayout.CREATOR_PID_OFFSET, (int) ProcessHandle.current().pid());
             INT.set(s, RingLayout.MAX_PEERS_OFFSET, spec.maxPeers());
+            if (spec.messageType() != null) {
+                INT.set(s, RingLayout.TYPE_SIZE_OFFSET, spec.typeSize());
+                MemorySegment.copy(MemorySegment.ofArray(spec.messageType().area()), 0, s,
+                        RingLayout.peersEnd(spec.maxPeers()), spec.typeSize());
+            }
             for (long position = 0; position < spec.slots(); position++) {
                 LONG.set(s, headerSize + position * slotSize + RingLayout.SLOT_SEQUENCE_OFFSET, position);
             }
@@ -128,7 +141,7 @@ public final class Ring implements AutoCloseable {
             spaceBell = NamedSemaphore.create(RingLayout.spaceBellName(name), 0, spec.mode());
             INT.setRelease(s, RingLayout.STATE_OFFSET, RingLayout.STATE_READY);
             shm.unlock(RingLayout.CREATOR_LOCK_OFFSET, 1);
-            return new Ring(name, shm, dataBell, spaceBell);
+            return new Ring(name, shm, dataBell, spaceBell, spec.messageType());
         } catch (RuntimeException e) {
             closeQuietly(dataBell, e);
             closeQuietly(spaceBell, e);
@@ -174,6 +187,43 @@ public final class Ring implements AutoCloseable {
      * @throws PosixException           if a C call fails, e.g. with {@code EACCES}
      */
     public static Ring open(String name, Duration waitForRing) {
+        return open(name, waitForRing, null);
+    }
+
+    /**
+     * Opens the typed ring {@code name} if it carries {@code type}:
+     * {@link #open(String, Duration, MessageType) open(name, Duration.ZERO, type)}.
+     *
+     * @param name the ring's name
+     * @param type the message type this program reads or writes
+     * @return the ring, mapped in this process
+     * @throws MessageTypeMismatchException if the ring carries another type, or none
+     * @throws NoSuchRingException          if there is no ring {@code name}
+     * @throws RingFormatException          if the object is not a ring this version can use
+     */
+    public static Ring open(String name, MessageType type) {
+        return open(name, Duration.ZERO, Objects.requireNonNull(type, "type"));
+    }
+
+    /**
+     * Opens the ring {@code name} as {@link #open(String, Duration)} does and, given a type, checks that
+     * the ring carries exactly that type before anything else is read or written: a ring of another
+     * type, or an untyped one, is refused with {@link MessageTypeMismatchException} naming the first
+     * difference ({@code field "price" is at offset 8 as f64 there, at offset 16 here}). Open without
+     * a type to read any ring's messages as bytes (tools do).
+     *
+     * @param name        the ring's name
+     * @param waitForRing how long to wait for the ring to appear; zero or negative: no wait
+     * @param type        the message type this program reads or writes, or null for any
+     * @return the ring, mapped in this process
+     * @throws MessageTypeMismatchException if the ring carries another type, or none
+     * @throws NoSuchRingException          if no ring {@code name} appeared in time
+     * @throws RingFormatException          if the object is not a ring this version can use
+     * @throws IllegalStateException        if the thread is interrupted while it waits
+     * @throws IllegalArgumentException     if {@code name} is not a valid ring name
+     * @throws PosixException               if a C call fails, e.g. with {@code EACCES}
+     */
+    public static Ring open(String name, Duration waitForRing, MessageType type) {
         RingNames.require(name);
         long start = System.nanoTime();
         long waitNanos = Math.max(0, waitForRing.toNanos());
@@ -206,7 +256,15 @@ public final class Ring implements AutoCloseable {
             }
             try {
                 int state = awaitInitialised(name, shm, start + initialisingNanos);
-                RingValidator.validate(name, shm.segment(), state);
+                MessageType carried = RingValidator.validate(name, shm.segment(), state);
+                if (type != null && carried == null) {
+                    throw new MessageTypeMismatchException("ring " + name + " carries no message type, this program"
+                            + " expects " + type + ": open it without a type to read its messages as bytes");
+                }
+                String difference = type == null ? null : carried.differenceFrom(type, name);
+                if (difference != null) {
+                    throw new MessageTypeMismatchException(difference);
+                }
                 NamedSemaphore dataBell = openBell(name, RingLayout.dataBellName(name));
                 NamedSemaphore spaceBell;
                 try {
@@ -215,7 +273,7 @@ public final class Ring implements AutoCloseable {
                     dataBell.close();
                     throw e;
                 }
-                return new Ring(name, shm, dataBell, spaceBell);
+                return new Ring(name, shm, dataBell, spaceBell, carried);
             } catch (RuntimeException e) {
                 shm.close();
                 throw e;
@@ -569,7 +627,17 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
-     * Whether at most one producer may be attached at a time ({@link RingSpec#singleProducer()}).
+     * The message type this ring carries (fixed at creation): a typed ring's every message is one
+     * such struct, exactly its size.
+     *
+     * @return the type every message has, or empty for an untyped ring
+     */
+    public Optional<MessageType> messageType() {
+        return Optional.ofNullable(messageType);
+    }
+
+    /**
+     * Whether at most one producer may attach (fixed at creation).
      *
      * @return true for a single-producer ring
      */
@@ -725,7 +793,8 @@ public final class Ring implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Ring[" + name + ", " + slotCount + " slots of up to " + maxPayload + " bytes"
+        return "Ring[" + name + ", " + slotCount + " slots of " + (messageType != null ? messageType.toString()
+                : "up to " + maxPayload + " bytes")
                 + (isSingleProducer() ? ", single producer" : "") + (isSingleConsumer() ? ", single consumer" : "") + "]";
     }
 }

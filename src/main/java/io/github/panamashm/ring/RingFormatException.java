@@ -21,12 +21,12 @@ public class RingFormatException extends RuntimeException {
         super("shared-memory object " + ringName + " is not a usable panama-shm ring: " + problem);
     }
 
-    private RingFormatException(String message) {
+    RingFormatException(String message, boolean whole) {
         super(message);
     }
 
     /** A damaged part of a ring that is otherwise usable: e.g. one slot, which the call dropped. */
     static RingFormatException damaged(String ringName, String problem) {
-        return new RingFormatException("ring " + ringName + " is damaged: " + problem);
+        return new RingFormatException("ring " + ringName + " is damaged: " + problem, true);
     }
 }

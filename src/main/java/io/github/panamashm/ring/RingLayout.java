@@ -39,7 +39,7 @@ final class RingLayout {
 
     public static final long MAGIC = 0x474E49524D485350L;
     public static final int VERSION_MAJOR = 3;
-    public static final int VERSION_MINOR = 3;
+    public static final int VERSION_MINOR = 4;
 
     public static final int LINE = 128;
     public static final int SLOT_HEADER_SIZE = 16;
@@ -55,7 +55,9 @@ final class RingLayout {
 
     public static final int FLAG_SINGLE_PRODUCER = 1;
     public static final int FLAG_SINGLE_CONSUMER = 2;
-    public static final int KNOWN_FLAGS = FLAG_SINGLE_PRODUCER | FLAG_SINGLE_CONSUMER;
+    /** The ring carries a message type (the type area, after the peer table): every message is one. */
+    public static final int FLAG_TYPED = 4;
+    public static final int KNOWN_FLAGS = FLAG_SINGLE_PRODUCER | FLAG_SINGLE_CONSUMER | FLAG_TYPED;
     /** Unknown flags in these bits make a ring unreadable; unknown higher bits are optional features. */
     public static final int REQUIRED_FLAGS_MASK = 0xFFFF;
 
@@ -95,7 +97,8 @@ final class RingLayout {
             JAVA_INT.withName("max_peers"),
             JAVA_INT.withName("state"),
             MemoryLayout.sequenceLayout(4, JAVA_BYTE).withName("role_locks"),
-            MemoryLayout.sequenceLayout(56, JAVA_BYTE).withName("reserved")).withName("pshm_identity");
+            JAVA_INT.withName("type_size"),
+            MemoryLayout.sequenceLayout(52, JAVA_BYTE).withName("reserved")).withName("pshm_identity");
 
     public static final StructLayout COUNTERS = MemoryLayout.structLayout(
             JAVA_LONG.withName("abandoned_by_producers"),
@@ -132,6 +135,24 @@ final class RingLayout {
             JAVA_INT.withName("fenced_sleeper"),
             JAVA_LONG.withName("pid_ns")).withName("pshm_peer");
 
+    /** A field's record in the type area; also how C describes a field (pshm_type_field). */
+    public static final StructLayout TYPE_FIELD = MemoryLayout.structLayout(
+            MemoryLayout.sequenceLayout(48, JAVA_BYTE).withName("name"),
+            JAVA_INT.withName("offset"),
+            JAVA_INT.withName("size"),
+            JAVA_INT.withName("kind"),
+            JAVA_INT.withName("element_size")).withName("pshm_type_field");
+
+    /** The type area's header; {@code field_count} {@link #TYPE_FIELD} records follow it. */
+    public static final StructLayout TYPE_AREA = MemoryLayout.structLayout(
+            JAVA_LONG.withName("magic"),
+            JAVA_INT.withName("area_size"),
+            JAVA_INT.withName("field_count"),
+            JAVA_INT.withName("struct_size"),
+            JAVA_INT.withName("struct_align"),
+            JAVA_LONG.withName("type_hash"),
+            MemoryLayout.sequenceLayout(32, JAVA_BYTE).withName("name")).withName("pshm_type_area");
+
     public static final StructLayout SLOT = MemoryLayout.structLayout(
             JAVA_LONG.withName("sequence"),
             JAVA_INT.withName("length"),
@@ -153,6 +174,33 @@ final class RingLayout {
     public static final long MAX_PEERS_OFFSET = offset(IDENTITY, "max_peers");
     public static final long STATE_OFFSET = offset(IDENTITY, "state");
     public static final long ROLE_LOCKS_OFFSET = offset(IDENTITY, "role_locks");
+    public static final long TYPE_SIZE_OFFSET = offset(IDENTITY, "type_size");
+
+    // the type area, relative to the area (at peersEnd(max_peers)); a field record relative to the record
+    /** The bytes "PSHMTYPE" on a little-endian host. */
+    public static final long TYPE_MAGIC = 0x4550595448534D50L;
+    public static final int TYPE_NAME_SIZE = 32;
+    public static final int FIELD_NAME_SIZE = 48;
+    public static final int MAX_FIELDS = 1024;
+    public static final int MAX_TYPE_ALIGN = SLOT_ALIGN;
+    public static final int KIND_INT = 1;
+    public static final int KIND_UINT = 2;
+    public static final int KIND_FLOAT = 3;
+    public static final int KIND_BYTES = 4;
+    public static final long TYPE_HEADER_SIZE = TYPE_AREA.byteSize();
+    public static final long TYPE_FIELD_SIZE = TYPE_FIELD.byteSize();
+    public static final long TYPE_MAGIC_OFFSET = offset(TYPE_AREA, "magic");
+    public static final long TYPE_AREA_SIZE_OFFSET = offset(TYPE_AREA, "area_size");
+    public static final long TYPE_FIELD_COUNT_OFFSET = offset(TYPE_AREA, "field_count");
+    public static final long TYPE_STRUCT_SIZE_OFFSET = offset(TYPE_AREA, "struct_size");
+    public static final long TYPE_STRUCT_ALIGN_OFFSET = offset(TYPE_AREA, "struct_align");
+    public static final long TYPE_HASH_OFFSET = offset(TYPE_AREA, "type_hash");
+    public static final long TYPE_NAME_OFFSET = offset(TYPE_AREA, "name");
+    public static final long FIELD_NAME_OFFSET = offset(TYPE_FIELD, "name");
+    public static final long FIELD_OFFSET_OFFSET = offset(TYPE_FIELD, "offset");
+    public static final long FIELD_SIZE_OFFSET = offset(TYPE_FIELD, "size");
+    public static final long FIELD_KIND_OFFSET = offset(TYPE_FIELD, "kind");
+    public static final long FIELD_ELEMENT_SIZE_OFFSET = offset(TYPE_FIELD, "element_size");
 
     // cursors, waiters and counters, relative to the object
     public static final long TAIL_OFFSET = offset(HEADER, "tail");
@@ -264,9 +312,19 @@ final class RingLayout {
         return (int) align(SLOT_HEADER_SIZE + (long) maxPayload, SLOT_ALIGN);
     }
 
-    /** Offset of slot 0 for a peer table of {@code maxPeers} entries. */
-    public static int headerSizeFor(int maxPeers) {
+    /** Where a peer table of {@code maxPeers} entries ends: a typed ring's type area, else slot 0. */
+    public static int peersEnd(int maxPeers) {
         return (int) align(PEERS_OFFSET + (long) maxPeers * PEER_SIZE, LINE);
+    }
+
+    /** Offset of slot 0: the peer table, then a type area of {@code typeSize} bytes (0: untyped). */
+    public static int headerSizeFor(int maxPeers, int typeSize) {
+        return (int) (peersEnd(maxPeers) + align(Integer.toUnsignedLong(typeSize), LINE));
+    }
+
+    /** Bytes of a type area with {@code fieldCount} fields. */
+    public static long typeAreaSize(int fieldCount) {
+        return TYPE_HEADER_SIZE + (long) fieldCount * TYPE_FIELD_SIZE;
     }
 
     public static long peerOffset(int index) {

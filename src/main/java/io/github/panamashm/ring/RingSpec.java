@@ -7,6 +7,7 @@ package io.github.panamashm.ring;
  * permission bits of its objects. Start from {@link #of(int, int)} and change one property at a time:
  * {@snippet :
  * RingSpec spec = RingSpec.of(1024, 256).singleProducer(true).mode(0660);
+ * RingSpec orders = RingSpec.of(1024, MessageType.of(ORDER));   // every message is one struct order
  * }
  *
  * @param slots           slot count, a power of two from 2 to 2^30
@@ -16,9 +17,11 @@ package io.github.panamashm.ring;
  * @param maxPeers        how many producers and consumers may be attached at once, 1 to 4096
  * @param mode            permission bits of the shared-memory object and the doorbells, e.g. 0600 or 0660;
  *                        the owner must have read and write
+ * @param messageType     what every message is, stored in the ring and checked by typed openers; null
+ *                        for messages of any bytes
  */
 public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, boolean singleConsumer,
-                       int maxPeers, int mode) {
+                       int maxPeers, int mode, MessageType messageType) {
 
     /**
      * Checks the values; {@link #of(int, int)} and the methods that return a spec with one property
@@ -30,6 +33,7 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
      * @param singleConsumer at most one consumer may attach
      * @param maxPeers       how many producers and consumers may be attached at once, 1 to 4096
      * @param mode           permission bits, at most 0777, including the owner's read and write (0600)
+     * @param messageType    the message type, or null; with one, {@code maxMessageSize} is its size
      * @throws IllegalArgumentException if a value is out of range, or the ring would be too large
      */
     public RingSpec {
@@ -46,7 +50,12 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
             throw new IllegalArgumentException("mode must be permission bits (at most 0777) that let the owner read and"
                     + " write, as every peer must: 0" + Integer.toOctalString(mode));
         }
-        long total = RingLayout.headerSizeFor(maxPeers) + (long) slots * RingLayout.slotSizeFor(maxMessageSize);
+        if (messageType != null && messageType.byteSize() != maxMessageSize) {
+            throw new IllegalArgumentException("maxMessageSize " + maxMessageSize + ", but every message of type "
+                    + messageType + " has its size");
+        }
+        long total = RingLayout.headerSizeFor(maxPeers, typeSize(messageType))
+                + (long) slots * RingLayout.slotSizeFor(maxMessageSize);
         if (total > Long.MAX_VALUE / 2) {
             throw new IllegalArgumentException("ring too large: " + total + " bytes");
         }
@@ -61,7 +70,21 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
      * @throws IllegalArgumentException if a value is out of range
      */
     public static RingSpec of(int slots, int maxMessageSize) {
-        return new RingSpec(slots, maxMessageSize, false, false, RingLayout.DEFAULT_MAX_PEERS, 0600);
+        return new RingSpec(slots, maxMessageSize, false, false, RingLayout.DEFAULT_MAX_PEERS, 0600, null);
+    }
+
+    /**
+     * A spec for a typed ring: every message is one {@code type}, whose description the ring carries;
+     * a peer that opens it with another type is refused, naming the first field that differs. Any
+     * number of producers and consumers, at most 64 attached at once, mode 0600.
+     *
+     * @param slots slot count, a power of two from 2 to 2^30
+     * @param type  the message type; its size is the ring's message size
+     * @return the new spec
+     * @throws IllegalArgumentException if {@code slots} is out of range
+     */
+    public static RingSpec of(int slots, MessageType type) {
+        return new RingSpec(slots, type.byteSize(), false, false, RingLayout.DEFAULT_MAX_PEERS, 0600, type);
     }
 
     /**
@@ -72,7 +95,7 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
      * @return a new spec
      */
     public RingSpec singleProducer(boolean single) {
-        return new RingSpec(slots, maxMessageSize, single, singleConsumer, maxPeers, mode);
+        return new RingSpec(slots, maxMessageSize, single, singleConsumer, maxPeers, mode, messageType);
     }
 
     /**
@@ -84,7 +107,7 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
      * @return a new spec
      */
     public RingSpec singleConsumer(boolean single) {
-        return new RingSpec(slots, maxMessageSize, singleProducer, single, maxPeers, mode);
+        return new RingSpec(slots, maxMessageSize, singleProducer, single, maxPeers, mode, messageType);
     }
 
     /**
@@ -96,7 +119,7 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
      * @throws IllegalArgumentException if {@code peers} is out of range
      */
     public RingSpec maxPeers(int peers) {
-        return new RingSpec(slots, maxMessageSize, singleProducer, singleConsumer, peers, mode);
+        return new RingSpec(slots, maxMessageSize, singleProducer, singleConsumer, peers, mode, messageType);
     }
 
     /**
@@ -108,11 +131,21 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
      * @throws IllegalArgumentException if the bits are out of range or leave out the owner's read or write
      */
     public RingSpec mode(int permissionBits) {
-        return new RingSpec(slots, maxMessageSize, singleProducer, singleConsumer, maxPeers, permissionBits);
+        return new RingSpec(slots, maxMessageSize, singleProducer, singleConsumer, maxPeers, permissionBits,
+                messageType);
     }
 
     int flags() {
-        return (singleProducer ? RingLayout.FLAG_SINGLE_PRODUCER : 0) | (singleConsumer ? RingLayout.FLAG_SINGLE_CONSUMER : 0);
+        return (singleProducer ? RingLayout.FLAG_SINGLE_PRODUCER : 0) | (singleConsumer ? RingLayout.FLAG_SINGLE_CONSUMER : 0)
+                | (messageType != null ? RingLayout.FLAG_TYPED : 0);
+    }
+
+    int typeSize() {
+        return typeSize(messageType);
+    }
+
+    private static int typeSize(MessageType type) {
+        return type == null ? 0 : (int) RingLayout.typeAreaSize(type.fields().size());
     }
 
     /**
@@ -121,6 +154,6 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
      * @return the size in bytes
      */
     public long totalSize() {
-        return RingLayout.headerSizeFor(maxPeers) + (long) slots * RingLayout.slotSizeFor(maxMessageSize);
+        return RingLayout.headerSizeFor(maxPeers, typeSize()) + (long) slots * RingLayout.slotSizeFor(maxMessageSize);
     }
 }

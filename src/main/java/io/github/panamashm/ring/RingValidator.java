@@ -17,7 +17,8 @@ final class RingValidator {
     private RingValidator() {
     }
 
-    static void validate(String name, MemorySegment s, int state) {
+    /** Checks the header, and a typed ring's type area: the ring's message type, or null if untyped. */
+    static MessageType validate(String name, MemorySegment s, int state) {
         long magic = (long) LONG.get(s, RingLayout.MAGIC_OFFSET);
         if (magic != RingLayout.MAGIC) {
             fail(name, String.format("magic is 0x%016x, not 0x%016x (\"PSHMRING\")", magic, RingLayout.MAGIC));
@@ -41,9 +42,18 @@ final class RingValidator {
         if (maxPeers < 1 || maxPeers > RingLayout.MAX_PEERS) {
             fail(name, "max_peers " + Integer.toUnsignedString(maxPeers) + " is not from 1 to " + RingLayout.MAX_PEERS);
         }
+        int flags = (int) INT.get(s, RingLayout.FLAGS_OFFSET);
+        boolean typed = (flags & RingLayout.FLAG_TYPED) != 0;
+        int typeSize = typed ? (int) INT.get(s, RingLayout.TYPE_SIZE_OFFSET) : 0;
+        if (typed && (Integer.toUnsignedLong(typeSize) < RingLayout.typeAreaSize(1)
+                || Integer.toUnsignedLong(typeSize) > RingLayout.typeAreaSize(RingLayout.MAX_FIELDS))) {
+            fail(name, "type_size " + Integer.toUnsignedString(typeSize) + " is not from " + RingLayout.typeAreaSize(1)
+                    + " to " + RingLayout.typeAreaSize(RingLayout.MAX_FIELDS));
+        }
         int headerSize = (int) INT.get(s, RingLayout.HEADER_SIZE_OFFSET);
-        if (headerSize != RingLayout.headerSizeFor(maxPeers)) {
-            fail(name, "header_size " + Integer.toUnsignedString(headerSize) + " does not fit max_peers " + maxPeers);
+        if (headerSize != RingLayout.headerSizeFor(maxPeers, typeSize)) {
+            fail(name, "header_size " + Integer.toUnsignedString(headerSize) + " does not fit max_peers " + maxPeers
+                    + (typed ? " and the type area" : ""));
         }
         int maxPayload = (int) INT.get(s, RingLayout.MAX_PAYLOAD_OFFSET);
         if (maxPayload < 1 || maxPayload > RingLayout.MAX_PAYLOAD) {
@@ -53,7 +63,6 @@ final class RingValidator {
         if (slotSize != RingLayout.slotSizeFor(maxPayload)) {
             fail(name, "slot_size " + Integer.toUnsignedString(slotSize) + " does not fit max_payload " + maxPayload);
         }
-        int flags = (int) INT.get(s, RingLayout.FLAGS_OFFSET);
         if ((flags & RingLayout.REQUIRED_FLAGS_MASK & ~RingLayout.KNOWN_FLAGS) != 0) {
             fail(name, "unknown flags 0x" + Integer.toHexString(flags));
         }
@@ -68,6 +77,11 @@ final class RingValidator {
         if (state != RingLayout.STATE_READY && state != RingLayout.STATE_CLOSED) {
             fail(name, "unknown state " + state);
         }
+        if (!typed) {
+            return null;
+        }
+        byte[] area = s.asSlice(RingLayout.peersEnd(maxPeers), typeSize).toArray(ValueLayout.JAVA_BYTE);
+        return MessageType.read(name, MemorySegment.ofArray(area), maxPayload);
     }
 
     private static void fail(String name, String problem) {

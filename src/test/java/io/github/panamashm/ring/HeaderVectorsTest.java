@@ -8,6 +8,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,18 +38,42 @@ class HeaderVectorsTest {
     private static final Path FILE = Path.of(System.getProperty("panamashm.basedir", "."), "docs/test-vectors/headers.txt");
     private static final int SLOTS = 8;
     private static final int MAX_PAYLOAD = 64;
-    private static final long SIZE = RingLayout.headerSizeFor(RingLayout.DEFAULT_MAX_PEERS)
+    private static final long SIZE = RingLayout.headerSizeFor(RingLayout.DEFAULT_MAX_PEERS, 0)
             + (long) SLOTS * RingLayout.slotSizeFor(MAX_PAYLOAD);
+    /** The typed vectors' message type: struct order of examples/typed/order.h. */
+    static final MessageType ORDER = MessageType.of(MemoryLayout.structLayout(
+            ValueLayout.JAVA_LONG.withName("id"),
+            ValueLayout.JAVA_DOUBLE.withName("price"),
+            ValueLayout.JAVA_INT.withName("qty"),
+            MemoryLayout.sequenceLayout(8, ValueLayout.JAVA_BYTE).withName("symbol"),
+            MemoryLayout.paddingLayout(4)).withName("order"));
+    private static final int TYPE_SIZE = (int) RingLayout.typeAreaSize(ORDER.fields().size());
+    private static final long TYPED_SIZE = RingLayout.headerSizeFor(RingLayout.DEFAULT_MAX_PEERS, TYPE_SIZE)
+            + (long) SLOTS * RingLayout.slotSizeFor(ORDER.byteSize());
 
-    private record Vector(String name, long objectSize, String expect, Consumer<MemorySegment> change) {
+    /** A vector: its identity (and a typed ring's type area) as a real ring has them, then changed. */
+    private record Vector(String name, long objectSize, String expect, boolean typed,
+                          BiConsumer<MemorySegment, MemorySegment> change) {
     }
 
     private static Vector accept(String name, Consumer<MemorySegment> change) {
-        return new Vector(name, SIZE, "accept", change);
+        return new Vector(name, SIZE, "accept", false, (identity, area) -> change.accept(identity));
     }
 
     private static Vector refuse(String field, String name, Consumer<MemorySegment> change) {
-        return new Vector(name, SIZE, "refuse " + field, change);
+        return new Vector(name, SIZE, "refuse " + field, false, (identity, area) -> change.accept(identity));
+    }
+
+    private static Vector typed(String expect, String name, BiConsumer<MemorySegment, MemorySegment> change) {
+        return new Vector(name, TYPED_SIZE, expect, true, change);
+    }
+
+    /** Changes a byte of the type area and stores the hash its bytes then give, so only the change is wrong. */
+    private static BiConsumer<MemorySegment, MemorySegment> rehashed(Consumer<MemorySegment> change) {
+        return (identity, area) -> {
+            change.accept(area);
+            area.set(ValueLayout.JAVA_LONG_UNALIGNED, RingLayout.TYPE_HASH_OFFSET, MessageType.hash(area));
+        };
     }
 
     private static Consumer<MemorySegment> putInt(long offset, int value) {
@@ -79,36 +105,68 @@ class HeaderVectorsTest {
             refuse("header_size", "header-size-off", putInt(RingLayout.HEADER_SIZE_OFFSET, 640)),
             refuse("max_payload", "max-payload-zero", putInt(RingLayout.MAX_PAYLOAD_OFFSET, 0)),
             refuse("slot_size", "slot-size-off", putInt(RingLayout.SLOT_SIZE_OFFSET, 96)),
-            refuse("flags", "unknown-required-flag", putInt(RingLayout.FLAGS_OFFSET, 4)),
+            refuse("flags", "unknown-required-flag", putInt(RingLayout.FLAGS_OFFSET, 8)),
             refuse("total_size", "total-size-off", putLong(RingLayout.TOTAL_SIZE_OFFSET, SIZE + 16)),
-            new Vector("object-one-byte-short", SIZE - 1, "refuse object", s -> { }));
+            new Vector("object-one-byte-short", SIZE - 1, "refuse object", false, (identity, area) -> { }),
+            typed("accept", "typed", (identity, area) -> { }),
+            typed("refuse type_size", "typed-type-size-zero", (identity, area) -> putInt(RingLayout.TYPE_SIZE_OFFSET, 0)
+                    .accept(identity)),
+            typed("refuse header_size", "typed-flag-cleared", (identity, area) -> putInt(RingLayout.FLAGS_OFFSET, 0)
+                    .accept(identity)),
+            typed("refuse magic", "typed-area-magic", (identity, area) -> putLong(RingLayout.TYPE_MAGIC_OFFSET, 0)
+                    .accept(area)),
+            typed("refuse type_hash", "typed-area-hash", (identity, area) -> area.set(ValueLayout.JAVA_BYTE,
+                    RingLayout.TYPE_NAME_OFFSET, (byte) 'O')),
+            typed("refuse struct size", "typed-struct-size-not-max-payload", rehashed(putInt(RingLayout.TYPE_STRUCT_SIZE_OFFSET,
+                    40))),
+            typed("refuse field", "typed-field-beyond-struct", rehashed(putInt(RingLayout.TYPE_HEADER_SIZE
+                    + 3 * RingLayout.TYPE_FIELD_SIZE + RingLayout.FIELD_OFFSET_OFFSET, 28))),
+            typed("refuse field", "typed-field-unknown-kind", rehashed(putInt(RingLayout.TYPE_HEADER_SIZE
+                    + RingLayout.FIELD_KIND_OFFSET, 9))),
+            typed("refuse out of order", "typed-fields-out-of-order", rehashed(putInt(RingLayout.TYPE_HEADER_SIZE
+                    + RingLayout.FIELD_OFFSET_OFFSET, 12))));
 
-    /** The file as it must be: the identity of a real ring of 8 slots of 64 bytes, changed per vector. */
+    /**
+     * The file as it must be: the identity of a real ring of 8 slots of 64 bytes (typed vectors: of 8
+     * struct orders, and its type area), changed per vector.
+     */
     private String generate() {
-        String name = names.ring("vectors");
         byte[] identity;
-        try (Ring ring = Ring.create(name, RingSpec.of(SLOTS, MAX_PAYLOAD))) {
+        try (Ring ring = Ring.create(names.ring("vectors"), RingSpec.of(SLOTS, MAX_PAYLOAD))) {
             identity = ring.segment().asSlice(0, RingLayout.IDENTITY.byteSize()).toArray(ValueLayout.JAVA_BYTE);
+        }
+        byte[] typedIdentity;
+        byte[] typeArea;
+        try (Ring ring = Ring.create(names.ring("typed-vectors"), RingSpec.of(SLOTS, ORDER))) {
+            typedIdentity = ring.segment().asSlice(0, RingLayout.IDENTITY.byteSize()).toArray(ValueLayout.JAVA_BYTE);
+            typeArea = ring.segment().asSlice(RingLayout.peersEnd(RingLayout.DEFAULT_MAX_PEERS), TYPE_SIZE)
+                    .toArray(ValueLayout.JAVA_BYTE);
         }
         StringBuilder text = new StringBuilder("""
                 # panama-shm ring header test vectors (generated by HeaderVectorsTest; do not edit by hand).
                 # Each vector: the 128-byte identity (docs/PROTOCOL.md §3.1) as little-endian hex, the size
                 # of the object it heads, and what a validator (§5.3) must conclude: accept, or refuse
                 # naming the field in its reason (magic, version, hash, slot_count, max_peers, header_size,
-                # max_payload, slot_size, flags, total_size, object, state). A peer in another language
-                # maps the identity over zeros of object_size bytes and runs its validator on it.
-                # creation_time_ns and creator_pid are zero: validators do not look at them.
+                # max_payload, slot_size, flags, total_size, object, state; for typed rings type_size,
+                # and for their type area, §3.8: magic, type_hash, struct size, field, out of order).
+                # A peer in another language maps the identity over zeros of object_size bytes, puts a
+                # vector's type_area (if it has one) at align(640 + 64 x max_peers, 128), and runs its
+                # validator on it. creation_time_ns and creator_pid are zero: validators do not look at them.
 
                 """);
         for (Vector vector : VECTORS) {
-            MemorySegment s = MemorySegment.ofArray(identity.clone());
+            MemorySegment s = MemorySegment.ofArray((vector.typed() ? typedIdentity : identity).clone());
+            MemorySegment area = MemorySegment.ofArray(typeArea.clone());
             s.set(ValueLayout.JAVA_LONG_UNALIGNED, RingLayout.CREATION_TIME_OFFSET, 0L);
             s.set(ValueLayout.JAVA_INT_UNALIGNED, RingLayout.CREATOR_PID_OFFSET, 0);
-            vector.change().accept(s);
+            vector.change().accept(s, area);
             text.append("vector: ").append(vector.name()).append('\n')
                     .append("object_size: ").append(vector.objectSize()).append('\n')
-                    .append("expect: ").append(vector.expect()).append('\n')
-                    .append("identity: ").append(HexFormat.of().formatHex(s.toArray(ValueLayout.JAVA_BYTE))).append("\n\n");
+                    .append("expect: ").append(vector.expect()).append('\n');
+            if (vector.typed()) {
+                text.append("type_area: ").append(HexFormat.of().formatHex(area.toArray(ValueLayout.JAVA_BYTE))).append('\n');
+            }
+            text.append("identity: ").append(HexFormat.of().formatHex(s.toArray(ValueLayout.JAVA_BYTE))).append("\n\n");
         }
         return text.toString();
     }
@@ -135,7 +193,9 @@ class HeaderVectorsTest {
             String name = vector.getKey();
             long objectSize = Long.parseLong(vector.getValue()[0]);
             String expect = vector.getValue()[1];
-            String java = javaVerdict(HexFormat.of().parseHex(vector.getValue()[2]), objectSize);
+            String[] fields = vector.getValue();
+            byte[] area = fields.length == 4 ? HexFormat.of().parseHex(fields[2]) : new byte[0];
+            String java = javaVerdict(HexFormat.of().parseHex(fields[fields.length - 1]), area, objectSize);
             assertVerdict("Java, " + name, java, expect);
             assertThat(cVerdicts).as("C judged %s", name).containsKey(name);
             assertVerdict("C, " + name, cVerdicts.get(name), expect);
@@ -151,11 +211,15 @@ class HeaderVectorsTest {
     }
 
     /** What RingValidator concludes of {@code identity} heading an object of {@code objectSize} zero bytes. */
-    private static String javaVerdict(byte[] identity, long objectSize) {
+    private static String javaVerdict(byte[] identity, byte[] typeArea, long objectSize) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment object = arena.allocate(Math.max(objectSize, RingLayout.PEERS_OFFSET), 8);
             object = object.asSlice(0, objectSize);
             MemorySegment.copy(MemorySegment.ofArray(identity), 0, object, 0, identity.length);
+            long areaAt = RingLayout.peersEnd(object.get(ValueLayout.JAVA_INT, RingLayout.MAX_PEERS_OFFSET));
+            if (typeArea.length > 0 && areaAt + typeArea.length <= objectSize) {
+                MemorySegment.copy(MemorySegment.ofArray(typeArea), 0, object, areaAt, typeArea.length);
+            }
             RingValidator.validate("/vector", object, object.get(ValueLayout.JAVA_INT, RingLayout.STATE_OFFSET));
             return "accept";
         } catch (RingFormatException e) {
@@ -163,7 +227,7 @@ class HeaderVectorsTest {
         }
     }
 
-    /** name → {object_size, expect, identity hex}, in file order. */
+    /** name → {object_size, expect, [type_area hex,] identity hex}, in file order. */
     private static Map<String, String[]> parse(String text) throws IOException {
         Map<String, String[]> vectors = new LinkedHashMap<>();
         String name = null;

@@ -116,6 +116,12 @@ class ProtocolTablesTest {
         assertThat(c.get("sizeof pshm_header")).as("the peer table's offset").isEqualTo(640);
     }
 
+    @Test
+    void theTypeAreaTablesAreTheHeaders() {
+        assertStruct("pshm_type_area", fields("### 3.8", 0, 1, 3, 0), Set.of());
+        assertStruct("pshm_type_field", fields("Then `field_count` records", 0, 1, 3, 0), Set.of());
+    }
+
     private static final Pattern NAME = Pattern.compile("`(PSHM_[A-Z0-9_/]+|_[A-Z0-9_]+)`");
 
     /** The appendix's constants: name → value, with "PSHM_A/B" and "`PSHM_X_A` / `_B`" spelled out. */

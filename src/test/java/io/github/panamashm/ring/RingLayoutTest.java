@@ -65,7 +65,7 @@ class RingLayoutTest {
     @Test
     void everyStructMatchesTheCompilerFieldByField() {
         for (StructLayout struct : List.of(RingLayout.IDENTITY, RingLayout.COUNTERS, RingLayout.HEADER, RingLayout.PEER,
-                RingLayout.SLOT)) {
+                RingLayout.TYPE_AREA, RingLayout.TYPE_FIELD, RingLayout.SLOT)) {
             String type = struct.name().orElseThrow();
             assertThat(struct.byteSize()).as("sizeof(%s)", type).isEqualTo(C.get("sizeof " + type));
             int fields = 0;
