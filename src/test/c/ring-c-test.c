@@ -12,12 +12,19 @@
 
 static const char *ring_name;
 static char single_name[PSHM_MAX_NAME + 8];
+static char typed_name[PSHM_MAX_NAME + 8];
 static int checks;
 
 static void cleanup(void) {
     pshm_unlink(ring_name);
     pshm_unlink(single_name);
+    pshm_unlink(typed_name);
 }
+
+/* a message type of the typed-ring checks: 24 bytes, aligned to 8 */
+struct tick { uint32_t venue; float price; int64_t when; uint8_t flags[4]; };
+PSHM_DESCRIBE(tick, struct tick, PSHM_MEMBER(struct tick, when), PSHM_MEMBER(struct tick, venue),
+              PSHM_MEMBER(struct tick, price), PSHM_MEMBER(struct tick, flags))
 
 #define CHECK(condition)                                                                        \
     do {                                                                                        \
@@ -36,6 +43,7 @@ int main(int argc, char **argv) {
     }
     ring_name = argv[1];
     snprintf(single_name, sizeof single_name, "%s-sp", ring_name);
+    snprintf(typed_name, sizeof typed_name, "%s-ty", ring_name);
     pshm_ring creator, producer, consumer, other;
     pshm_spec spec = {.slot_count = 4, .max_payload = 32};
     CHECK(pshm_create(&creator, ring_name, &spec) == 0);
@@ -243,6 +251,74 @@ int main(int argc, char **argv) {
     for (uint32_t id = 2; id < PSHM_TRAFFIC_MAX_PRODUCERS + 5; id++) pshm_traffic_verifier_note(&v, 1, id, 0);
     CHECK(v.count == PSHM_TRAFFIC_MAX_PRODUCERS && v.corrupt == 4);
     pshm_traffic_verifier_free(&v);
+
+    /* typed rings: the description, the type area, typed opens, lengths */
+    {
+        const pshm_type *tick = tick_type();
+        CHECK(tick->size == sizeof(struct tick) && tick->align == 8 && tick->field_count == 4);
+        pshm_ring typed, sender, reader;
+        pshm_spec bad = {.slot_count = 4, .max_payload = 16, .type = tick};
+        CHECK(pshm_create(&typed, typed_name, &bad) == -EINVAL && strstr(pshm_error(&typed), "every tick is 24 bytes"));
+        pshm_spec typed_spec = {.slot_count = 4, .type = tick};
+        CHECK(pshm_create(&typed, typed_name, &typed_spec) == 0);
+        const pshm_type_area *area = pshm_message_type(&typed);
+        CHECK(area != NULL && area->struct_size == 24 && area->field_count == 4 && strcmp(area->name, "tick") == 0);
+        const pshm_type_field *first = (const pshm_type_field *)(area + 1);
+        CHECK(strcmp(first[0].name, "venue") == 0 && first[0].kind == PSHM_KIND_UINT && first[0].size == 4);
+        CHECK(strcmp(first[1].name, "price") == 0 && first[1].kind == PSHM_KIND_FLOAT && first[1].offset == 4);
+        CHECK(strcmp(first[3].name, "flags") == 0 && first[3].kind == PSHM_KIND_BYTES && first[3].size == 4);
+        CHECK(typed.header->identity.flags & PSHM_FLAG_TYPED);
+        CHECK(pshm_message_type(&creator) == NULL);
+
+        /* another type, or none, is refused before the ring is touched */
+        pshm_type_field moved[4];
+        memcpy(moved, tick->fields, sizeof moved);
+        moved[1].kind = PSHM_KIND_INT;   /* venue as int32_t */
+        pshm_type other_tick = *tick;
+        other_tick.fields = moved;
+        CHECK(pshm_open_typed(&other, typed_name, PSHM_ROLE_CONSUMER, &other_tick, 0) == -EPROTO);
+        CHECK(strstr(pshm_error(&other), "carries tick (24 bytes): field \"venue\" is u32 there, i32 here") != NULL);
+        CHECK(pshm_open_typed(&other, ring_name, PSHM_ROLE_CONSUMER, tick, 0) == -EPROTO);
+        CHECK(strstr(pshm_error(&other), "carries no message type") != NULL);
+        pshm_stats_read(&typed, &stats);
+        CHECK(stats.peers == 0);
+
+        /* every message has the type's size */
+        CHECK(pshm_open_typed(&sender, typed_name, PSHM_ROLE_PRODUCER, tick, 0) == 0);
+        CHECK(pshm_open(&reader, typed_name, PSHM_ROLE_CONSUMER, 0) == 0);   /* any peer may read it as bytes */
+        struct tick t = {.venue = 7, .price = 1.5f, .when = 42, .flags = {1, 2, 3, 4}};
+        CHECK(pshm_send(&sender, &t, 16, 0) == -EMSGSIZE);
+        CHECK(pshm_send(&sender, &t, sizeof t, 0) == 0);
+        struct tick *out;
+        CHECK(pshm_claim(&sender, sizeof t, (void **)&out, 0) == 0);
+        CHECK(pshm_commit(&sender, 8) == -EMSGSIZE);
+        *out = t;
+        CHECK(pshm_commit(&sender, sizeof t) == 0);
+        const void *in;
+        uint32_t length;
+        CHECK(pshm_receive_zc(&reader, &in, &length, 0) == 0 && length == sizeof t);
+        CHECK(((const struct tick *)in)->when == 42 && ((const struct tick *)in)->price == 1.5f);
+        CHECK(pshm_release(&reader) == 0);
+        CHECK(pshm_receive(&reader, buffer, sizeof buffer, 0) == (int)sizeof t);
+        /* a short message written past the checks is damage: dropped, counted */
+        CHECK(pshm_claim(&sender, sizeof t, (void **)&out, 0) == 0);
+        pshm_slot_at(&sender, sender.claimed)->length = 8;
+        CHECK(pshm_commit_n(&sender) == 0);
+        CHECK(pshm_receive(&reader, buffer, sizeof buffer, 0) == -EPROTO);
+        CHECK(strstr(pshm_error(&reader), "claims 8 bytes, where every message of its type has 24") != NULL);
+        CHECK(pshm_receive(&reader, buffer, sizeof buffer, 0) == -EAGAIN);
+        pshm_detach(&sender);
+        pshm_detach(&reader);
+
+        /* a damaged type area is refused, as damage */
+        pshm_type_field *records = (pshm_type_field *)((uint8_t *)typed.header + pshm_peers_end(typed.max_peers)
+                                                        + PSHM_TYPE_HEADER_SIZE);
+        records[2].offset = 0;
+        CHECK(pshm_open(&other, typed_name, PSHM_ROLE_NONE, 0) == -EPROTO);
+        CHECK(strstr(pshm_error(&other), "its message type is damaged") != NULL);
+        pshm_detach(&typed);
+        CHECK(pshm_unlink(typed_name) == 0);
+    }
 
     /* names */
     CHECK(pshm_open(&other, "no-slash", PSHM_ROLE_NONE, 0) == -EINVAL);
