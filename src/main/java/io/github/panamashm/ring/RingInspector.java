@@ -60,7 +60,7 @@ final class RingInspector {
                     ? "it is still being initialised by its creator"
                     : "it is half made: its creator died while initialising it");
         }
-        RingValidator.validate(name, s, state);
+        MessageType messageType = RingValidator.validate(name, s, state);
         int flags = (int) INT.get(s, RingLayout.FLAGS_OFFSET);
         // read again after the validation: a peer may have changed it since, so bound it by the object
         int maxPeers = Math.max(0, Math.min((int) INT.get(s, RingLayout.MAX_PEERS_OFFSET), entriesThatFit(s.byteSize())));
@@ -95,7 +95,7 @@ final class RingInspector {
                         (long) LONG.getOpaque(s, RingLayout.SPACE_POSTS_OFFSET),
                         (long) LONG.getOpaque(s, RingLayout.PEERS_RECLAIMED_OFFSET),
                         (long) LONG.getOpaque(s, RingLayout.CORRUPT_SLOTS_OFFSET)),
-                peers, holdups(s, flags, peers));
+                peers, holdups(s, flags, peers), messageType);
     }
 
     /**

@@ -30,12 +30,13 @@ import java.util.List;
  * @param counters           the ring's event counters
  * @param peers              the peer table's entries in use, with each one's liveness
  * @param holdups            the positions a side waits behind and who holds them (none when nothing is stuck)
+ * @param messageType        the type every message has in a typed ring, or null
  */
 public record RingSnapshot(String name, int versionMajor, int versionMinor, State state, int slotCount, int slotSize,
                            int maxMessageSize, boolean singleProducer, boolean singleConsumer, int maxPeers,
                            long totalSize, int creatorPid, Instant created, long tail, long head, long released,
                            int consumersWaiting, int producersWaiting, Counters counters, List<PeerInfo> peers,
-                           List<Holdup> holdups) {
+                           List<Holdup> holdups, MessageType messageType) {
 
     /** A ring's lifecycle state, as its header says. */
     public enum State {

@@ -57,6 +57,12 @@ final class DemoCommand implements Callable<Integer> {
             description = "The ring's slot count, a power of two (default: ${DEFAULT-VALUE}).")
     private String slots;
 
+    @Option(names = "--typed", description = "Run examples/typed instead: a Java producer writes struct order into a"
+            + " typed ring in place, a C consumer built from order.h reads it in place, every field checked; then a"
+            + " consumer built from a changed order.h is refused, the field named. --count applies; --size and"
+            + " --slots do not.")
+    private boolean typed;
+
     @Option(names = "--progress", description = "Print progress to stderr about once a second; on a terminal it is "
             + "shown anyway, on one line kept up to date.")
     private boolean progress;
@@ -65,6 +71,9 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         Flags flags = new Flags(spec);
         long total = flags.u64("--count", count);
+        if (typed) {
+            return TypedDemo.run(total, spec.commandLine().getOut());
+        }
         SizeRange sizes = flags.size(size);
         if (sizes.min() < TrafficPattern.HEADER_SIZE) {
             throw flags.bad("--size must be at least " + TrafficPattern.HEADER_SIZE);

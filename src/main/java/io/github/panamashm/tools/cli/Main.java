@@ -186,6 +186,11 @@ public final class Main implements Runnable {
         return code.getParent().resolve("native");
     }
 
+    /** Where panama-shm's classes are: its jar, or the build's class directory. */
+    static Path codePath() {
+        return codeLocation();
+    }
+
     private static Path codeLocation() {
         return location(Main.class);
     }

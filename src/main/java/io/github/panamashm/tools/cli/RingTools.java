@@ -5,6 +5,7 @@ import io.github.panamashm.NamedSemaphore;
 import io.github.panamashm.PosixException;
 import io.github.panamashm.SharedMemory;
 import io.github.panamashm.ring.NoSuchRingException;
+import io.github.panamashm.ring.MessageType;
 import io.github.panamashm.ring.PeerInfo;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingFormatException;
@@ -398,6 +399,16 @@ final class RingTools {
                 ring.totalSize()));
         text.append(String.format("  created %s by pid %d (%s ago)%n", ring.created(), ring.creatorPid(),
                 age(ring.created())));
+        if (ring.messageType() != null) {
+            MessageType type = ring.messageType();
+            text.append(String.format("  message type: %s (%d bytes, aligned to %d, hash 0x%016x):", type.name(),
+                    type.byteSize(), type.byteAlignment(), type.hash()));
+            for (MessageType.Field field : type.fields()) {
+                text.append(String.format(" %s %s @%d%s", field.name(), field.describe(), field.offset(),
+                        field == type.fields().getLast() ? "" : ","));
+            }
+            text.append(String.format("%n"));
+        }
         text.append(String.format("  cursors: tail=%d head=%d%s depth=%d%n", ring.tail(), ring.head(),
                 ring.singleConsumer() ? " released=" + ring.released() : "", ring.depth()));
         text.append(String.format("  sleeping: %s on the data doorbell, %s on the space doorbell%n",
@@ -434,6 +445,26 @@ final class RingTools {
         return seconds < 120 ? seconds + " s" : seconds < 7200 ? seconds / 60 + " min" : seconds / 3600 + " h";
     }
 
+    /** A message type as JSON: name, size, alignment, hash and each field's name, offset, size and type. */
+    static Map<String, Object> typeMap(MessageType type) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("name", type.name());
+        map.put("size", type.byteSize());
+        map.put("alignment", type.byteAlignment());
+        map.put("hash", String.format("0x%016x", type.hash()));
+        List<Map<String, Object>> fields = new ArrayList<>();
+        for (MessageType.Field field : type.fields()) {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("name", field.name());
+            f.put("offset", field.offset());
+            f.put("size", field.size());
+            f.put("type", field.describe());
+            fields.add(f);
+        }
+        map.put("fields", fields);
+        return map;
+    }
+
     static Map<String, Object> toMap(RingSnapshot ring) {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("name", ring.name());
@@ -445,6 +476,9 @@ final class RingTools {
         map.put("singleProducer", ring.singleProducer());
         map.put("singleConsumer", ring.singleConsumer());
         map.put("maxPeers", ring.maxPeers());
+        if (ring.messageType() != null) {
+            map.put("messageType", typeMap(ring.messageType()));
+        }
         map.put("totalSize", ring.totalSize());
         map.put("creatorPid", ring.creatorPid());
         map.put("created", ring.created().toString());

@@ -31,6 +31,25 @@ class DemoTest {
     }
 
     @Test
+    void theTypedDemoDeliversEveryOrderIntactAndShowsAConsumerOfAChangedHeaderRefused() throws InterruptedException {
+        var started = Processes.start(Processes.javaCommand(Main.class, "demo", "--typed", "--count", "100000"));
+        String ring = "/panama-shm-demo-typed-" + started.process().pid();
+        PeerResult demo;
+        try (started) {
+            demo = started.awaitExit(Duration.ofSeconds(180)).requireSuccess();
+        } finally {
+            Ring.unlink(ring);
+            Ring.unlink(ring + "-changed");
+        }
+        assertThat(demo.output()).contains("Java producer : sent 100000 orders")
+                .contains("C consumer    : received=100000 wrong=0").contains("every field of every order arrived")
+                .contains("ring " + ring + "-changed carries order (32 bytes): field \"qty\" is i32 there, f32 here")
+                .contains("refused before it read anything");
+        assertNothingLeft(ring);
+        assertNothingLeft(ring + "-changed");
+    }
+
+    @Test
     void ratesAndCountsReadAsAPersonWritesThem() {
         assertThat(DemoCommand.rate(1_640_000)).isEqualTo("1.64 M");
         assertThat(DemoCommand.rate(12_345)).isEqualTo("12.3 k");

@@ -8,6 +8,7 @@ import com.google.gson.JsonParser;
 import io.github.panamashm.NamedSemaphore;
 import io.github.panamashm.SharedMemory;
 import io.github.panamashm.junit.PeerResult;
+import io.github.panamashm.ring.MessageType;
 import io.github.panamashm.ring.PeerInfo;
 import io.github.panamashm.ring.Producer;
 import io.github.panamashm.ring.Ring;
@@ -17,6 +18,7 @@ import io.github.panamashm.testing.ShmNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,6 +107,32 @@ class RingToolsTest {
             assertThat(producer.get("alive").getAsBoolean()).as("held by this JVM, seen from another").isTrue();
             assertThat(snapshot.get("abandoned").getAsBoolean()).isFalse();
             assertThat(snapshot.getAsJsonArray("holdups")).as("nothing stalled").isEmpty();
+        }
+    }
+
+    @Test
+    void inspectShowsATypedRingsMessageTypeFieldByField() throws Exception {
+        String name = names.ring("inspect-typed");
+        MessageType order = MessageType.of(MemoryLayout.structLayout(ValueLayout.JAVA_LONG.withName("id"),
+                ValueLayout.JAVA_DOUBLE.withName("price"), ValueLayout.JAVA_INT.withName("qty"),
+                MemoryLayout.sequenceLayout(8, ValueLayout.JAVA_BYTE).withName("symbol"), MemoryLayout.paddingLayout(4))
+                .withName("order"));
+        try (Ring ignored = Ring.create(name, RingSpec.of(8, order))) {
+            assertThat(cli("inspect", name).output()).contains("message type: order (32 bytes, aligned to 8, hash"
+                    + " 0xe4154b6b509a43ca): id i64 @0, price f64 @8, qty i32 @16, symbol bytes[8] @20\n");
+            JsonObject type = json(cli("inspect", name, "--json")).getAsJsonObject().getAsJsonObject("messageType");
+            assertThat(type.get("name").getAsString()).isEqualTo("order");
+            assertThat(type.get("size").getAsInt()).isEqualTo(32);
+            assertThat(type.get("hash").getAsString()).isEqualTo("0xe4154b6b509a43ca");
+            JsonObject symbol = type.getAsJsonArray("fields").get(3).getAsJsonObject();
+            assertThat(symbol.get("name").getAsString()).isEqualTo("symbol");
+            assertThat(symbol.get("offset").getAsInt()).isEqualTo(20);
+            assertThat(symbol.get("type").getAsString()).isEqualTo("bytes[8]");
+        }
+        String untyped = names.ring("inspect-untyped");
+        try (Ring ignored = Ring.create(untyped, RingSpec.of(8, 32))) {
+            assertThat(cli("inspect", untyped).output()).doesNotContain("message type");
+            assertThat(json(cli("inspect", untyped, "--json")).getAsJsonObject().has("messageType")).isFalse();
         }
     }
 
