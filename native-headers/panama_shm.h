@@ -426,25 +426,28 @@ PSHM_STATIC_ASSERT(offsetof(pshm_identity, type_size) == 72, "type_size offset")
 
 #ifndef __cplusplus
 /* The kind of a member from its C type; arrays of 1-byte types are bytes (text), other arrays keep
- * their element's kind. 0 for anything else (structs, pointers), which PSHM_MEMBER refuses. */
+ * their element's kind. A plain char is i8 whatever its signedness here, as Java's byte (and
+ * jextract's char) is. 0 for anything else (structs, pointers), which PSHM_MEMBER refuses. */
 #define PSHM_KIND_OF(x) _Generic((x),                                                                 \
-    char: ((char)-1 < 0 ? PSHM_KIND_INT : PSHM_KIND_UINT), signed char: PSHM_KIND_INT,               \
+    char: PSHM_KIND_INT, signed char: PSHM_KIND_INT,                                                  \
     short: PSHM_KIND_INT, int: PSHM_KIND_INT, long: PSHM_KIND_INT, long long: PSHM_KIND_INT,          \
     _Bool: PSHM_KIND_UINT, unsigned char: PSHM_KIND_UINT, unsigned short: PSHM_KIND_UINT,             \
     unsigned int: PSHM_KIND_UINT, unsigned long: PSHM_KIND_UINT, unsigned long long: PSHM_KIND_UINT,  \
     float: PSHM_KIND_FLOAT, double: PSHM_KIND_FLOAT,                                                  \
     char *: PSHM_KIND_BYTES, signed char *: PSHM_KIND_BYTES, unsigned char *: PSHM_KIND_BYTES,        \
+    _Bool *: PSHM_KIND_BYTES,                                                                         \
     short *: PSHM_KIND_INT, int *: PSHM_KIND_INT, long *: PSHM_KIND_INT, long long *: PSHM_KIND_INT,  \
     unsigned short *: PSHM_KIND_UINT, unsigned int *: PSHM_KIND_UINT, unsigned long *: PSHM_KIND_UINT,\
     unsigned long long *: PSHM_KIND_UINT, float *: PSHM_KIND_FLOAT, double *: PSHM_KIND_FLOAT,        \
     default: 0u)
-#define PSHM_ELEMENT_SIZE(x) _Generic((x), char *: 1, signed char *: 1, unsigned char *: 1,          \
+#define PSHM_ELEMENT_SIZE(x) _Generic((x), char *: 1, signed char *: 1, unsigned char *: 1, _Bool *: 1, \
     short *: sizeof(short), int *: sizeof(int), long *: sizeof(long), long long *: sizeof(long long), \
     unsigned short *: sizeof(short), unsigned int *: sizeof(int), unsigned long *: sizeof(long),      \
     unsigned long long *: sizeof(long long), float *: sizeof(float), double *: sizeof(double),        \
     default: sizeof(x))
 /* an array decays in _Generic, so PSHM_KIND_OF takes a pointer member for an array: &member tells them apart */
-#define PSHM_NOT_POINTER(x) _Generic(&(x), char **: 0, signed char **: 0, unsigned char **: 0, short **: 0,  \
+#define PSHM_NOT_POINTER(x) _Generic(&(x), char **: 0, signed char **: 0, unsigned char **: 0, _Bool **: 0,  \
+    short **: 0,                                                                                      \
     int **: 0, long **: 0, long long **: 0, unsigned short **: 0, unsigned int **: 0, unsigned long **: 0,   \
     unsigned long long **: 0, float **: 0, double **: 0, default: 1)
 /* the kind, or a compile error for a member that is no integer, float or array of them */
@@ -568,6 +571,11 @@ static inline int pshm_type_write(void *area, const pshm_type *type, char *why, 
 #undef PSHM_BAD_TYPE
 }
 
+/* Field record i of a type area. */
+static inline const pshm_type_field *pshm_area_field(const void *area, uint32_t i) {
+    return (const pshm_type_field *)((const uint8_t *)area + PSHM_TYPE_HEADER_SIZE + (size_t)i * PSHM_TYPE_FIELD_SIZE);
+}
+
 /*
  * Checks a type area of `size` bytes as found in a ring (any byte may be damaged): 0, or -EPROTO
  * with the reason in why. Reads each value once.
@@ -598,6 +606,11 @@ static inline int pshm_type_validate(const void *area, uint64_t size, uint32_t m
                           f.element_size, f.size, f.offset);
         }
         if (i > 0 && !pshm_field_before(&previous, &f)) PSHM_BAD_AREA("field \"%.47s\" is out of order", f.name);
+        for (uint32_t j = 0; j < i; j++) {   /* names are unique: records are sorted by offset, so look at all */
+            if (strncmp(pshm_area_field(area, j)->name, f.name, PSHM_FIELD_NAME_SIZE) == 0) {
+                PSHM_BAD_AREA("field \"%.47s\" is described twice", f.name);
+            }
+        }
         previous = f;
     }
     uint64_t hash = pshm_type_hash(area, size);
@@ -615,11 +628,7 @@ static inline void pshm_field_describe(const pshm_type_field *f, char *out, size
                      : f->kind == PSHM_KIND_FLOAT ? "f" : "bytes";
     if (f->kind == PSHM_KIND_BYTES) snprintf(out, size, "bytes[%u]", f->size);
     else if (f->size == f->element_size) snprintf(out, size, "%s%u", kind, 8 * f->element_size);
-    else snprintf(out, size, "%s%u[%u]", kind, 8 * f->element_size, f->size / f->element_size);
-}
-
-static inline const pshm_type_field *pshm_area_field(const void *area, uint32_t i) {
-    return (const pshm_type_field *)((const uint8_t *)area + PSHM_TYPE_HEADER_SIZE + (size_t)i * PSHM_TYPE_FIELD_SIZE);
+    else snprintf(out, size, "%s%u[%u]", kind, 8 * f->element_size, f->element_size ? f->size / f->element_size : 0);
 }
 
 static inline const pshm_type_field *pshm_area_find(const void *area, const char *name) {
@@ -631,15 +640,16 @@ static inline const pshm_type_field *pshm_area_find(const void *area, const char
 }
 
 /*
- * Compares the ring's validated type area (there) with this program's (here, as pshm_type_write
- * makes it): 0 if equal, else -EPROTO and the first difference in words, the same as Java's:
+ * Compares a ring's type area (there: validated, and a private copy, as pshm_copy_type makes it) with
+ * this program's (here, as pshm_type_write makes it): 0 if equal, else -EPROTO and the first
+ * difference in words, the same as Java's:
  * ring /orders carries order (32 bytes): field "price" is at offset 8 as f64 there, at offset 16 here
  */
 static inline int pshm_type_compare(const char *ring, const void *there, const void *here, char *why, size_t why_size) {
     const pshm_type_area *t = (const pshm_type_area *)there, *h = (const pshm_type_area *)here;
     if (t->area_size == h->area_size && memcmp(there, here, t->area_size) == 0) return 0;
     int n = snprintf(why, why_size, "ring %s carries %.31s (%u bytes): ", ring, t->name, t->struct_size);
-    char *rest = why + (n > 0 && (size_t)n < why_size ? n : 0);
+    char *rest = why + (n < 0 ? 0 : (size_t)n < why_size ? (size_t)n : why_size - 1);
     size_t room = why_size - (size_t)(rest - why);
     char a[32], b[32];
 #define PSHM_DIFFERS(...) return (snprintf(rest, room, __VA_ARGS__), -EPROTO)
@@ -692,6 +702,7 @@ typedef struct pshm_ring {
     uint32_t slot_size;
     uint32_t max_payload;
     uint32_t min_length;   /* typed rings: max_payload, as every message has the type's size; else 0 */
+    pshm_type_area *type;  /* typed rings: a validated private copy of the type area (malloc); else NULL */
     uint32_t flags;
     uint32_t max_peers;    /* validated copy: a header changed later cannot widen our scans */
     pid_t pid;             /* the process that opened this handle; it is not usable after fork */
@@ -921,6 +932,8 @@ static inline void pshm_unmap(pshm_ring *r) {
     if (r->space_bell != NULL && r->space_bell != SEM_FAILED) sem_close(r->space_bell);
     if (r->header != NULL) munmap(r->header, r->map_size);
     if (r->fd >= 0) close(r->fd);
+    free(r->type);
+    r->type = NULL;
     r->data_bell = r->space_bell = NULL;
     r->header = NULL;
     r->fd = -1;
@@ -994,13 +1007,14 @@ static inline int pshm_open_bells(pshm_ring *r, int create, mode_t mode) {
     return 0;
 }
 
-/* Checks everything an opener relies on before it touches a slot; -EPROTO if anything is off. */
 /*
- * Checks a mapped header before anything else is read through it: 0, or -EPROTO with the reason
- * (which field, which value) in why[why_size] (why may be NULL).
+ * Checks a private copy of a ring's identity, with the `state` loaded from the ring, against an
+ * object of object_size bytes mapped at base, and a typed ring's type area there: 0, or -EPROTO with
+ * the reason (which field, which value) in why[why_size] (why may be NULL). Every value comes from
+ * the copy, so a peer writing the identity meanwhile cannot move what was checked.
  */
-static inline int pshm_validate(const pshm_header *h, uint64_t object_size, char *why, size_t why_size) {
-    const pshm_identity *id = &h->identity;
+static inline int pshm_validate_identity(const pshm_identity *id, uint32_t state, const uint8_t *base,
+                                         uint64_t object_size, char *why, size_t why_size) {
     char none[1];
     if (why == NULL) { why = none; why_size = sizeof none; }
 #define PSHM_INVALID(...) return (snprintf(why, why_size, __VA_ARGS__), -EPROTO)
@@ -1046,12 +1060,28 @@ static inline int pshm_validate(const pshm_header *h, uint64_t object_size, char
         PSHM_INVALID("total_size %llu, but the object has %llu bytes", (unsigned long long)id->total_size,
                      (unsigned long long)object_size);
     }
-    uint32_t state = atomic_load_explicit(&id->state, memory_order_acquire);
     if (state != PSHM_STATE_READY && state != PSHM_STATE_CLOSED) PSHM_INVALID("unknown state %u", state);
 #undef PSHM_INVALID
-    if (type_size) return pshm_type_validate((const uint8_t *)h + pshm_peers_end(id->max_peers), type_size,
-                                             id->max_payload, why, why_size);
+    /* inside the object: peers_end + type_size <= header_size <= total_size == object_size */
+    if (type_size) return pshm_type_validate(base + pshm_peers_end(id->max_peers), type_size, id->max_payload, why, why_size);
     return 0;
+}
+
+/* A copy of the identity of the ring mapped at h, and its state (acquire), each read once. */
+static inline uint32_t pshm_read_identity(const pshm_header *h, pshm_identity *copy) {
+    uint32_t state = atomic_load_explicit(&h->identity.state, memory_order_acquire);
+    memcpy((void *)copy, (const void *)&h->identity, sizeof *copy);
+    return state;
+}
+
+/*
+ * Checks a mapped header before anything else is read through it: 0, or -EPROTO with the reason
+ * (which field, which value) in why[why_size] (why may be NULL).
+ */
+static inline int pshm_validate(const pshm_header *h, uint64_t object_size, char *why, size_t why_size) {
+    pshm_identity id;
+    uint32_t state = pshm_read_identity(h, &id);
+    return pshm_validate_identity(&id, state, (const uint8_t *)h, object_size, why, why_size);
 }
 
 static inline void pshm_init_handle(pshm_ring *r, const char *name) {
@@ -1065,8 +1095,8 @@ static inline void pshm_init_handle(pshm_ring *r, const char *name) {
     snprintf(r->name, sizeof r->name, "%s", name);
 }
 
-static inline void pshm_bind_geometry(pshm_ring *r) {
-    const pshm_identity *id = &r->header->identity;
+/* The handle's copy of the geometry, from the identity that was validated (never read again). */
+static inline void pshm_bind_geometry(pshm_ring *r, const pshm_identity *id) {
     r->slots = (uint8_t *)r->header + id->header_size;
     r->mask = id->slot_count - 1;
     r->slot_size = id->slot_size;
@@ -1197,14 +1227,14 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
     id->max_peers = max_peers;
     id->type_size = type_size;
     if (type_area) memcpy((uint8_t *)map + pshm_peers_end(max_peers), type_area, type_size);
-    pshm_bind_geometry(r);
+    pshm_bind_geometry(r, id);
     for (uint64_t p = 0; p < spec->slot_count; p++) {
         atomic_store_explicit(&pshm_slot_at(r, p)->sequence, p, memory_order_relaxed);
     }
     if ((rc = pshm_open_bells(r, 1, mode)) != 0) goto fail;
     atomic_store_explicit(&id->state, PSHM_STATE_READY, memory_order_release);
     pshm_ofd_lock(r->fd, PSHM_CREATOR_LOCK_OFFSET, F_UNLCK);
-    free(type_area);
+    r->type = (pshm_type_area *)type_area;   /* the handle's copy of its type */
     return 0;
 
 fail_errno:
@@ -1277,27 +1307,38 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
     return -EUSERS;
 }
 
-/* The ring's message type (its validated type area, in the mapping), or NULL for an untyped ring. */
+/* The ring's message type: the handle's validated copy of its type area, or NULL for an untyped ring. */
 static inline const pshm_type_area *pshm_message_type(const pshm_ring *r) {
-    return r->flags & PSHM_FLAG_TYPED ? (const pshm_type_area *)((const uint8_t *)r->header + pshm_peers_end(r->max_peers))
-                                      : NULL;
+    return r->type;
+}
+
+/*
+ * Copies a typed ring's type area into the handle and checks the copy: what was validated in place
+ * may have been written since, and every later look at the type (pshm_check_type, tools) uses the copy.
+ */
+static inline int pshm_copy_type(pshm_ring *r, const pshm_identity *id) {
+    r->type = (pshm_type_area *)malloc(id->type_size);
+    if (r->type == NULL) return -ENOMEM;
+    memcpy(r->type, (const uint8_t *)r->header + pshm_peers_end(id->max_peers), id->type_size);
+    return pshm_type_validate(r->type, id->type_size, id->max_payload, r->error, sizeof r->error);
 }
 
 /*
  * Whether the opened ring carries `type`: 0, or -EPROTO with the first difference in pshm_error
- * (an untyped ring is refused too: open it without a type to read its bytes).
+ * (an untyped ring is refused too: open it without a type to read its bytes); -EINVAL if `type` is
+ * not a valid description.
  */
 static inline int pshm_check_type(pshm_ring *r, const pshm_type *type) {
-    const pshm_type_area *there = pshm_message_type(r);
-    if (there == NULL) {
-        return pshm_fail(r, -EPROTO, "ring %s carries no message type, this program expects %.31s (%u bytes): open it"
-                                     " without a type to read its messages as bytes", r->name, type->name, type->size);
-    }
-    uint64_t size = type->field_count <= PSHM_MAX_FIELDS ? pshm_type_area_size(type->field_count) : 0;
+    uint64_t size = type->field_count >= 1 && type->field_count <= PSHM_MAX_FIELDS ? pshm_type_area_size(type->field_count) : 0;
     uint8_t *here = size ? (uint8_t *)calloc(1, size) : NULL;
     if (here == NULL) return size ? -ENOMEM : pshm_fail(r, -EINVAL, "a type has 1 .. %u fields", PSHM_MAX_FIELDS);
     int rc = pshm_type_write(here, type, r->error, sizeof r->error);
-    if (rc == 0) rc = pshm_type_compare(r->name, there, here, r->error, sizeof r->error);
+    if (rc == 0 && r->type == NULL) {
+        rc = pshm_fail(r, -EPROTO, "ring %s carries no message type, this program expects %.31s (%u bytes): open it"
+                                   " without a type to read its messages as bytes", r->name, type->name, type->size);
+    } else if (rc == 0) {
+        rc = pshm_type_compare(r->name, r->type, here, r->error, sizeof r->error);
+    }
     free(here);
     return rc;
 }
@@ -1318,6 +1359,8 @@ static inline int pshm_open_typed(pshm_ring *r, const char *name, uint32_t role,
     struct stat st;
     int64_t deadline = pshm_deadline(ready_ns);
     void *map;
+    pshm_identity id;   /* the copy that is validated, and the only one used afterwards */
+    uint32_t state;
     if (fstat(r->fd, &st) != 0) { rc = -errno; goto fail; }
     if (!S_ISREG(st.st_mode)) {   /* would read as empty for ever */
         rc = pshm_fail(r, -EPROTO, "it is not a regular shared-memory object (a directory, FIFO, device or link"
@@ -1357,8 +1400,11 @@ static inline int pshm_open_typed(pshm_ring *r, const char *name, uint32_t role,
         }
         usleep(1000);
     }
-    if ((rc = pshm_validate(r->header, (uint64_t)st.st_size, r->error, sizeof r->error)) != 0) goto fail;
-    pshm_bind_geometry(r);
+    state = pshm_read_identity(r->header, &id);
+    rc = pshm_validate_identity(&id, state, (const uint8_t *)r->header, (uint64_t)st.st_size, r->error, sizeof r->error);
+    if (rc) goto fail;
+    pshm_bind_geometry(r, &id);
+    if ((id.flags & PSHM_FLAG_TYPED) && (rc = pshm_copy_type(r, &id)) != 0) goto fail;
     if (type != NULL && (rc = pshm_check_type(r, type)) != 0) goto fail;
     if ((rc = pshm_open_bells(r, 0, 0)) != 0) goto fail;
     if (role != PSHM_ROLE_NONE && (rc = pshm_attach(r, role, PSHM_LANGUAGE_C)) != 0) goto fail;
@@ -2136,7 +2182,7 @@ static inline const void *pshm_batch_message(const pshm_ring *r, uint32_t i, uin
     pshm_slot *slot = pshm_slot_at(r, r->claimed + i);
     /* read once and kept within the slot: a peer may write the length again after it was checked */
     uint32_t stored = __atomic_load_n(&slot->length, __ATOMIC_RELAXED);
-    *length = stored <= r->max_payload ? stored : r->max_payload;
+    *length = stored <= r->max_payload && stored >= r->min_length ? stored : r->max_payload;
     return pshm_payload(slot);
 }
 
@@ -2173,8 +2219,8 @@ static inline int pshm_receive(pshm_ring *r, void *buffer, uint32_t capacity, in
     /* read once and bounded again: pshm_take_next checked it, but a peer may have written it since,
        and a second read must not copy beyond the buffer or the slot */
     uint32_t length = __atomic_load_n(&slot->length, __ATOMIC_RELAXED);
+    if (length > r->max_payload || length < r->min_length) length = r->max_payload;   /* as checked */
     if (length > capacity) length = capacity;
-    if (length > r->max_payload) length = r->max_payload;
     memcpy(buffer, pshm_payload(slot), length);
     atomic_store_explicit(&r->peer->messages, ++r->messages, memory_order_relaxed);
     pshm_release_positions(r, position, 1);

@@ -13,8 +13,9 @@ struct order {
 };
 
 /* Its description for typed rings, next to it: order_type() (seen by C peers that include
- * panama_shm.h first; jextract, reading this file alone, sees the struct only). */
-#ifdef PANAMA_SHM_H
+ * panama_shm.h first; jextract, reading this file alone, sees the struct only; C++ describes
+ * members with PSHM_MEMBER_AS). */
+#if defined(PANAMA_SHM_H) && !defined(__cplusplus)
 PSHM_DESCRIBE(order, struct order,
               PSHM_MEMBER(struct order, id), PSHM_MEMBER(struct order, price),
               PSHM_MEMBER(struct order, qty), PSHM_MEMBER(struct order, symbol))

@@ -2,6 +2,7 @@
 package example.typed;
 
 import example.typed.generated.order;
+import io.github.panamashm.ring.MessageType;
 import io.github.panamashm.ring.Producer;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingSpec;
@@ -12,18 +13,20 @@ import java.nio.charset.StandardCharsets;
 /**
  * The typed example's producer on the class jextract generates from order.h (jextract.sh: {@code
  * jextract --target-package example.typed.generated --include-struct order order.h}): the layout and
- * the field accessors come from the header, nothing is written by hand.
+ * the field accessors come from the header, nothing is written by hand. The ring carries the type
+ * made from jextract's layout, so the C consumer, built from the same order.h, accepts it.
  */
 public final class JextractOrderProducer {
 
     private JextractOrderProducer() {
     }
 
-    /** Creates the ring {@code name}, writes {@code count} orders into its slots in place and closes it. */
+    /** Creates the typed ring {@code name}, writes {@code count} orders into its slots in place and closes it. */
     public static void produce(String name, int count) throws InterruptedException {
-        int size = (int) order.layout().byteSize();
+        MessageType type = MessageType.of(order.layout());
+        int size = type.byteSize();
         byte[] symbol = new byte[(int) order.symbol$layout().byteSize()];
-        try (Ring ring = Ring.create(name, RingSpec.of(256, size));
+        try (Ring ring = Ring.create(name, RingSpec.of(256, type));
              Producer producer = ring.producer()) {
             MemorySegment slots = producer.buffer();
             for (int i = 0; i < count; i++) {

@@ -25,7 +25,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 /**
  * What every message of a typed ring is: a C struct, described by name, size, alignment and its
  * fields (name, offset, size, kind), as stored in the ring's type area (docs/PROTOCOL.md §3.8).
- * Made from a {@link StructLayout}: the one jextract generates from the C header
+ * Made from a struct's {@link GroupLayout} (a {@link StructLayout}): the one jextract generates from the C header
  * ({@code order.layout()}), or one written by hand. Nested structs and arrays of structs are
  * flattened to their leaves with C's names ({@code leg.price}, {@code legs[1].venue}); padding is
  * left out; arrays of bytes are {@link Kind#BYTES}.
@@ -104,6 +104,9 @@ public final class MessageType {
         }
     }
 
+    /** How jextract names an anonymous struct or union (and its layout): {@code $anon$LINE:COLUMN}. */
+    private static final String ANONYMOUS = "$anon$";
+
     private final String name;
     private final int size;
     private final int alignment;
@@ -124,13 +127,14 @@ public final class MessageType {
      * The type of {@code layout}, named as the layout is (jextract names a struct's layout after its
      * tag: {@code order} for {@code struct order}).
      *
-     * @param layout the struct, every member named except padding
+     * @param layout the struct (jextract's {@code order.layout()} is one), every member named except padding
      * @return the type
-     * @throws IllegalArgumentException if the layout has no name, or see {@link #of(String, StructLayout)}
+     * @throws IllegalArgumentException if the layout has no name, or see {@link #of(String, GroupLayout)}
      */
-    public static MessageType of(StructLayout layout) {
-        String name = layout.name().orElseThrow(() -> new IllegalArgumentException(
-                "the layout has no name: give it one (withName(\"order\")) or use MessageType.of(name, layout)"));
+    public static MessageType of(GroupLayout layout) {
+        String name = layout.name().filter(n -> !n.startsWith(ANONYMOUS)).orElseThrow(() -> new IllegalArgumentException(
+                "the layout has no name (or jextract's name for an anonymous struct): give it one (withName(\"order\"))"
+                        + " or use MessageType.of(name, layout)"));
         return of(name, layout);
     }
 
@@ -145,7 +149,7 @@ public final class MessageType {
      *                                  the struct is aligned to more than 16 bytes (slots are not), or
      *                                  it has no fields or more than 1024
      */
-    public static MessageType of(String name, StructLayout layout) {
+    public static MessageType of(String name, GroupLayout layout) {
         requireName(name, RingLayout.TYPE_NAME_SIZE, "type name");
         if (layout.byteAlignment() > RingLayout.MAX_TYPE_ALIGN) {
             throw new IllegalArgumentException(name + " is aligned to " + layout.byteAlignment()
@@ -153,6 +157,12 @@ public final class MessageType {
         }
         if (layout.byteSize() < 1 || layout.byteSize() > RingLayout.MAX_PAYLOAD) {
             throw new IllegalArgumentException(name + " is " + layout.byteSize() + " bytes: a message has 1 to 2^30");
+        }
+        if (layout.byteSize() % layout.byteAlignment() != 0) {
+            long padded = RingLayout.align(layout.byteSize(), layout.byteAlignment());
+            throw new IllegalArgumentException(name + " is " + layout.byteSize() + " bytes, aligned to "
+                    + layout.byteAlignment() + ": C pads it to " + padded + "; end the layout with paddingLayout("
+                    + (padded - layout.byteSize()) + "), as jextract does");
         }
         List<Field> fields = new ArrayList<>();
         flatten(layout, "", 0, fields);
@@ -206,22 +216,38 @@ public final class MessageType {
         return new MessageType(name, size, alignment, changed);
     }
 
-    /** @return the type's name, e.g. {@code order} */
+    /**
+     * The type's name.
+     *
+     * @return e.g. {@code order}
+     */
     public String name() {
         return name;
     }
 
-    /** @return the struct's size in bytes: the length of every message of a ring of this type */
+    /**
+     * The struct's size: the length of every message of a ring of this type.
+     *
+     * @return the size in bytes
+     */
     public int byteSize() {
         return size;
     }
 
-    /** @return the struct's alignment in bytes, at most 16 */
+    /**
+     * The struct's alignment.
+     *
+     * @return the alignment in bytes, at most 16
+     */
     public int byteAlignment() {
         return alignment;
     }
 
-    /** @return the leaves, in order of offset, then name */
+    /**
+     * The struct's leaves.
+     *
+     * @return the fields, in order of offset, then name
+     */
     public List<Field> fields() {
         return fields;
     }
@@ -235,7 +261,11 @@ public final class MessageType {
         return MemorySegment.ofArray(area).get(JAVA_LONG_UNALIGNED, RingLayout.TYPE_HASH_OFFSET);
     }
 
-    /** @return e.g. {@code order (32 bytes)} */
+    /**
+     * The type as errors name it.
+     *
+     * @return e.g. {@code order (32 bytes)}
+     */
     @Override
     public String toString() {
         return name + " (" + size + " bytes)";
@@ -350,6 +380,11 @@ public final class MessageType {
                     || (previous.offset() == offset && previous.name().compareTo(fieldName) < 0))) {
                 throw damaged(ring, "field \"" + fieldName + "\" is out of order");
             }
+            for (Field earlier : fields) {
+                if (earlier.name().equals(fieldName)) {
+                    throw damaged(ring, "field \"" + fieldName + "\" is described twice");
+                }
+            }
             fields.add(field);
             previous = field;
         }
@@ -417,11 +452,13 @@ public final class MessageType {
             case GroupLayout group -> {
                 long offset = 0;
                 for (MemoryLayout member : group.memberLayouts()) {
-                    if (!(member instanceof PaddingLayout)) {
+                    long at = group instanceof StructLayout ? base + offset : base;
+                    if (member instanceof GroupLayout inner && inner.name().orElse("").startsWith(ANONYMOUS)) {
+                        flatten(member, path, at, out); // C names an anonymous member's members as its parent's
+                    } else if (!(member instanceof PaddingLayout)) {
                         String memberName = member.name().orElseThrow(() -> new IllegalArgumentException(
-                                "the member of " + (path.isEmpty() ? "the struct" : path) + " at offset " + (base)
+                                "the member of " + (path.isEmpty() ? "the struct" : path) + " at offset " + at
                                         + " has no name"));
-                        long at = group instanceof StructLayout ? base + offset : base;
                         flatten(member, path.isEmpty() ? memberName : path + "." + memberName, at, out);
                     }
                     offset += member.byteSize();

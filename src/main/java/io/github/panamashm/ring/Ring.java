@@ -70,19 +70,19 @@ public final class Ring implements AutoCloseable {
     private boolean closed;
 
     private Ring(String name, SharedMemory shm, NamedSemaphore dataBell, NamedSemaphore spaceBell,
-                 MessageType messageType) {
+                 RingGeometry geometry) {
         this.name = name;
         this.shm = shm;
         this.segment = shm.segment();
-        this.slotCount = (int) INT.get(segment, RingLayout.SLOT_COUNT_OFFSET);
+        this.slotCount = geometry.slotCount();
         this.mask = slotCount - 1;
-        this.slotSize = (int) INT.get(segment, RingLayout.SLOT_SIZE_OFFSET);
-        this.maxPayload = (int) INT.get(segment, RingLayout.MAX_PAYLOAD_OFFSET);
-        this.flags = (int) INT.get(segment, RingLayout.FLAGS_OFFSET);
-        this.messageType = messageType;
+        this.slotSize = geometry.slotSize();
+        this.maxPayload = geometry.maxPayload();
+        this.flags = geometry.flags();
+        this.messageType = geometry.messageType();
         this.minLength = messageType != null ? maxPayload : 0;
-        this.headerSize = (int) INT.get(segment, RingLayout.HEADER_SIZE_OFFSET);
-        this.maxPeers = (int) INT.get(segment, RingLayout.MAX_PEERS_OFFSET);
+        this.headerSize = geometry.headerSize();
+        this.maxPeers = geometry.maxPeers();
         this.peerTable = new PeerTable(name, shm, maxPeers, flags);
         Barrier.register(); // before any peer publishes: others' barriers must reach this process
         this.doorbells = new Doorbells(this, dataBell, spaceBell);
@@ -141,7 +141,8 @@ public final class Ring implements AutoCloseable {
             spaceBell = NamedSemaphore.create(RingLayout.spaceBellName(name), 0, spec.mode());
             INT.setRelease(s, RingLayout.STATE_OFFSET, RingLayout.STATE_READY);
             shm.unlock(RingLayout.CREATOR_LOCK_OFFSET, 1);
-            return new Ring(name, shm, dataBell, spaceBell, spec.messageType());
+            return new Ring(name, shm, dataBell, spaceBell, new RingGeometry(spec.slots(), slotSize,
+                    spec.maxMessageSize(), spec.flags(), headerSize, spec.maxPeers(), spec.messageType()));
         } catch (RuntimeException e) {
             closeQuietly(dataBell, e);
             closeQuietly(spaceBell, e);
@@ -256,7 +257,8 @@ public final class Ring implements AutoCloseable {
             }
             try {
                 int state = awaitInitialised(name, shm, start + initialisingNanos);
-                MessageType carried = RingValidator.validate(name, shm.segment(), state);
+                RingGeometry geometry = RingValidator.validate(name, shm.segment(), state);
+                MessageType carried = geometry.messageType();
                 if (type != null && carried == null) {
                     throw new MessageTypeMismatchException("ring " + name + " carries no message type, this program"
                             + " expects " + type + ": open it without a type to read its messages as bytes");
@@ -273,7 +275,7 @@ public final class Ring implements AutoCloseable {
                     dataBell.close();
                     throw e;
                 }
-                return new Ring(name, shm, dataBell, spaceBell, carried);
+                return new Ring(name, shm, dataBell, spaceBell, geometry);
             } catch (RuntimeException e) {
                 shm.close();
                 throw e;

@@ -60,7 +60,7 @@ final class RingInspector {
                     ? "it is still being initialised by its creator"
                     : "it is half made: its creator died while initialising it");
         }
-        MessageType messageType = RingValidator.validate(name, s, state);
+        MessageType messageType = RingValidator.validate(name, s, state).messageType();
         int flags = (int) INT.get(s, RingLayout.FLAGS_OFFSET);
         // read again after the validation: a peer may have changed it since, so bound it by the object
         int maxPeers = Math.max(0, Math.min((int) INT.get(s, RingLayout.MAX_PEERS_OFFSET), entriesThatFit(s.byteSize())));

@@ -17,8 +17,11 @@ final class RingValidator {
     private RingValidator() {
     }
 
-    /** Checks the header, and a typed ring's type area: the ring's message type, or null if untyped. */
-    static MessageType validate(String name, MemorySegment s, int state) {
+    /**
+     * Checks the header, and a typed ring's type area: each value is read once, and what is returned
+     * is what was checked.
+     */
+    static RingGeometry validate(String name, MemorySegment s, int state) {
         long magic = (long) LONG.get(s, RingLayout.MAGIC_OFFSET);
         if (magic != RingLayout.MAGIC) {
             fail(name, String.format("magic is 0x%016x, not 0x%016x (\"PSHMRING\")", magic, RingLayout.MAGIC));
@@ -77,11 +80,12 @@ final class RingValidator {
         if (state != RingLayout.STATE_READY && state != RingLayout.STATE_CLOSED) {
             fail(name, "unknown state " + state);
         }
-        if (!typed) {
-            return null;
+        MessageType type = null;
+        if (typed) {
+            byte[] area = s.asSlice(RingLayout.peersEnd(maxPeers), typeSize).toArray(ValueLayout.JAVA_BYTE);
+            type = MessageType.read(name, MemorySegment.ofArray(area), maxPayload);
         }
-        byte[] area = s.asSlice(RingLayout.peersEnd(maxPeers), typeSize).toArray(ValueLayout.JAVA_BYTE);
-        return MessageType.read(name, MemorySegment.ofArray(area), maxPayload);
+        return new RingGeometry(slots, slotSize, maxPayload, flags, headerSize, maxPeers, type);
     }
 
     private static void fail(String name, String problem) {

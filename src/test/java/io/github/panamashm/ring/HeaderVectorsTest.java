@@ -124,7 +124,12 @@ class HeaderVectorsTest {
             typed("refuse field", "typed-field-unknown-kind", rehashed(putInt(RingLayout.TYPE_HEADER_SIZE
                     + RingLayout.FIELD_KIND_OFFSET, 9))),
             typed("refuse out of order", "typed-fields-out-of-order", rehashed(putInt(RingLayout.TYPE_HEADER_SIZE
-                    + RingLayout.FIELD_OFFSET_OFFSET, 12))));
+                    + RingLayout.FIELD_OFFSET_OFFSET, 12))),
+            typed("refuse twice", "typed-field-named-twice", rehashed(area -> area.asSlice(RingLayout.TYPE_HEADER_SIZE
+                    + RingLayout.TYPE_FIELD_SIZE + RingLayout.FIELD_NAME_OFFSET, RingLayout.FIELD_NAME_SIZE)
+                    .fill((byte) 0).copyFrom(MemorySegment.ofArray("id".getBytes(java.nio.charset.StandardCharsets.US_ASCII))))),
+            typed("refuse name", "typed-type-name-with-a-space", rehashed(area -> area.set(ValueLayout.JAVA_BYTE,
+                    RingLayout.TYPE_NAME_OFFSET + 1, (byte) ' '))));
 
     /**
      * The file as it must be: the identity of a real ring of 8 slots of 64 bytes (typed vectors: of 8
@@ -148,7 +153,7 @@ class HeaderVectorsTest {
                 # of the object it heads, and what a validator (§5.3) must conclude: accept, or refuse
                 # naming the field in its reason (magic, version, hash, slot_count, max_peers, header_size,
                 # max_payload, slot_size, flags, total_size, object, state; for typed rings type_size,
-                # and for their type area, §3.8: magic, type_hash, struct size, field, out of order).
+                # and for their type area, §3.8: magic, type_hash, struct size, field, out of order, twice, name).
                 # A peer in another language maps the identity over zeros of object_size bytes, puts a
                 # vector's type_area (if it has one) at align(640 + 64 x max_peers, 128), and runs its
                 # validator on it. creation_time_ns and creator_pid are zero: validators do not look at them.

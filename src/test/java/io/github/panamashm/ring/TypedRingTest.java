@@ -64,10 +64,27 @@ class TypedRingTest {
         assertThatThrownBy(() -> MessageType.of(MemoryLayout.structLayout(JAVA_LONG.withName("id"))
                 .withByteAlignment(32).withName("wide"))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("aligned to 32");
+        assertThatThrownBy(() -> MessageType.of(MemoryLayout.structLayout(JAVA_LONG.withName("id"), JAVA_INT.withName("qty"))
+                .withName("unpadded"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("12 bytes, aligned to 8: C pads it to 16; end the layout with paddingLayout(4)");
+        assertThatThrownBy(() -> MessageType.of(MemoryLayout.structLayout(JAVA_LONG.withName("id")).withName("$anon$3:9")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("anonymous");
         assertThatThrownBy(() -> MessageType.of("an order", ORDER)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("without spaces");
         assertThatThrownBy(() -> MessageType.of(ORDER).unsigned("price")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no integer field price");
+    }
+
+    /** jextract names an anonymous member $anon$LINE:COLUMN; C names its members as if they were the parent's. */
+    @Test
+    void anonymousMembersAreFlattenedIntoTheirParentAsCNamesThem() {
+        StructLayout tagged = MemoryLayout.structLayout(
+                JAVA_INT.withName("tag"),
+                MemoryLayout.paddingLayout(4),
+                MemoryLayout.unionLayout(JAVA_LONG.withName("i"), JAVA_DOUBLE.withName("d")).withName("$anon$12:5"))
+                .withName("tagged");
+        assertThat(MessageType.of(tagged).fields()).extracting(f -> f.name() + "@" + f.offset())
+                .containsExactly("tag@0", "d@8", "i@8");
     }
 
     /** PROTOCOL.md §3.8 gives this hash for struct order; a peer in another language can check its own with it. */
