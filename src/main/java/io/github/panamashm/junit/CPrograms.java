@@ -73,7 +73,8 @@ public final class CPrograms {
      * @throws IllegalStateException if the cache cannot be written
      */
     public static synchronized Path includeDirectory() {
-        if (sources == null) {
+        // again if the cache moved (panamashm.cache.dir) or was cleaned since
+        if (sources == null || !sources.startsWith(cacheRoot()) || !Files.isRegularFile(sources.resolve(FILES.getFirst()))) {
             sources = unpack();
         }
         return sources;

@@ -580,6 +580,19 @@ public final class Ring implements AutoCloseable {
     // ---- state -----------------------------------------------------------------------------
 
     /**
+     * A watcher of the messages passing through this ring that takes none and does not attach: for
+     * tools ({@code panama-shm tail}) and tests. It sees the messages still in their slots when it
+     * looks, from the consumers' position on, and counts those it missed.
+     *
+     * @return a new observer, starting at the consumers' position
+     * @throws IllegalStateException if the ring is closed in this process
+     */
+    public RingObserver observer() {
+        ensureOpen();
+        return new RingObserver(this);
+    }
+
+    /**
      * Closes the ring for writing, for every process: producers' sends and claims throw
      * {@link RingClosedException}; consumers receive what is left, then see the end of the stream
      * ({@link Consumer#END_OF_STREAM}). Sleeping peers are woken. Permanent and idempotent.

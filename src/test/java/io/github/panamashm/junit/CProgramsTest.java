@@ -3,6 +3,7 @@ package io.github.panamashm.junit;
 
 import io.github.panamashm.ring.Producer;
 import io.github.panamashm.ring.Ring;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -29,6 +30,11 @@ class CProgramsTest {
     @BeforeAll
     static void aCacheOfItsOwn() {
         System.setProperty("panamashm.cache.dir", cache.toString());
+    }
+
+    @AfterAll
+    static void backToTheUsersCache() {
+        System.clearProperty("panamashm.cache.dir"); // the directory goes with this class
     }
 
     @Test

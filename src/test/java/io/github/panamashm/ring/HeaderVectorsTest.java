@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.ring;
 
+import io.github.panamashm.testing.Layouts;
 import io.github.panamashm.testing.Processes;
 import io.github.panamashm.testing.ShmNames;
 import org.junit.jupiter.api.Test;
@@ -8,7 +9,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -41,12 +41,7 @@ class HeaderVectorsTest {
     private static final long SIZE = RingLayout.headerSizeFor(RingLayout.DEFAULT_MAX_PEERS, 0)
             + (long) SLOTS * RingLayout.slotSizeFor(MAX_PAYLOAD);
     /** The typed vectors' message type: struct order of examples/typed/order.h. */
-    static final MessageType ORDER = MessageType.of(MemoryLayout.structLayout(
-            ValueLayout.JAVA_LONG.withName("id"),
-            ValueLayout.JAVA_DOUBLE.withName("price"),
-            ValueLayout.JAVA_INT.withName("qty"),
-            MemoryLayout.sequenceLayout(8, ValueLayout.JAVA_BYTE).withName("symbol"),
-            MemoryLayout.paddingLayout(4)).withName("order"));
+    private static final MessageType ORDER = MessageType.of(Layouts.ORDER);
     private static final int TYPE_SIZE = (int) RingLayout.typeAreaSize(ORDER.fields().size());
     private static final long TYPED_SIZE = RingLayout.headerSizeFor(RingLayout.DEFAULT_MAX_PEERS, TYPE_SIZE)
             + (long) SLOTS * RingLayout.slotSizeFor(ORDER.byteSize());

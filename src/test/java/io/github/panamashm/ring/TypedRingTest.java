@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.ring;
 
+import io.github.panamashm.testing.Layouts;
 import io.github.panamashm.testing.ShmNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -25,12 +26,7 @@ class TypedRingTest {
     @RegisterExtension
     final ShmNames names = new ShmNames();
 
-    private static final StructLayout ORDER = MemoryLayout.structLayout(
-            JAVA_LONG.withName("id"),
-            JAVA_DOUBLE.withName("price"),
-            JAVA_INT.withName("qty"),
-            MemoryLayout.sequenceLayout(8, JAVA_BYTE).withName("symbol"),
-            MemoryLayout.paddingLayout(4)).withName("order");
+    private static final StructLayout ORDER = Layouts.ORDER;
 
     @Test
     void aLayoutBecomesItsLeavesWithCNamesInOffsetOrder() {

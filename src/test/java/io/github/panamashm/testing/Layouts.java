@@ -4,6 +4,8 @@ package io.github.panamashm.testing;
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.PaddingLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.foreign.StructLayout;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +14,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Helpers of the tests that hold the Java layouts against C's and jextract's view of the headers. */
 public final class Layouts {
+
+    /**
+     * struct order of examples/typed/order.h ({@code int64_t id; double price; int32_t qty; char
+     * symbol[8];}, 32 bytes, aligned to 8), as the typed tests write it by hand.
+     */
+    public static final StructLayout ORDER = MemoryLayout.structLayout(
+            ValueLayout.JAVA_LONG.withName("id"),
+            ValueLayout.JAVA_DOUBLE.withName("price"),
+            ValueLayout.JAVA_INT.withName("qty"),
+            MemoryLayout.sequenceLayout(8, ValueLayout.JAVA_BYTE).withName("symbol"),
+            MemoryLayout.paddingLayout(4)).withName("order");
 
     private Layouts() {
     }

@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
         sortOptions = false, usageHelpAutoWidth = true,
         description = "POSIX shared-memory rings that Java and C processes share.",
         subcommands = {DemoCommand.class, ProduceCommand.class, ConsumeCommand.class, RingTools.Inspect.class,
-                RingTools.Watch.class,
+                RingTools.Watch.class, TailCommand.class,
                 RingTools.Ls.class, RingTools.Rm.class, RingTools.Gc.class, ConformanceCommand.class, Main.Bench.class, HelpCommand.class},
         footer = {"", "Exit status (the same for the C programs, docs/PROTOCOL.md §12): 0 done; 1 stopped early, or "
                 + "messages lost, duplicated or damaged; 2 bad usage or an error; 3 the ring was truncated under it.",

@@ -170,6 +170,29 @@ final class Stage implements AutoCloseable {
     }
 
     /**
+     * Waits until {@code program}, just started, has an entry in the peer table (found by pid, so also
+     * once it detached) and returns its index, or -1 if it exited without one (its checks say why).
+     * Call it before anything else attaches: a later attacher may take the entry of a peer that
+     * already finished and detached.
+     */
+    int awaitEntry(Program program, boolean producer) throws InterruptedException {
+        while (true) {
+            boolean exited = !program.isAlive();
+            try {
+                return entryOf(program, producer);
+            } catch (Failure notYet) {
+                if (exited) {
+                    return -1;
+                }
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new Failure("the " + program.label() + " had not attached by the scenario's deadline" + program.tail());
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /**
      * The peer-table entry {@code program} used as a producer or consumer, found by its pid (which
      * stays in the entry after it detached): the peer's command must run its program as the process
      * it starts ({@code exec}), not as a child.

@@ -68,6 +68,7 @@ final class Streams {
             consumers.add(stage.last());
         }
         List<Program> producers = new ArrayList<>();
+        List<Integer> producerEntries = new ArrayList<>();
         long expected = 0;
         for (int i = 0; i < producerSides.size(); i++) {
             int id = i + 1;
@@ -76,7 +77,10 @@ final class Streams {
             if (waitPolicy != null) {
                 flags.addAll(List.of("--wait-policy", waitPolicy));
             }
-            producers.add(stage.start(producerSides.get(i), true, flags.toArray(String[]::new)));
+            Program producer = stage.start(producerSides.get(i), true, flags.toArray(String[]::new));
+            producers.add(producer);
+            // before the next producer attaches, which could take the entry of one that already finished
+            producerEntries.add(producerSides.get(i) == PEER ? stage.awaitEntry(producer, true) : -1);
             expected += expectedChecksum(id, load.count());
         }
         stage.awaitExit(producers.toArray(Program[]::new));
@@ -106,7 +110,8 @@ final class Streams {
         checkDrained(ring);
         for (int i = 0; i < producerSides.size(); i++) {
             if (producerSides.get(i) == PEER) {
-                checkEntryCount(stage, stage.entryOf(producers.get(i), true), producers.get(i).producerSummary().sent());
+                int entry = producerEntries.get(i) >= 0 ? producerEntries.get(i) : stage.entryOf(producers.get(i), true);
+                checkEntryCount(stage, entry, producers.get(i).producerSummary().sent());
             }
         }
         for (int i = 0; i < consumerSides.size(); i++) {

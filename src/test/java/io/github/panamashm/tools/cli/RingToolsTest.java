@@ -13,12 +13,12 @@ import io.github.panamashm.ring.PeerInfo;
 import io.github.panamashm.ring.Producer;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingSpec;
+import io.github.panamashm.testing.Layouts;
 import io.github.panamashm.testing.Processes;
 import io.github.panamashm.testing.ShmNames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,10 +113,7 @@ class RingToolsTest {
     @Test
     void inspectShowsATypedRingsMessageTypeFieldByField() throws Exception {
         String name = names.ring("inspect-typed");
-        MessageType order = MessageType.of(MemoryLayout.structLayout(ValueLayout.JAVA_LONG.withName("id"),
-                ValueLayout.JAVA_DOUBLE.withName("price"), ValueLayout.JAVA_INT.withName("qty"),
-                MemoryLayout.sequenceLayout(8, ValueLayout.JAVA_BYTE).withName("symbol"), MemoryLayout.paddingLayout(4))
-                .withName("order"));
+        MessageType order = MessageType.of(Layouts.ORDER);
         try (Ring ignored = Ring.create(name, RingSpec.of(8, order))) {
             assertThat(cli("inspect", name).output()).contains("message type: order (32 bytes, aligned to 8, hash"
                     + " 0xe4154b6b509a43ca): id i64 @0, price f64 @8, qty i32 @16, symbol bytes[8] @20\n");
