@@ -15,6 +15,7 @@
  *   384   waiters       how many consumers / producers sleep (or are about to) on a doorbell
  *   512   counters      statistics: slots abandoned by dead peers, doorbell posts, ...
  *   640   peers[max_peers]   one 64-byte entry per attached process, byte 0 held with an OFD lock
+ *   peers_end           typed rings: the type area, what every message is (a struct, field by field)
  *   header_size         slots[slot_count], slot_size bytes each: 16-byte slot header + payload
  *
  * Positions are 64-bit counters that never wrap in practice; position p lives in slot

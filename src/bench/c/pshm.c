@@ -3,8 +3,10 @@
  * The panama-shm C side of the benchmark, on panama_shm.h as its users would use it: zero-copy
  * claims (one message per claim, or --batch B per pshm_claim_n), consumers draining with
  * pshm_receive_n(.., 256, ..). Extra flags: --spsc (a single-producer/single-consumer ring; otherwise
- * the default multi-producer/multi-consumer one) and --wait spin|standard|sleep (the wait policy of
- * both sides). Ping and pong use two rings, NAME.ab and NAME.ba.
+ * the default multi-producer/multi-consumer one), --wait spin|standard|sleep (the wait policy of
+ * both sides) and --typed (a typed ring of the message type "bench": seq i64, then data bytes if the
+ * messages are longer than 8; the Java side describes the same). Ping and pong use two rings,
+ * NAME.ab and NAME.ba.
  */
 #include "panama_shm.h"
 #include "bench_side.h"
@@ -13,7 +15,21 @@
 #define SLICE_NS INT64_C(1000000000)  /* waits return this often to look at the stop flag */
 
 static int spsc;
+static int typed;
 static int wait_policy = PSHM_WAIT_STANDARD;
+static pshm_type_field bench_fields[2];
+static pshm_type bench_type = {"bench", 0, 8, 2, bench_fields};
+
+/* --typed: the type of every message of SIZE bytes, or NULL */
+static const pshm_type *message_type(uint32_t size) {
+    if (!typed) return NULL;
+    pshm_type_field seq = {"seq", 0, 8, PSHM_KIND_INT, 8}, data = {"data", 8, size - 8, PSHM_KIND_BYTES, 1};
+    bench_fields[0] = seq;
+    bench_fields[1] = data;
+    bench_type.size = size;
+    bench_type.field_count = size > 8 ? 2 : 1;   /* 8-byte messages: seq only */
+    return &bench_type;
+}
 
 /* Takes this side's own flags out of argv, leaving the common ones for bench_parse. */
 static int take_own_flags(int argc, char **argv) {
@@ -21,6 +37,8 @@ static int take_own_flags(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--spsc") == 0) {
             spsc = 1;
+        } else if (strcmp(argv[i], "--typed") == 0) {
+            typed = 1;
         } else if (strcmp(argv[i], "--wait") == 0 && i + 1 < argc) {
             const char *w = argv[++i];
             if (strcmp(w, "spin") == 0) wait_policy = PSHM_WAIT_SPIN;
@@ -36,7 +54,8 @@ static int take_own_flags(int argc, char **argv) {
 
 static void create_ring(pshm_ring *r, const char *name, const struct bench_args *a) {
     pshm_spec spec = {.slot_count = (uint32_t)a->slots, .max_payload = (uint32_t)a->size,
-                      .flags = spsc ? PSHM_FLAG_SINGLE_PRODUCER | PSHM_FLAG_SINGLE_CONSUMER : 0};
+                      .flags = spsc ? PSHM_FLAG_SINGLE_PRODUCER | PSHM_FLAG_SINGLE_CONSUMER : 0,
+                      .type = message_type((uint32_t)a->size)};
     int rc = pshm_create(r, name, &spec);
     if (rc) {
         fprintf(stderr, "error: pshm_create %s: %s\n", name, strerror(-rc));
@@ -46,14 +65,15 @@ static void create_ring(pshm_ring *r, const char *name, const struct bench_args 
     pshm_detach(r);
 }
 
-static void open_ring(pshm_ring *r, const char *name, uint32_t role) {
-    int rc = pshm_open(r, name, role, BENCH_ATTACH_NS);
+static void open_ring(pshm_ring *r, const char *name, uint32_t role, uint32_t size) {
+    const pshm_type *type = message_type(size);
+    int rc = pshm_open_typed(r, name, role, type, BENCH_ATTACH_NS);
     for (int64_t until = bench_now_ns() + BENCH_ATTACH_NS; rc == -ENOENT && bench_now_ns() < until;) {
         bench_sleep_ns(1000000);
-        rc = pshm_open(r, name, role, BENCH_ATTACH_NS);
+        rc = pshm_open_typed(r, name, role, type, BENCH_ATTACH_NS);
     }
     if (rc) {
-        fprintf(stderr, "error: pshm_open %s: %s\n", name, strerror(-rc));
+        fprintf(stderr, "error: pshm_open %s: %s\n", name, *pshm_error(r) ? pshm_error(r) : strerror(-rc));
         exit(EXIT_SETUP);
     }
     pshm_set_wait(r, wait_policy, 0);
@@ -68,7 +88,7 @@ static void unlink_rings(void) {
 
 static int produce(const struct bench_args *a) {
     pshm_ring r;
-    open_ring(&r, a->name, PSHM_ROLE_PRODUCER);
+    open_ring(&r, a->name, PSHM_ROLE_PRODUCER, (uint32_t)a->size);
     unsigned spins = 0;
     for (uint64_t seq = 0; seq < a->total;) {
         uint64_t left = a->total - seq;
@@ -88,7 +108,7 @@ static int produce(const struct bench_args *a) {
 static int consume(const struct bench_args *a) {
     pshm_ring r;
     create_ring(&r, a->name, a);
-    open_ring(&r, a->name, PSHM_ROLE_CONSUMER);
+    open_ring(&r, a->name, PSHM_ROLE_CONSUMER, (uint32_t)a->size);
     bench_ready();
     uint64_t expected = 0, errors = 0, received = 0;
     int64_t t0 = 0, t1 = 0;
@@ -140,8 +160,8 @@ static int ping(const struct bench_args *a) {
     bench_derive(ab, sizeof ab, a->name, ".ab");
     bench_derive(ba, sizeof ba, a->name, ".ba");
     pshm_ring out, in;
-    open_ring(&out, ab, PSHM_ROLE_PRODUCER);
-    open_ring(&in, ba, PSHM_ROLE_CONSUMER);
+    open_ring(&out, ab, PSHM_ROLE_PRODUCER, (uint32_t)a->size);
+    open_ring(&in, ba, PSHM_ROLE_CONSUMER, (uint32_t)a->size);
     uint64_t *samples = bench_alloc_samples(a->count);
     uint64_t errors = 0, expected;
     for (uint64_t seq = 0; seq < a->total; seq++) {
@@ -167,8 +187,8 @@ static int pong(const struct bench_args *a) {
     pshm_ring in, out;
     create_ring(&in, ab, a);
     create_ring(&out, ba, a);
-    open_ring(&in, ab, PSHM_ROLE_CONSUMER);
-    open_ring(&out, ba, PSHM_ROLE_PRODUCER);
+    open_ring(&in, ab, PSHM_ROLE_CONSUMER, (uint32_t)a->size);
+    open_ring(&out, ba, PSHM_ROLE_PRODUCER, (uint32_t)a->size);
     bench_ready();
     for (uint64_t n = 0; n < a->total; n++) {
         uint32_t length;

@@ -4,17 +4,22 @@ package io.github.panamashm.bench;
 import io.github.panamashm.bench.SideFailure.Stopped;
 import io.github.panamashm.ring.Consumer;
 import io.github.panamashm.ring.MessageHandler;
+import io.github.panamashm.ring.MessageType;
 import io.github.panamashm.ring.Producer;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingSpec;
 import io.github.panamashm.ring.WaitPolicy;
 
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The panama-shm Java side of the benchmark, used as the README recommends: zero-copy claims (one
@@ -40,10 +45,16 @@ public final class PshmSide {
     private final SideArgs args;
     private final WaitPolicy policy;
     private final boolean spsc;
+    /** --typed: the message type of every message, as the C side describes it; else null. */
+    private final MessageType type;
 
     private PshmSide(SideArgs args) {
         this.args = args;
         this.spsc = args.flag("spsc");
+        this.type = !args.flag("typed") ? null : MessageType.of(args.size > 8
+                ? MemoryLayout.structLayout(JAVA_LONG.withName("seq"),
+                        MemoryLayout.sequenceLayout(args.size - 8, JAVA_BYTE).withName("data")).withName("bench")
+                : MemoryLayout.structLayout(JAVA_LONG.withName("seq")).withName("bench"));
         this.policy = switch (args.option("wait", "standard")) {
             case "spin" -> WaitPolicy.busySpin();
             case "standard" -> WaitPolicy.standard();
@@ -53,7 +64,7 @@ public final class PshmSide {
     }
 
     public static void main(String[] argv) {
-        SideArgs args = SideArgs.parseOrExit(SIDE, argv, Set.of("spsc"), Set.of("wait"));
+        SideArgs args = SideArgs.parseOrExit(SIDE, argv, Set.of("spsc", "typed"), Set.of("wait"));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop = true;
             created.forEach(Ring::unlink);
@@ -84,14 +95,15 @@ public final class PshmSide {
     }
 
     private Ring create(String name) {
-        RingSpec spec = RingSpec.of(args.slots, args.size).singleProducer(spsc).singleConsumer(spsc);
+        RingSpec spec = (type != null ? RingSpec.of(args.slots, type) : RingSpec.of(args.slots, args.size))
+                .singleProducer(spsc).singleConsumer(spsc);
         Ring ring = Ring.create(name, spec);
         created.add(name);
         return ring;
     }
 
-    private static Ring open(String name) {
-        return Ring.open(name, Duration.ofSeconds(5));
+    private Ring open(String name) {
+        return Ring.open(name, Duration.ofSeconds(5), type);
     }
 
     private void checkStop(String what, long done, long total) throws Stopped {

@@ -81,6 +81,8 @@ record Scenario(String name, Kind kind, Side receiver, Side sender, Pace pace, L
             throughput("pshm-java-sleep", Side.PSHM_JAVA, Side.PSHM_JAVA, Pace.FAST, List.of("--spsc", "--wait", "sleep")),
             throughput("pshm-java-to-c", Side.PSHM_C, Side.PSHM_JAVA, Pace.FAST, SPIN),
             throughput("pshm-c-to-java", Side.PSHM_JAVA, Side.PSHM_C, Pace.FAST, SPIN),
+            throughput("pshm-typed-java-to-c", Side.PSHM_C, Side.PSHM_JAVA, Pace.FAST,
+                    List.of("--spsc", "--wait", "spin", "--typed")),
             throughput("pshm-c-spsc", Side.PSHM_C, Side.PSHM_C, Pace.FAST, SPIN),
             throughput("agrona", Side.AGRONA, Side.AGRONA, Pace.FAST, List.of()),
             throughput("uds", Side.UDS, Side.UDS, Pace.SLOW, List.of("--batch", "1")),

@@ -13,7 +13,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * The byte layout of a ring, version 3: the Java mirror of {@code native-headers/panama_shm.h},
+ * The byte layout of a ring, version 3 (3.4): the Java mirror of {@code native-headers/panama_shm.h},
  * which is the specification. Every offset and constant of the layout is named here and nowhere
  * else; a test compares each of them with what the C compiler makes of the header.
  *
@@ -26,6 +26,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *   512  counters    abandoned_by_producers, lost_in_consumers, data_posts, space_posts, peers_reclaimed,
  *                    corrupt_slots
  *   640  peers       max_peers entries of 64 bytes; byte 0 of each is OFD-locked by its holder
+ *   peers_end        typed rings (FLAG_TYPED): the type area, TYPE_AREA and type_size / 64 - 1 TYPE_FIELD records
  *   header_size      slots: slot_count x slot_size = 16-byte slot header + payload
  * </pre>
  *
