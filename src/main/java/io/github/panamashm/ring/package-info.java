@@ -20,6 +20,12 @@
  *       ({@link io.github.panamashm.ring.Producer#claim claim}/{@link io.github.panamashm.ring.Producer#commit()
  *       commit}, {@link io.github.panamashm.ring.Consumer#poll(MessageHandler, int) poll} with a
  *       {@link io.github.panamashm.ring.MessageHandler}), one message or a batch per cursor move.</li>
+ *   <li>{@link io.github.panamashm.ring.MessageType}: what every message of a typed ring is, a C struct
+ *       field by field, made from a {@code StructLayout} (jextract's or one written by hand); the
+ *       ring carries it, and {@link io.github.panamashm.ring.Ring#open(String, MessageType)} refuses a
+ *       ring of another type naming the first field that differs.</li>
+ *   <li>{@link io.github.panamashm.ring.RingObserver}, from {@link io.github.panamashm.ring.Ring#observer()}:
+ *       watches the messages passing through a ring without taking any or attaching (tools).</li>
  *   <li>{@link io.github.panamashm.ring.WaitPolicy}: how a producer waits for space and a consumer
  *       for messages: spin, yield, sleep on the ring's doorbell semaphores.</li>
  *   <li>{@link io.github.panamashm.ring.PeerInfo}: one entry of the peer table, from
@@ -30,6 +36,8 @@
  * <h2>Outcomes</h2>
  * <ul>
  *   <li>{@link io.github.panamashm.ring.NoSuchRingException}: there is no ring of that name to open.</li>
+ *   <li>{@link io.github.panamashm.ring.MessageTypeMismatchException}, a {@code RingFormatException}:
+ *       a typed open found another message type in the ring, or none; nothing was read or written.</li>
  *   <li>{@link io.github.panamashm.ring.RingFormatException}: the object is not a ring this version
  *       can use (foreign, incompatible, corrupted), saying which field is wrong; or a damaged slot
  *       that the call dropped.</li>
@@ -38,8 +46,9 @@
  *   <li>{@link io.github.panamashm.ring.RingClosedException}, an {@link java.lang.IllegalStateException}:
  *       a producer sends to a ring closed for writing. Consumers instead drain the ring and then get
  *       {@link io.github.panamashm.ring.Consumer#END_OF_STREAM}.</li>
- *   <li>{@link java.lang.IllegalArgumentException}: a message larger than the ring's maximum, or a
- *       buffer too small for the next message (which stays in the ring).</li>
+ *   <li>{@link java.lang.IllegalArgumentException}: a message larger than the ring's maximum (in a
+ *       typed ring, any length but the type's size), or a buffer too small for the next message
+ *       (which stays in the ring).</li>
  *   <li>{@link java.lang.IllegalStateException}: a peer or ring used after it was closed, a second
  *       producer or consumer of a single-producer or single-consumer ring, a full peer table.</li>
  *   <li>Timeouts are not exceptions: {@code false}, -1 or 0 from a producer,
