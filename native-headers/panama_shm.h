@@ -578,6 +578,27 @@ static inline const pshm_type_field *pshm_area_field(const void *area, uint32_t 
 }
 
 /*
+ * This program's area for `type` (malloc'd, as pshm_type_write makes it) in *area and its size in
+ * *size: 0, -ENOMEM, or -EINVAL with the reason in why.
+ */
+static inline int pshm_type_area_new(const pshm_type *type, uint8_t **area, uint32_t *size, char *why, size_t why_size) {
+    *area = NULL;
+    if (type->field_count < 1 || type->field_count > PSHM_MAX_FIELDS) {
+        return (snprintf(why, why_size, "a type has 1 .. %u fields", PSHM_MAX_FIELDS), -EINVAL);
+    }
+    *size = (uint32_t)pshm_type_area_size(type->field_count);
+    uint8_t *bytes = (uint8_t *)calloc(1, *size);
+    if (bytes == NULL) return -ENOMEM;
+    int rc = pshm_type_write(bytes, type, why, why_size);
+    if (rc) {
+        free(bytes);
+        return rc;
+    }
+    *area = bytes;
+    return 0;
+}
+
+/*
  * Checks a type area of `size` bytes as found in a ring (any byte may be damaged): 0, or -EPROTO
  * with the reason in why. Reads each value once.
  */
@@ -1175,10 +1196,7 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
     uint8_t *type_area = NULL;
     uint32_t type_size = 0;
     if (spec->type != NULL) {
-        type_size = spec->type->field_count <= PSHM_MAX_FIELDS ? (uint32_t)pshm_type_area_size(spec->type->field_count) : 0;
-        type_area = type_size ? (uint8_t *)calloc(1, type_size) : NULL;
-        if (type_area == NULL) return type_size ? -ENOMEM : pshm_fail(r, -EINVAL, "a type has 1 .. %u fields", PSHM_MAX_FIELDS);
-        rc = pshm_type_write(type_area, spec->type, r->error, sizeof r->error);
+        rc = pshm_type_area_new(spec->type, &type_area, &type_size, r->error, sizeof r->error);
         if (rc == 0 && max_payload != spec->type->size) {
             rc = pshm_fail(r, -EINVAL, "max_payload %u, but every %.31s is %u bytes", max_payload, spec->type->name,
                            spec->type->size);
@@ -1330,10 +1348,9 @@ static inline int pshm_copy_type(pshm_ring *r, const pshm_identity *id) {
  * not a valid description.
  */
 static inline int pshm_check_type(pshm_ring *r, const pshm_type *type) {
-    uint64_t size = type->field_count >= 1 && type->field_count <= PSHM_MAX_FIELDS ? pshm_type_area_size(type->field_count) : 0;
-    uint8_t *here = size ? (uint8_t *)calloc(1, size) : NULL;
-    if (here == NULL) return size ? -ENOMEM : pshm_fail(r, -EINVAL, "a type has 1 .. %u fields", PSHM_MAX_FIELDS);
-    int rc = pshm_type_write(here, type, r->error, sizeof r->error);
+    uint8_t *here;
+    uint32_t size;
+    int rc = pshm_type_area_new(type, &here, &size, r->error, sizeof r->error);
     if (rc == 0 && r->type == NULL) {
         rc = pshm_fail(r, -EPROTO, "ring %s carries no message type, this program expects %.31s (%u bytes): open it"
                                    " without a type to read its messages as bytes", r->name, type->name, type->size);
