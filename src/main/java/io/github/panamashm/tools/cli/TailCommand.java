@@ -113,8 +113,9 @@ final class TailCommand implements Callable<Integer> {
                     }
                 }
             }
-            String summary = "tail: " + shown[0] + " messages" + (observer != null ? ", " + observer.missed()
-                    + " missed (taken by consumers before tail saw them)" : "") + (ended ? "; end of stream" : "");
+            String summary = "tail: " + RingTools.counted(shown[0], "message") + (observer != null ? ", "
+                    + observer.missed() + " missed (taken by consumers before tail saw them)" : "")
+                    + (ended ? "; end of stream" : "");
             spec.commandLine().getErr().println(summary);
             return Main.EXIT_DONE;
         } finally {

@@ -95,7 +95,7 @@ class TailTest {
             ring.closeForWriting();
             PeerResult result = cli("tail", name);
             assertThat(result.exitCode()).as(result.output()).isZero();
-            assertThat(result.output()).contains("#0 5 bytes: 68656c6c6f").contains("tail: 1 messages, 0 missed")
+            assertThat(result.output()).contains("#0 5 bytes: 68656c6c6f").contains("tail: 1 message, 0 missed")
                     .contains("end of stream");
         }
     }
