@@ -124,6 +124,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <semaphore.h>
+#include <linux/futex.h>
 #include <linux/membarrier.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -190,7 +191,11 @@ PSHM_STATIC_ASSERT(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
 #define PSHM_FLAG_SINGLE_PRODUCER UINT32_C(1)  /* at most one producer attached: no CAS on tail */
 #define PSHM_FLAG_SINGLE_CONSUMER UINT32_C(2)  /* at most one consumer attached: no CAS on head */
 #define PSHM_FLAG_TYPED UINT32_C(4)            /* 3.4: carries a message type (type area, §3.8); every message is one */
-#define PSHM_KNOWN_FLAGS (PSHM_FLAG_SINGLE_PRODUCER | PSHM_FLAG_SINGLE_CONSUMER | PSHM_FLAG_TYPED)
+#define PSHM_FLAG_FANOUT UINT32_C(8)           /* 3.5: every consumer reads every message; needs SINGLE_PRODUCER */
+#define PSHM_KNOWN_FLAGS (PSHM_FLAG_SINGLE_PRODUCER | PSHM_FLAG_SINGLE_CONSUMER | PSHM_FLAG_TYPED | PSHM_FLAG_FANOUT)
+
+/* identity.fanout_mode of a FANOUT ring */
+#define PSHM_FANOUT_BLOCK 1u   /* the slowest live consumer gates the producer: nothing is lost */
 /* A reader refuses a ring with an unknown flag in the low 16 bits; unknown high bits are optional. */
 #define PSHM_REQUIRED_FLAGS_MASK UINT32_C(0xFFFF)
 
@@ -246,7 +251,8 @@ typedef struct pshm_identity {
     uint8_t role_locks[4];       /* 68: byte [role] is OFD-locked by the single producer / consumer;
                                     byte 68 (role NONE) by the creator until the ring is READY */
     uint32_t type_size;          /* 72: bytes of the type area (PSHM_FLAG_TYPED rings; 0 otherwise) */
-    uint8_t reserved[52];        /* 76: zero */
+    uint32_t fanout_mode;        /* 76: PSHM_FANOUT_* in a FANOUT ring (3.5); 0 otherwise */
+    uint8_t reserved[48];        /* 80: zero */
 } pshm_identity;
 
 typedef struct pshm_counters {
@@ -256,7 +262,8 @@ typedef struct pshm_counters {
     PSHM_ATOMIC(uint64_t) space_posts;             /* sem_post calls on the space doorbell */
     PSHM_ATOMIC(uint64_t) peers_reclaimed;         /* peer entries of dead processes taken over */
     PSHM_ATOMIC(uint64_t) corrupt_slots;           /* slots found with a sequence no correct peer writes there */
-    uint8_t reserved[PSHM_LINE - 6 * 8];
+    PSHM_ATOMIC(uint64_t) fanout_dropped;          /* 3.5: dead fan-out consumers the producer stopped waiting for */
+    uint8_t reserved[PSHM_LINE - 7 * 8];
 } pshm_counters;
 
 typedef struct pshm_header {
@@ -269,7 +276,8 @@ typedef struct pshm_header {
     PSHM_ATOMIC(uint32_t) consumers_waiting;               /* 384 */
     PSHM_ATOMIC(uint32_t) producers_waiting;               /* 388 */
     PSHM_ATOMIC(uint32_t) fenced_sleepers;                 /* 392: peers that sleep without membarrier; publishers fence while > 0 */
-    uint8_t waiters_pad[PSHM_LINE - 12];
+    PSHM_ATOMIC(uint32_t) data_epoch;                      /* 396: 3.5, fan-out rings: futex word every consumer sleeps on */
+    uint8_t waiters_pad[PSHM_LINE - 16];
     pshm_counters counters;                           /* 512 */
 } pshm_header;                                        /* 640 = PSHM_PEERS_OFFSET */
 
@@ -738,6 +746,9 @@ typedef struct pshm_ring {
     int barrier;           /* 1: membarrier works here, so publishes skip the fence (see pshm_publish_barrier) */
     int fenced_sleeper;    /* 1: this handle sleeps with a fence only, publishers fence for it (PSHM_WAIT_SLEEP) */
     int eos_confirmed;     /* an end of stream was seen after an asymmetric barrier (see pshm_end_of_stream) */
+    int fanout;            /* a FANOUT ring: consumers read by their own cursor (peer claim_start) */
+    uint64_t cursor;       /* fan-out consumer: the next position it reads (mirror of peer->claim_start) */
+    uint64_t gate;         /* fan-out producer: a lower bound of every gating cursor; UINT64_MAX: scan first */
     int wait_policy;       /* PSHM_WAIT_* */
     int64_t spin_ns;       /* PSHM_WAIT_STANDARD: how long to spin (and then yield) before sleeping */
     uint64_t messages;     /* mirror of peer->messages */
@@ -1073,6 +1084,12 @@ static inline int pshm_validate_identity(const pshm_identity *id, uint32_t state
                      pshm_slot_size_for(id->max_payload));
     }
     if (id->flags & PSHM_REQUIRED_FLAGS_MASK & ~PSHM_KNOWN_FLAGS) PSHM_INVALID("unknown required flags 0x%x", id->flags);
+    if ((id->flags & PSHM_FLAG_FANOUT)
+        && ((id->flags & (PSHM_FLAG_SINGLE_PRODUCER | PSHM_FLAG_SINGLE_CONSUMER)) != PSHM_FLAG_SINGLE_PRODUCER
+            || id->fanout_mode != PSHM_FANOUT_BLOCK)) {
+        PSHM_INVALID("a fan-out ring with flags 0x%x and fanout_mode %u (it needs SINGLE_PRODUCER alone and mode %u)",
+                     id->flags, id->fanout_mode, PSHM_FANOUT_BLOCK);
+    }
     uint64_t total = id->header_size + (uint64_t)id->slot_count * id->slot_size;
     if (id->total_size != total) {
         PSHM_INVALID("total_size %llu, but the geometry gives %llu", (unsigned long long)id->total_size,
@@ -1126,6 +1143,8 @@ static inline void pshm_bind_geometry(pshm_ring *r, const pshm_identity *id) {
     r->min_length = id->flags & PSHM_FLAG_TYPED ? id->max_payload : 0;
     r->flags = id->flags;
     r->max_peers = id->max_peers;
+    r->fanout = (id->flags & PSHM_FLAG_FANOUT) != 0;
+    r->gate = UINT64_MAX;
 }
 
 /* 0 if r->fd is a half-made ring abandoned by its creator; its creator lock is then held. */
@@ -1189,6 +1208,8 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
         || max_payload < 1 || max_payload > PSHM_MAX_PAYLOAD || max_peers > PSHM_MAX_PEERS
         || (spec->flags & PSHM_REQUIRED_FLAGS_MASK & ~PSHM_KNOWN_FLAGS)
         || ((spec->flags & PSHM_FLAG_TYPED) && spec->type == NULL)
+        || ((spec->flags & PSHM_FLAG_FANOUT)
+            && (spec->flags & (PSHM_FLAG_SINGLE_PRODUCER | PSHM_FLAG_SINGLE_CONSUMER)) != PSHM_FLAG_SINGLE_PRODUCER)
         || (mode & ~(mode_t)0777) != 0 || (mode & 0600) != 0600) {
         return -EINVAL;
     }
@@ -1245,6 +1266,7 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
     id->creator_pid = (uint32_t)getpid();
     id->max_peers = max_peers;
     id->type_size = type_size;
+    id->fanout_mode = spec->flags & PSHM_FLAG_FANOUT ? PSHM_FANOUT_BLOCK : 0;
     if (type_area) memcpy((uint8_t *)map + pshm_peers_end(max_peers), type_area, type_size);
     pshm_bind_geometry(r, id);
     for (uint64_t p = 0; p < spec->slot_count; p++) {
@@ -1273,6 +1295,27 @@ static inline uint64_t pshm_pid_namespace(void) {
     return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
+/*
+ * Undoes what a dead peer's entry still counts (the caller holds the entry's lock): a sleep it died
+ * in, so posts stop going to nobody, and a fenced sleep; counts it in peers_reclaimed.
+ */
+static inline void pshm_reclaim_dead_entry(pshm_header *h, pshm_peer *peer) {
+    uint32_t bell = atomic_exchange_explicit(&peer->waiting_on, PSHM_BELL_NONE, memory_order_seq_cst);
+    PSHM_ATOMIC(uint32_t) *waiting = bell == PSHM_BELL_DATA ? &h->consumers_waiting
+                              : bell == PSHM_BELL_SPACE ? &h->producers_waiting : NULL;
+    uint32_t n = waiting ? atomic_load_explicit(waiting, memory_order_relaxed) : 0;
+    while (n > 0 && !atomic_compare_exchange_weak_explicit(waiting, &n, n - 1, memory_order_seq_cst,
+                                                           memory_order_relaxed)) {
+    }
+    if (atomic_exchange_explicit(&peer->fenced_sleeper, 0, memory_order_seq_cst) == 1) {
+        uint32_t f = atomic_load_explicit(&h->fenced_sleepers, memory_order_relaxed);
+        while (f > 0 && !atomic_compare_exchange_weak_explicit(&h->fenced_sleepers, &f, f - 1,
+                                                               memory_order_seq_cst, memory_order_relaxed)) {
+        }
+    }
+    atomic_fetch_add_explicit(&h->counters.peers_reclaimed, 1, memory_order_relaxed);
+}
+
 /* Takes a free (or dead peer's) entry of the peer table and, for single-role rings, the role lock. */
 static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
     if (role != PSHM_ROLE_PRODUCER && role != PSHM_ROLE_CONSUMER) return -EINVAL;
@@ -1286,25 +1329,12 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
     for (uint32_t i = 0; i < r->max_peers; i++) {
         if (pshm_ofd_lock(r->fd, pshm_peer_lock_offset(i), F_WRLCK) != 0) continue;
         pshm_peer *peer = pshm_peer_at(h, i);
-        if (atomic_load_explicit(&peer->state, memory_order_acquire) != PSHM_PEER_FREE) {
-            /* the holder died: undo its announcement if it died asleep, so posts stop going to nobody */
-            uint32_t bell = atomic_exchange_explicit(&peer->waiting_on, PSHM_BELL_NONE, memory_order_seq_cst);
-            PSHM_ATOMIC(uint32_t) *waiting = bell == PSHM_BELL_DATA ? &h->consumers_waiting
-                                      : bell == PSHM_BELL_SPACE ? &h->producers_waiting : NULL;
-            uint32_t n = waiting ? atomic_load_explicit(waiting, memory_order_relaxed) : 0;
-            while (n > 0 && !atomic_compare_exchange_weak_explicit(waiting, &n, n - 1, memory_order_seq_cst,
-                                                                   memory_order_relaxed)) {
-            }
-            if (atomic_exchange_explicit(&peer->fenced_sleeper, 0, memory_order_seq_cst) == 1) {
-                uint32_t f = atomic_load_explicit(&h->fenced_sleepers, memory_order_relaxed);
-                while (f > 0 && !atomic_compare_exchange_weak_explicit(&h->fenced_sleepers, &f, f - 1,
-                                                                       memory_order_seq_cst, memory_order_relaxed)) {
-                }
-            }
-            atomic_fetch_add_explicit(&h->counters.peers_reclaimed, 1, memory_order_relaxed);
-        }
-        atomic_store_explicit(&peer->claim_start, 0, memory_order_relaxed);
-        atomic_store_explicit(&peer->claim_end, 0, memory_order_relaxed);
+        if (atomic_load_explicit(&peer->state, memory_order_acquire) != PSHM_PEER_FREE) pshm_reclaim_dead_entry(h, peer);
+        /* a fan-out consumer's cursor (claim_start) gates the producer from ACTIVE on: start it at the
+           tail, a lap behind at most, and move it to the tail read after ACTIVE below (§ fan-out join) */
+        uint64_t start = role == PSHM_ROLE_CONSUMER && r->fanout ? atomic_load_explicit(&h->tail, memory_order_acquire) : 0;
+        atomic_store_explicit(&peer->claim_start, start, memory_order_relaxed);
+        atomic_store_explicit(&peer->claim_end, start, memory_order_relaxed);
         atomic_store_explicit(&peer->messages, 0, memory_order_relaxed);
         peer->role = role;
         peer->pid = (uint32_t)getpid();
@@ -1312,6 +1342,14 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
         peer->attach_time_ns = (uint64_t)pshm_now_ns(CLOCK_REALTIME);
         peer->pid_ns = pshm_pid_namespace();
         atomic_store_explicit(&peer->state, PSHM_PEER_ACTIVE, memory_order_seq_cst);
+        if (role == PSHM_ROLE_CONSUMER && r->fanout) {
+            /* live join: after ACTIVE, a producer scan either sees this entry or ran before, and then
+               gates on a tail at most this one (its scan starts with a full fence) */
+            start = atomic_load_explicit(&h->tail, memory_order_seq_cst);
+            atomic_store_explicit(&peer->claim_end, start, memory_order_relaxed);
+            atomic_store_explicit(&peer->claim_start, start, memory_order_release);
+            r->cursor = start;
+        }
         r->peer_index = (int)i;
         r->peer = peer;
         r->role = role;
@@ -1516,8 +1554,22 @@ static inline void pshm_ring_bell(PSHM_ATOMIC(uint32_t) *waiting, sem_t *bell, P
     sem_post(bell);
 }
 
+/* Fan-out rings: every sleeping consumer needs every message, so they sleep on a futex epoch, which a
+ * publish moves and wakes all at once (a semaphore's token could go to a consumer that has read it). */
+static inline void pshm_wake_all_consumers(pshm_header *h) {
+    atomic_fetch_add_explicit(&h->data_epoch, 1, memory_order_seq_cst);
+    syscall(SYS_futex, (void *)&h->data_epoch, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
 static inline void pshm_ring_data_bell(pshm_ring *r) {
     pshm_publish_barrier(r);
+    if (r->fanout) {
+        if (atomic_load_explicit(&r->header->consumers_waiting, memory_order_seq_cst) == 0) return;
+        atomic_thread_fence(memory_order_seq_cst);
+        atomic_fetch_add_explicit(&r->header->counters.data_posts, 1, memory_order_relaxed);
+        pshm_wake_all_consumers(r->header);
+        return;
+    }
     pshm_ring_bell(&r->header->consumers_waiting, r->data_bell, &r->header->counters.data_posts);
 }
 
@@ -1537,6 +1589,8 @@ typedef int (*pshm_ready_fn)(const pshm_ring *r);
 static inline int pshm_sleep(pshm_ring *r, uint32_t which, pshm_ready_fn ready, int64_t deadline_ns, int64_t slice_ns) {
     PSHM_ATOMIC(uint32_t) *waiting = which == PSHM_BELL_DATA ? &r->header->consumers_waiting : &r->header->producers_waiting;
     sem_t *bell = which == PSHM_BELL_DATA ? r->data_bell : r->space_bell;
+    int epoch_sleep = which == PSHM_BELL_DATA && r->fanout;
+    uint32_t epoch = epoch_sleep ? atomic_load_explicit(&r->header->data_epoch, memory_order_acquire) : 0;
     atomic_fetch_add_explicit(waiting, 1, memory_order_seq_cst);
     atomic_store_explicit(&r->peer->waiting_on, which, memory_order_seq_cst);
     if (r->fenced_sleeper) {
@@ -1551,7 +1605,14 @@ static inline int pshm_sleep(pshm_ring *r, uint32_t which, pshm_ready_fn ready, 
         struct timespec ts;
         ts.tv_sec = until / 1000000000;
         ts.tv_nsec = until % 1000000000;
-        rc = sem_clockwait(bell, CLOCK_MONOTONIC, &ts) == 0 ? 1 : -errno;
+        if (epoch_sleep) {   /* a publish after the epoch was read changes it: FUTEX_WAIT then returns at once */
+            int64_t left = until - now;
+            struct timespec rel = {.tv_sec = left / 1000000000, .tv_nsec = left % 1000000000};
+            rc = syscall(SYS_futex, (void *)&r->header->data_epoch, FUTEX_WAIT, epoch, &rel, NULL, 0) == 0 ? 1
+               : errno == EAGAIN ? 1 : -errno;
+        } else {
+            rc = sem_clockwait(bell, CLOCK_MONOTONIC, &ts) == 0 ? 1 : -errno;
+        }
     }
     atomic_store_explicit(&r->peer->waiting_on, PSHM_BELL_NONE, memory_order_seq_cst);
     atomic_fetch_sub_explicit(waiting, 1, memory_order_seq_cst);
@@ -1590,6 +1651,7 @@ static inline int pshm_check_due(pshm_ring *r, pshm_wait *w) {
 static inline int pshm_space_held(const pshm_ring *r, uint64_t tail) {
     /* a single consumer's unreleased messages are taken back by the next consumer (pshm_take_over) */
     if (pshm_releases_by_cursor(r)) return 0;
+    if (r->fanout) return r->gate != UINT64_MAX && r->gate + r->mask + 1 <= tail;   /* gated by a consumer */
     return tail > r->mask && atomic_load_explicit(&r->header->head, memory_order_acquire) > tail - (r->mask + 1);
 }
 
@@ -1599,8 +1661,8 @@ static inline int pshm_space_held(const pshm_ring *r, uint64_t tail) {
  */
 static inline int pshm_may_be_held_by_dead_peer(const pshm_ring *r, uint32_t bell) {
     uint64_t tail = atomic_load_explicit(&r->header->tail, memory_order_acquire);
-    return bell == PSHM_BELL_DATA ? tail > atomic_load_explicit(&r->header->head, memory_order_acquire)
-                                  : pshm_space_held(r, tail);
+    uint64_t read = r->fanout ? r->cursor : atomic_load_explicit(&r->header->head, memory_order_acquire);
+    return bell == PSHM_BELL_DATA ? tail > read : pshm_space_held(r, tail);
 }
 
 /*
@@ -1717,12 +1779,71 @@ static inline void pshm_recovered(pshm_ring *r, uint64_t position) {
 
 /* ---- producing ---------------------------------------------------------------------------------- */
 
+/*
+ * Fan-out rings: the lowest cursor of the live consumers (ACTIVE entries of role CONSUMER; their
+ * claim_start), or tail if there are none. The full fence first keeps this producer's tail store
+ * before the loads of the entries: a consumer joining meanwhile then either shows here or has read a
+ * tail at least this one (see pshm_attach), so it is never lapped unseen.
+ */
+static inline uint64_t pshm_fanout_gate(const pshm_ring *r, uint64_t tail) {
+    atomic_thread_fence(memory_order_seq_cst);
+    uint64_t gate = tail;
+    for (uint32_t i = 0; i < r->max_peers; i++) {
+        const pshm_peer *peer = pshm_peer_at(r->header, i);
+        if (atomic_load_explicit(&peer->state, memory_order_acquire) != PSHM_PEER_ACTIVE
+            || peer->role != PSHM_ROLE_CONSUMER) {
+            continue;
+        }
+        uint64_t cursor = atomic_load_explicit(&peer->claim_start, memory_order_acquire);
+        if (cursor < gate) gate = cursor;
+    }
+    return gate;
+}
+
+/* How many of `count` positions from `tail` a fan-out producer may claim: below the gate + N. */
+static inline uint32_t pshm_room_below_gate(pshm_ring *r, uint64_t tail, uint32_t count) {
+    uint64_t slots = r->mask + 1;
+    if (r->gate == UINT64_MAX || tail + count > r->gate + slots) r->gate = pshm_fanout_gate(r, tail);
+    uint64_t limit = r->gate + slots;
+    return tail >= limit ? 0 : (uint32_t)(limit - tail < count ? limit - tail : count);
+}
+
+/*
+ * A fan-out producer stuck behind consumers: each gating consumer (cursor <= tail - N) whose entry
+ * lock this handle can take is dead; reclaim its entry as an attacher would, so it stops gating, and
+ * count it. The lock decides, never GETLK alone, and state and role are read again under it.
+ */
+static inline int pshm_drop_dead_consumers(pshm_ring *r, uint64_t tail) {
+    int dropped = 0;
+    for (uint32_t i = 0; i < r->max_peers; i++) {
+        pshm_peer *peer = pshm_peer_at(r->header, i);
+        if ((int)i == r->peer_index || atomic_load_explicit(&peer->state, memory_order_acquire) != PSHM_PEER_ACTIVE
+            || peer->role != PSHM_ROLE_CONSUMER
+            || atomic_load_explicit(&peer->claim_start, memory_order_acquire) + r->mask + 1 > tail) {
+            continue;
+        }
+        if (pshm_ofd_lock(r->fd, pshm_peer_lock_offset(i), F_WRLCK) != 0) continue;   /* held: alive */
+        if (atomic_load_explicit(&peer->state, memory_order_acquire) == PSHM_PEER_ACTIVE
+            && peer->role == PSHM_ROLE_CONSUMER) {
+            pshm_reclaim_dead_entry(r->header, peer);
+            atomic_fetch_add_explicit(&r->header->counters.fanout_dropped, 1, memory_order_relaxed);
+            atomic_store_explicit(&peer->state, PSHM_PEER_FREE, memory_order_release);
+            dropped = 1;
+        }
+        pshm_ofd_lock(r->fd, pshm_peer_lock_offset(i), F_UNLCK);
+    }
+    if (dropped) r->gate = UINT64_MAX;
+    return dropped;
+}
+
 static inline int pshm_space_ready(const pshm_ring *r) {
     const pshm_header *h = r->header;
     uint64_t tail = atomic_load_explicit(&h->tail, memory_order_acquire);
     int free;
     if (pshm_releases_by_cursor(r)) {
         free = (int64_t)(tail - atomic_load_explicit(&h->released, memory_order_acquire)) <= (int64_t)r->mask;
+    } else if (r->fanout) {
+        free = pshm_fanout_gate(r, tail) + r->mask + 1 > tail;   /* a fresh scan, not the cached gate */
     } else {
         uint64_t sequence = atomic_load_explicit(&pshm_slot_at(r, tail)->sequence, memory_order_acquire);
         /* ahead of the tail: claimed by another producer (the tail moved), or corrupted (not work) */
@@ -1824,6 +1945,8 @@ static inline int pshm_claim_n(pshm_ring *r, uint32_t count, uint32_t length, in
         uint32_t n = 0;
         if (pshm_releases_by_cursor(r)) {
             n = pshm_room_below_released(r, tail, count);
+        } else if (r->fanout) {
+            n = pshm_room_below_gate(r, tail, count);
         } else {
             uint64_t sequence = atomic_load_explicit(&pshm_slot_at(r, tail)->sequence, memory_order_acquire);
             if ((int64_t)(sequence - tail) > 0) {
@@ -1864,7 +1987,7 @@ static inline int pshm_claim_n(pshm_ring *r, uint32_t count, uint32_t length, in
         }
         /* full: the slot's last message is unread, or taken by a consumer that has not released it */
         if (pshm_check_due(r, &w) && pshm_space_held(r, tail) && pshm_stuck_long_enough(r, tail)
-            && pshm_recover_from_dead_consumer(r, tail)) {
+            && (r->fanout ? pshm_drop_dead_consumers(r, tail) : pshm_recover_from_dead_consumer(r, tail))) {
             pshm_recovered(r, tail);
             w.check_now = 1;
             continue;
@@ -1952,6 +2075,7 @@ static inline void pshm_close_for_writing(pshm_ring *r) {
     atomic_store_explicit(&h->identity.state, PSHM_STATE_CLOSED, memory_order_seq_cst);
     atomic_thread_fence(memory_order_seq_cst);  /* Dekker with sleepers, who re-check the state */
     for (uint32_t n = atomic_load_explicit(&h->consumers_waiting, memory_order_seq_cst); n > 0; n--) sem_post(r->data_bell);
+    if (h->identity.flags & PSHM_FLAG_FANOUT) pshm_wake_all_consumers(h);
     for (uint32_t n = atomic_load_explicit(&h->producers_waiting, memory_order_seq_cst); n > 0; n--) sem_post(r->space_bell);
 }
 
@@ -1960,7 +2084,7 @@ static inline void pshm_close_for_writing(pshm_ring *r) {
 /* Work for a consumer: a published slot at the head, or the end of the stream. */
 static inline int pshm_data_ready(const pshm_ring *r) {
     const pshm_header *h = r->header;
-    uint64_t head = atomic_load_explicit(&h->head, memory_order_acquire);
+    uint64_t head = r->fanout ? r->cursor : atomic_load_explicit(&h->head, memory_order_acquire);
     if (atomic_load_explicit(&pshm_slot_at(r, head)->sequence, memory_order_acquire) >= head + 1) return 1;
     return atomic_load_explicit(&h->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED
         && atomic_load_explicit(&h->tail, memory_order_acquire) == head;
@@ -1990,6 +2114,7 @@ static inline int pshm_end_of_stream(pshm_ring *r, uint64_t head) {
 
 /* Takes positions [head, head + count) for consumption; returns 1 if this consumer won them. */
 static inline int pshm_take(pshm_ring *r, uint64_t head, uint32_t count) {
+    if (r->fanout) return 1;   /* every consumer reads every position: nothing to take from the others */
     if (pshm_releases_by_cursor(r)) {
         /* no intent needed: [released, head) is this consumer's, and its successor's if it dies */
         atomic_store_explicit(&r->header->head, head + count, memory_order_release);
@@ -2009,6 +2134,12 @@ static inline int pshm_take(pshm_ring *r, uint64_t head, uint32_t count) {
  * ring the space bell after. A single consumer releases in order, so one store covers them all.
  */
 static inline void pshm_release_positions(pshm_ring *r, uint64_t first, uint32_t count) {
+    if (r->fanout) {   /* the cursor, which gates the producer: after the reads of the slots (release) */
+        r->cursor = first + count;
+        atomic_store_explicit(&r->peer->claim_end, r->cursor, memory_order_relaxed);
+        atomic_store_explicit(&r->peer->claim_start, r->cursor, memory_order_release);
+        return;
+    }
     if (pshm_releases_by_cursor(r)) {
         atomic_store_explicit(&r->header->released, first + count, memory_order_release);
         return;
@@ -2087,7 +2218,7 @@ static inline int pshm_skip_if_producer_dead(pshm_ring *r, uint64_t head) {
     if (pshm_owner_alive(r, PSHM_ROLE_PRODUCER, head)) return 0;
     /* unpublished: a free slot's sequence (several consumers), anything but head + 1 (one) */
     uint64_t sequence = atomic_load_explicit(&pshm_slot_at(r, head)->sequence, memory_order_acquire);
-    if (pshm_releases_by_cursor(r) ? sequence == head + 1 : sequence != head) return 0;
+    if (pshm_releases_by_cursor(r) || r->fanout ? sequence == head + 1 : sequence != head) return 0;
     if (!pshm_take(r, head, 1)) return 0;
     atomic_fetch_add_explicit(&r->header->counters.abandoned_by_producers, 1, memory_order_relaxed);
     pshm_release_positions(r, head, 1);
@@ -2110,7 +2241,7 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t max, uint32_t capacity, 
     pshm_header *h = r->header;
     pshm_wait w = pshm_wait_begin(timeout_ns);
     for (;;) {
-        uint64_t head = atomic_load_explicit(&h->head, memory_order_relaxed);
+        uint64_t head = r->fanout ? r->cursor : atomic_load_explicit(&h->head, memory_order_relaxed);
         pshm_slot *slot = pshm_slot_at(r, head);
         uint64_t sequence = atomic_load_explicit(&slot->sequence, memory_order_acquire);
         if (sequence == head + 1) {
@@ -2150,6 +2281,20 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t max, uint32_t capacity, 
             return (int)n;
         }
         if ((int64_t)(sequence - (head + 1)) > 0) {
+            if (r->fanout) {
+                /* never a lap while this consumer gates: damage, unless it was taken for dead and dropped */
+                if (atomic_load_explicit(&r->peer->state, memory_order_acquire) != PSHM_PEER_ACTIVE
+                    || r->peer->pid != (uint32_t)getpid() || r->peer->role != PSHM_ROLE_CONSUMER) {
+                    return pshm_fail(r, -EIDRM, "ring %s: this consumer was taken for dead and dropped (its entry is"
+                                                " not its own any more): attach again", r->name);
+                }
+                pshm_release_positions(r, head, 1);
+                atomic_fetch_add_explicit(&h->counters.corrupt_slots, 1, memory_order_relaxed);
+                pshm_ring_space_bell(r);
+                return pshm_fail(r, -EPROTO, "slot %llu (position %llu) has sequence %llu, which no peer writes there: "
+                                 "dropped", (unsigned long long)(head & r->mask), (unsigned long long)head,
+                                 (unsigned long long)sequence);
+            }
             /* another consumer took h (after the acquire above its take shows in the head) ... */
             if (!pshm_releases_by_cursor(r) && atomic_load_explicit(&h->head, memory_order_acquire) != head) continue;
             /* ... or the slot is corrupted: drop the position, which also frees the slot for producers */
@@ -2314,6 +2459,10 @@ static inline void pshm_detach(pshm_ring *r) {
         pshm_set_fenced_sleeper(r, 0);
         atomic_store_explicit(&r->peer->messages, r->messages, memory_order_relaxed);
         atomic_store_explicit(&r->peer->state, PSHM_PEER_FREE, memory_order_release);
+        if (r->fanout && r->role == PSHM_ROLE_CONSUMER) {   /* it gated the producer: no longer */
+            pshm_publish_barrier(r);
+            pshm_ring_space_bell(r);
+        }
         pshm_ofd_lock(r->fd, pshm_peer_lock_offset((uint32_t)r->peer_index), F_UNLCK);
     }
     r->peer = NULL;
