@@ -25,7 +25,10 @@
  *     sequence = p + slot_count, which is "free for position p + slot_count"; a producer claims
  *     position t when its slot's sequence == t;
  *   - single-consumer rings: the consumer stores `released` once after a batch, as Lamport's ring
- *     does; a producer claims t while t < released + slot_count, and never reads the slot.
+ *     does; a producer claims t while t < released + slot_count, and never reads the slot;
+ *   - fan-out rings (3.5, PSHM_FLAG_FANOUT): every consumer reads every message from a cursor of its
+ *     own (its peer entry's claim_start) and writes nothing else; the one producer claims t while
+ *     t < (lowest live cursor) + slot_count, as the Disruptor's slowest sequence gates its producer.
  *
  * Two named semaphores are doorbells: "/NAME.data" wakes consumers, "/NAME.space" wakes producers.
  * A side posts only when the waiter counter says someone sleeps, so the uncontended path makes no
@@ -73,6 +76,10 @@
  *         pshm_open, pshm_open_wait refusing a ring of another type, or none: -EPROTO, the first difference in pshm_error
  *     const pshm_type_area *pshm_message_type(const pshm_ring *r);
  *         the ring's type, NULL if untyped
+ *   Fan-out rings (every consumer reads every message, PROTOCOL.md §14)
+ *     spec.flags = PSHM_FLAG_FANOUT | PSHM_FLAG_SINGLE_PRODUCER
+ *         create one; consumers then use the calls below unchanged, each reading the whole stream
+ *         from the message published after it attached; the slowest live consumer gates the producer
  *   Producing
  *     int pshm_send(pshm_ring *r, const void *data, uint32_t length, int64_t timeout_ns);
  *         copy one message in
@@ -174,7 +181,7 @@ PSHM_STATIC_ASSERT(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
 
 #define PSHM_MAGIC UINT64_C(0x474E49524D485350)  /* the bytes "PSHMRING" on a little-endian host */
 #define PSHM_VERSION_MAJOR 3                     /* incompatible layout or protocol changes */
-#define PSHM_VERSION_MINOR 4                     /* compatible additions: reserved bytes, optional flags */
+#define PSHM_VERSION_MINOR 5                     /* compatible additions: reserved bytes, optional flags */
 
 #define PSHM_LINE 128                /* padding unit: two 64-byte lines, beats adjacent-line prefetch */
 #define PSHM_SLOT_HEADER_SIZE 16       /* sequence, length, flags: a 64-byte message fits in 80 bytes */
@@ -1964,6 +1971,9 @@ static inline int pshm_claim_n(pshm_ring *r, uint32_t count, uint32_t length, in
             if (single) {
                 atomic_store_explicit(&h->tail, tail + n, memory_order_release);
                 pshm_publish_barrier(r);  /* the tail store before the state load; see pshm_end_of_stream */
+                /* fan-out: readers that do not gate (observers) tell a lapped copy by the tail, so it goes
+                   out before the slots are written again (a compiler barrier on x86, dmb on aarch64) */
+                if (r->fanout) atomic_thread_fence(memory_order_release);
             } else if (!atomic_compare_exchange_weak_explicit(&h->tail, &tail, tail + n, memory_order_seq_cst,
                                                               memory_order_relaxed)) {
                 pshm_forget_intent(r);

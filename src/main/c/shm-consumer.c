@@ -31,6 +31,7 @@ static void usage(FILE *out) {
           "  --verify             check the verifiable pattern (alias --pattern)\n"
           "  --size N|MIN-MAX     with --verify: also check each length against this range\n"
           "  --shared             other consumers share the ring: gaps in a sequence are not lost\n"
+          "                       (not on a fan-out ring, where every consumer reads the whole stream)\n"
           "  --timeout-ms MS      stop when nothing arrives for MS (default: wait for ever)\n"
           "  --wait-ms MS         wait up to MS for the ring to exist (default 0)\n"
           "  --wait-policy P      how waiting calls wait: spin, standard (default) or sleep\n"
@@ -96,6 +97,12 @@ int main(int argc, char **argv) {
     rc = shm_cli_open_ring(&r, o.ring, PSHM_ROLE_CONSUMER, o.wait_ns);
     if (rc) {
         shm_cli_open_failed(&r, "open", o.ring, rc, o.wait_ns);
+        return 2;
+    }
+    if (r.fanout && o.shared) {
+        pshm_detach(&r);
+        fprintf(stderr, "shm-consumer: ring %s is a fan-out ring: every consumer reads the whole stream, so --shared"
+                        " does not apply (try --help)\n", o.ring);
         return 2;
     }
     pshm_set_wait(&r, o.wait_policy, 0);

@@ -43,6 +43,7 @@ static void usage(FILE *out) {
           "    --max-size BYTES     largest message (default: the upper end of --size)\n"
           "    --single-producer    at most one producer may attach\n"
           "    --single-consumer    at most one consumer may attach\n"
+          "    --fanout             every consumer reads every message (one producer; the slowest consumer gates it)\n"
           "    --mode OCTAL         permissions (default 0600)\n"
           "  --help               this text\n"
           "  --version            the build and the ring layout\n"
@@ -76,12 +77,16 @@ static void parse(int argc, char **argv, options *o) {
         }
         else if (!strcmp(a, "--single-producer")) { o->flags |= PSHM_FLAG_SINGLE_PRODUCER; o->create_only_flag = 1; }
         else if (!strcmp(a, "--single-consumer")) { o->flags |= PSHM_FLAG_SINGLE_CONSUMER; o->create_only_flag = 1; }
+        else if (!strcmp(a, "--fanout")) { o->flags |= PSHM_FLAG_FANOUT | PSHM_FLAG_SINGLE_PRODUCER; o->create_only_flag = 1; }
         else if (!strcmp(a, "--mode")) { o->mode = shm_cli_number32(argc, argv, &i, 8); o->create_only_flag = 1; }
         else shm_cli_bad_usage("unknown option", a);
     }
     shm_cli_check_ring(o->ring);
     if (o->create_only_flag && !o->create) {
-        shm_cli_bad_usage("--slots, --max-size, --single-*, --mode need --create", NULL);
+        shm_cli_bad_usage("--slots, --max-size, --single-*, --fanout, --mode need --create", NULL);
+    }
+    if ((o->flags & PSHM_FLAG_FANOUT) && (o->flags & PSHM_FLAG_SINGLE_CONSUMER)) {
+        shm_cli_bad_usage("--fanout is for any number of consumers, each reading the whole stream: leave out --single-consumer", NULL);
     }
     if (o->size_max > PSHM_MAX_PAYLOAD) shm_cli_bad_usage("--size above the largest message a ring can take (2^30 = 1073741824 bytes)", NULL);
     if (o->pattern && o->size_min < PSHM_TRAFFIC_HEADER_SIZE) {

@@ -42,7 +42,7 @@ public final class DoorbellHandshakeStress {
         @Actor
         public void sleeper(II_Result r) {
             boolean fenced = ring.ring.doorbells.announce(entry, RingLayout.BELL_DATA, false);
-            r.r1 = !fenced ? 2 : ring.ring.doorbells.ready(true) ? 1 : 0;
+            r.r1 = !fenced ? 2 : ring.ring.doorbells.ready(true, entry) ? 1 : 0;
         }
 
         @Actor
@@ -74,7 +74,7 @@ public final class DoorbellHandshakeStress {
         @Actor
         public void sleeper(II_Result r) {
             ring.ring.doorbells.announce(entry, RingLayout.BELL_DATA, fencedSleeper);
-            r.r1 = !fencedSleeper ? 2 : ring.ring.doorbells.ready(true) ? 1 : 0;
+            r.r1 = !fencedSleeper ? 2 : ring.ring.doorbells.ready(true, entry) ? 1 : 0;
         }
 
         @Actor

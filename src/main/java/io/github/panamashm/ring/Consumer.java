@@ -13,7 +13,8 @@ import static io.github.panamashm.ring.RingLayout.LONG;
 /**
  * Takes messages out of a {@link Ring}; made by {@link Ring#consumer()}. Each message goes to
  * exactly one of the ring's consumers; the messages of one producer reach each consumer in the order
- * sent.
+ * sent. In a fan-out ring ({@link RingSpec#fanOut()}) every consumer reads every message published
+ * after it attached, from a cursor of its own, with the same calls.
  *
  * <ul>
  *   <li>{@code receive} copies the next message into a buffer, waiting for one (for ever, or up to
@@ -54,6 +55,10 @@ public final class Consumer implements AutoCloseable {
     private final MemorySegment readOnlySlots;
     private final PeerEntry peer;
     private final boolean single;
+    /** A fan-out ring: this consumer reads every position by its own cursor, its entry's claim_start. */
+    private final boolean fanOut;
+    /** A ring whose consumers compete for positions with a compare-and-set on the head. */
+    private final boolean shared;
     private final long mask;
     private final long slotSize;
     private final long headerSize;
@@ -73,7 +78,10 @@ public final class Consumer implements AutoCloseable {
      */
     private final int[] takenLengths;
     private long takenFrom;
-    /** A single consumer's head: only the holder of the consumer role moves it, so it is never loaded. */
+    /**
+     * A single consumer's head: only the holder of the consumer role moves it, so it is never loaded.
+     * A fan-out consumer's next position to read (its cursor, published at each release, trails it).
+     */
     private long ownHead;
     private boolean endOfStream;
     /** Whether a barrier made the end of the stream seen so far conclusive (see endOfStream). */
@@ -89,6 +97,8 @@ public final class Consumer implements AutoCloseable {
         this.peer = new PeerEntry(ring, peerIndex, policy);
         peer.startFencedSleeping();
         this.single = ring.isSingleConsumer();
+        this.fanOut = ring.fanOut;
+        this.shared = !single && !fanOut;
         this.mask = ring.mask;
         this.slotSize = ring.slotSize;
         this.headerSize = ring.headerSize;
@@ -98,6 +108,8 @@ public final class Consumer implements AutoCloseable {
         if (single) {
             takeOver();
             ownHead = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
+        } else if (fanOut) {
+            ownHead = (long) LONG.getOpaque(segment, peer.offset + RingLayout.PEER_CLAIM_START_OFFSET); // set by the join
         }
     }
 
@@ -426,18 +438,18 @@ public final class Consumer implements AutoCloseable {
                     handled++;
                     pendingFrom = position + 1;
                     handler.onMessage(readOnlySlots, indexOf(position), takenLengths[(int) (position - takenFrom)]);
-                    if (!single) {
+                    if (shared) {
                         releaseSlot(position);
                     }
                 }
             } catch (Throwable e) {
-                if (!single) {
+                if (shared) {
                     releaseSlot(first + handled - 1); // the message whose handler threw counts as handled
                 }
                 throw e;
             } finally {
-                if (single) {
-                    LONG.setRelease(segment, RingLayout.RELEASED_OFFSET, first + handled); // one store for the batch
+                if (!shared) {
+                    releasePositions(first, handled); // one store for the batch
                 }
                 holding = false;
                 peer.countMessages(handled);
@@ -487,7 +499,7 @@ public final class Consumer implements AutoCloseable {
         }
         peer.startCall(timeoutNanos);
         while (true) {
-            long head = single ? ownHead : (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET);
+            long head = !shared ? ownHead : (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET);
             long slot = slotOffset(head);
             long sequence = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET);
             if (sequence == head + 1) {
@@ -497,7 +509,7 @@ public final class Consumer implements AutoCloseable {
                 boolean skip = (flags & RingLayout.SLOT_SKIP) != 0;
                 if (!skip && length > capacity && length <= maxPayload) {
                     VarHandle.acquireFence(); // the length read stays before the second look at the head
-                    if (!single && (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET) != head) {
+                    if (shared && (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET) != head) {
                         continue; // another consumer took it meanwhile: the length read was not ours
                     }
                     throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
@@ -535,8 +547,15 @@ public final class Consumer implements AutoCloseable {
             }
             if (sequence - (head + 1) > 0) {
                 // another consumer took it (after the acquire above its take shows in the head) ...
-                if (!single && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) != head) {
+                if (shared && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) != head) {
                     continue;
+                }
+                // a fan-out consumer is never lapped while it gates: unless it was dropped (only a dead
+                // process's entry is, so this one's was freed under it), the slot is damaged
+                if (fanOut && !ring.peerTable.stillHeld(peer.index)) {
+                    throw new IllegalStateException("ring " + ring.name() + ": this consumer's peer entry is not its own"
+                            + " any more (the producer took it for a dead consumer's and dropped it, or the ring was"
+                            + " damaged); attach a new consumer to read on");
                 }
                 // ... or the slot is corrupted: drop the position, which also frees the slot for producers
                 if (!take(head, 1)) {
@@ -606,6 +625,10 @@ public final class Consumer implements AutoCloseable {
     }
 
     private boolean take(long head, int count) {
+        if (fanOut) {
+            ownHead = head + count; // the cursor follows when they are released: the slots stay until then
+            return true;
+        }
         if (single) {
             // no intent needed: [released, head) is this consumer's, and its successor's if it dies
             LONG.setRelease(segment, RingLayout.HEAD_OFFSET, head + count);
@@ -634,7 +657,7 @@ public final class Consumer implements AutoCloseable {
         }
         // unpublished: a free slot's sequence (several consumers), anything but head + 1 (one)
         long sequence = (long) LONG.getAcquire(segment, slotOffset(head) + RingLayout.SLOT_SEQUENCE_OFFSET);
-        if ((single ? sequence == head + 1 : sequence != head) || !take(head, 1)) {
+        if ((!shared ? sequence == head + 1 : sequence != head) || !take(head, 1)) {
             return false;
         }
         LONG.getAndAdd(segment, RingLayout.ABANDONED_BY_PRODUCERS_OFFSET, 1L);
@@ -657,6 +680,12 @@ public final class Consumer implements AutoCloseable {
      * them; the caller rings the space doorbell. A single consumer releases in order: one store.
      */
     private void releasePositions(long first, long count) {
+        if (fanOut) {
+            // the cursor, which gates the producer: after the reads of the slots (release)
+            LONG.setOpaque(segment, peer.offset + RingLayout.PEER_CLAIM_END_OFFSET, first + count);
+            LONG.setRelease(segment, peer.offset + RingLayout.PEER_CLAIM_START_OFFSET, first + count);
+            return;
+        }
         if (single) {
             LONG.setRelease(segment, RingLayout.RELEASED_OFFSET, first + count);
             return;
@@ -673,6 +702,10 @@ public final class Consumer implements AutoCloseable {
      * meet the damaged value again one lap later.
      */
     private void releaseDamaged(long position) {
+        if (fanOut) {
+            releasePositions(position, 1); // nobody but the producer writes a slot of a fan-out ring
+            return;
+        }
         releaseSlot(position);
         if (single) {
             LONG.setRelease(segment, RingLayout.RELEASED_OFFSET, position + 1);
@@ -788,7 +821,7 @@ public final class Consumer implements AutoCloseable {
             ring.forget(this); // its memory is gone: write nothing, the lock goes with the descriptor
             return;
         }
-        if (pendingEnd > pendingFrom) {
+        if (pendingEnd > pendingFrom && !fanOut) { // a fan-out consumer leaving its unread messages takes them from nobody
             int lost = (int) (pendingEnd - pendingFrom);
             releasePositions(pendingFrom, lost);
             pendingFrom = pendingEnd;
@@ -797,6 +830,9 @@ public final class Consumer implements AutoCloseable {
         }
         peer.stopFencedSleeping();
         ring.peerTable.detach(peer.index, RingLayout.ROLE_CONSUMER);
+        if (fanOut) {
+            ring.doorbells.ringSpace(); // it gated the producer: no longer
+        }
         ring.forget(this);
     }
 

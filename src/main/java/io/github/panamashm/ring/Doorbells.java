@@ -3,6 +3,9 @@ package io.github.panamashm.ring;
 
 import io.github.panamashm.NamedSemaphore;
 import io.github.panamashm.PosixException;
+import io.github.panamashm.internal.posix.Errno;
+import io.github.panamashm.internal.posix.Libc;
+import io.github.panamashm.internal.posix.Timespec;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
@@ -20,6 +23,11 @@ import static io.github.panamashm.ring.RingLayout.LONG;
  * the asymmetric {@link Barrier} and re-checks before it sleeps; a poster, after its publish or
  * release, looks at the counter (no fence: the sleeper's barrier fenced it) and posts only if it is
  * non-zero. Either the poster sees the announcement or the sleeper sees the work: no wake-up is lost.
+ *
+ * <p>Fan-out rings: every sleeping consumer needs every message, and a semaphore's token could go to a
+ * consumer that has already read it. Their consumers sleep on the futex word {@code data_epoch}
+ * instead, read before they announce; a publish that finds sleepers moves the word and wakes them
+ * all with one {@code FUTEX_WAKE} (docs/PROTOCOL.md §14, "Waking").
  */
 final class Doorbells {
 
@@ -27,6 +35,8 @@ final class Doorbells {
     private final MemorySegment segment;
     private final NamedSemaphore data;
     private final NamedSemaphore space;
+    /** Fan-out rings: the futex word consumers sleep on; null in other rings. */
+    private final MemorySegment dataEpoch;
     /** Threads between announcing a sleep and taking it back; close waits for them. */
     private final AtomicInteger sleepers = new AtomicInteger();
     private volatile boolean closing;
@@ -36,6 +46,7 @@ final class Doorbells {
         this.segment = ring.segment();
         this.data = data;
         this.space = space;
+        this.dataEpoch = ring.fanOut ? segment.asSlice(RingLayout.DATA_EPOCH_OFFSET, Integer.BYTES) : null;
     }
 
     /** Sleeps this short when this process's barrier cannot reach other processes (see {@link Barrier}). */
@@ -50,19 +61,22 @@ final class Doorbells {
      */
     void sleep(long peerEntry, int which, long deadlineNanos, boolean fencedSleeper) throws InterruptedException {
         boolean forData = which == RingLayout.BELL_DATA;
+        boolean onEpoch = forData && dataEpoch != null;
         sleepers.incrementAndGet();
         try {
             if (closing) {
                 throw new IllegalStateException("ring " + ring.name() + " is closed");
             }
+            // before the announcement: a publish that misses it has moved the word by the time it is compared
+            int epoch = onEpoch ? (int) INT.getAcquire(dataEpoch, 0L) : 0;
             boolean fenced = announce(peerEntry, which, fencedSleeper);
             try {
                 NamedSemaphore bell = forData ? data : space;
                 boolean first = true;
                 int spurious = 0;
                 long backoff = 0;
-                while (!closing && !ready(forData)) {
-                    boolean suspect = mayBeHeldByDeadPeer(which);
+                while (!closing && !ready(forData, peerEntry)) {
+                    boolean suspect = mayBeHeldByDeadPeer(which, peerEntry);
                     if (!first && suspect) {
                         return; // something was claimed or taken meanwhile: the caller looks for a dead peer
                     }
@@ -73,9 +87,13 @@ final class Doorbells {
                         return;
                     }
                     // an idle sleeper stays in this loop: no more work per second than this
-                    boolean token = bell.tryAcquireNanos(Math.min(remaining, slice));
-                    if (token && (closing || ready(forData))) {
+                    boolean token = onEpoch ? awaitEpochChange(epoch, Math.min(remaining, slice))
+                            : bell.tryAcquireNanos(Math.min(remaining, slice));
+                    if (token && (closing || ready(forData, peerEntry))) {
                         return;
+                    }
+                    if (onEpoch) {
+                        epoch = (int) INT.getAcquire(dataEpoch, 0L); // then the loop looks at the ring again
                     }
                     if (suspect || !fenced) {
                         return;
@@ -83,9 +101,10 @@ final class Doorbells {
                     if (!token) {
                         spurious = 0; // a slice that ran out: the doorbell is sane
                         backoff = 0;
-                    } else if (++spurious >= 2) {
+                    } else if (!onEpoch && ++spurious >= 2) {
                         // a token for nothing is normal now and then (a stale one, or one meant for another
-                        // sleeper); tokens that keep coming mean a doorbell with a garbage value: back off
+                        // sleeper); tokens that keep coming mean a doorbell with a garbage value: back off.
+                        // (An epoch that moved is no token: it was read again above, and a move is a publish.)
                         backoff = backoff == 0 ? UNFENCED_SLICE_NANOS : Math.min(2 * backoff, Ring.SLEEP_SLICE_NANOS);
                         LockSupport.parkNanos(Math.min(backoff, deadlineNanos - System.nanoTime()));
                         if (Thread.interrupted()) {
@@ -127,31 +146,92 @@ final class Doorbells {
     }
 
     /**
-     * Whether what a waiter on {@code bell} waits for may be held by a peer that died: a consumer
-     * waits behind a claimed, unpublished position; a producer behind a slot taken and not released.
+     * Sleeps while the data epoch is {@code expected}, at most {@code nanos}: true if it moved (or a
+     * wake came), false when the time ran out. A virtual thread polls instead, parking between looks,
+     * so that it does not pin its carrier in the kernel.
      */
-    boolean mayBeHeldByDeadPeer(int bell) {
-        long tail = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET);
-        return bell == RingLayout.BELL_DATA ? tail > (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET)
-                : spaceHeld(tail);
+    private boolean awaitEpochChange(int expected, long nanos) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        if (Thread.currentThread().isVirtual()) {
+            long deadline = System.nanoTime() + nanos;
+            long pause = 10_000;
+            while ((int) INT.getAcquire(dataEpoch, 0L) == expected) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    return false;
+                }
+                LockSupport.parkNanos(Math.min(pause, remaining));
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                pause = Math.min(2 * pause, UNFENCED_SLICE_NANOS);
+            }
+            return true;
+        }
+        Libc.CallFrame frame = Libc.CallFrame.current();
+        Timespec.setNanos(frame.timespec, nanos); // FUTEX_WAIT's timeout is relative
+        if (Libc.futexWait(frame, dataEpoch, expected) == 0) {
+            return true;
+        }
+        int errno = Libc.errno(frame);
+        if (errno == Errno.EAGAIN) {
+            return true; // it had moved already
+        }
+        if (errno == Errno.ETIMEDOUT || errno == Errno.EINTR) {
+            return false;
+        }
+        throw new PosixException("futex", ring.name(), errno);
     }
 
-    /** Whether the slot a full ring's producer at {@code tail} waits for was taken and not released yet. */
+    /** Moves the data epoch and wakes every consumer asleep on it, in any process. */
+    private void wakeEpochSleepers() {
+        INT.getAndAdd(dataEpoch, 0L, 1);
+        Libc.futexWake(dataEpoch, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Whether what a waiter on {@code bell} waits for may be held by a peer that died: a consumer
+     * waits behind a claimed, unpublished position; a producer behind a slot taken and not released
+     * (in a fan-out ring, behind a consumer's cursor).
+     */
+    boolean mayBeHeldByDeadPeer(int bell, long peerEntry) {
+        long tail = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET);
+        return bell == RingLayout.BELL_DATA ? tail > consumerPosition(peerEntry) : spaceHeld(tail);
+    }
+
+    /**
+     * Whether the slot a full ring's producer at {@code tail} waits for was taken and not released
+     * yet; in a fan-out ring, whether a consumer's cursor holds it up (a fresh scan).
+     */
     boolean spaceHeld(long tail) {
+        if (ring.fanOut) {
+            return ring.peerTable.lowestCursor(tail) + ring.slotCount - tail <= 0;
+        }
         if (ring.isSingleConsumer()) {
             return false; // a single consumer's unreleased messages are taken back by the next consumer
         }
         return tail > ring.mask && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) > tail - (ring.mask + 1);
     }
 
-    /** Whether a sleeper on the data ({@code true}) or space doorbell has work: what it re-checks after {@link #announce}. */
-    boolean ready(boolean forData) {
-        return forData ? dataReady() : spaceReady();
+    /** The next position the consumer of entry {@code peerEntry} reads: the ring's head, or its own cursor in a fan-out ring. */
+    private long consumerPosition(long peerEntry) {
+        return ring.fanOut ? (long) LONG.getOpaque(segment, peerEntry + RingLayout.PEER_CLAIM_START_OFFSET)
+                : (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
     }
 
-    /** Work for a consumer: a published slot at the head, or the end of the stream. */
-    private boolean dataReady() {
-        long head = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
+    /**
+     * Whether a sleeper on the data ({@code true}) or space doorbell, of entry {@code peerEntry}, has
+     * work: what it re-checks after {@link #announce}.
+     */
+    boolean ready(boolean forData, long peerEntry) {
+        return forData ? dataReady(peerEntry) : spaceReady();
+    }
+
+    /** Work for a consumer: a published slot at the head (its cursor in a fan-out ring), or the end of the stream. */
+    private boolean dataReady(long peerEntry) {
+        long head = consumerPosition(peerEntry);
         if ((long) LONG.getAcquire(segment, ring.slotOffset(head)) >= head + 1) {
             return true;
         }
@@ -162,7 +242,9 @@ final class Doorbells {
     private boolean spaceReady() {
         long tail = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET);
         boolean free;
-        if (ring.isSingleConsumer()) {
+        if (ring.fanOut) {
+            free = ring.peerTable.lowestCursor(tail) + ring.slotCount - tail > 0; // a fresh scan, not the producer's cache
+        } else if (ring.isSingleConsumer()) {
             free = tail - (long) LONG.getAcquire(segment, RingLayout.RELEASED_OFFSET) <= ring.mask;
         } else {
             long sequence = (long) LONG.getAcquire(segment, ring.slotOffset(tail));
@@ -173,9 +255,26 @@ final class Doorbells {
         return free || ring.isClosedForWriting();
     }
 
-    /** After a publish: wakes a consumer if one announced that it sleeps. */
+    /** After a publish: wakes a consumer if one announced that it sleeps (every one, in a fan-out ring). */
     void ringData() {
+        if (dataEpoch != null) {
+            ringEpoch();
+            return;
+        }
         ring(RingLayout.CONSUMERS_WAITING_OFFSET, data, RingLayout.DATA_POSTS_OFFSET);
+    }
+
+    /** {@link #ring}'s fan-out form: every announced consumer is woken by one move of the epoch. */
+    private void ringEpoch() {
+        if (!Barrier.AVAILABLE || (int) INT.getOpaque(segment, RingLayout.FENCED_SLEEPERS_OFFSET) != 0) {
+            VarHandle.fullFence();
+        }
+        if ((int) INT.getVolatile(segment, RingLayout.CONSUMERS_WAITING_OFFSET) == 0) {
+            return;
+        }
+        VarHandle.fullFence();
+        LONG.getAndAdd(segment, RingLayout.DATA_POSTS_OFFSET, 1L);
+        wakeEpochSleepers(); // a failure here leaves sleepers to find the message at the end of their slice
     }
 
     /** After a release: wakes a producer if one announced that it sleeps. */
@@ -216,6 +315,9 @@ final class Doorbells {
         for (int n = (int) INT.getVolatile(segment, RingLayout.CONSUMERS_WAITING_OFFSET); n > 0; n--) {
             data.release();
         }
+        if (dataEpoch != null) {
+            wakeEpochSleepers();
+        }
         for (int n = (int) INT.getVolatile(segment, RingLayout.PRODUCERS_WAITING_OFFSET); n > 0; n--) {
             space.release();
         }
@@ -234,9 +336,15 @@ final class Doorbells {
                 break; // they leave at the end of their slice
             }
         }
+        if (dataEpoch != null) {
+            Libc.futexWake(dataEpoch, Integer.MAX_VALUE);
+        }
         data.close();   // waits until no sleeper is inside sem_clockwait
         space.close();
         while (sleepers.get() > 0) {
+            if (dataEpoch != null) {
+                Libc.futexWake(dataEpoch, Integer.MAX_VALUE); // one may have gone to sleep after the wake above
+            }
             Thread.onSpinWait(); // a woken sleeper is taking its announcement back
         }
     }

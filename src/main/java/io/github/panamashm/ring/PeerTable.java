@@ -5,6 +5,7 @@ import io.github.panamashm.PosixException;
 import io.github.panamashm.SharedMemory;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -60,8 +61,12 @@ final class PeerTable {
                 undoDeadSleeper(entry);
                 LONG.getAndAdd(segment, RingLayout.PEERS_RECLAIMED_OFFSET, 1L);
             }
-            LONG.setOpaque(segment, entry + RingLayout.PEER_CLAIM_START_OFFSET, 0L);
-            LONG.setOpaque(segment, entry + RingLayout.PEER_CLAIM_END_OFFSET, 0L);
+            // a fan-out consumer's cursor gates the producer from ACTIVE on: start it at the tail (a lap
+            // behind at most), then move it to the tail read after ACTIVE (see joinFanOut)
+            boolean fanOutConsumer = (flags & RingLayout.FLAG_FANOUT) != 0 && role == RingLayout.ROLE_CONSUMER;
+            long start = fanOutConsumer ? (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) : 0L;
+            LONG.setOpaque(segment, entry + RingLayout.PEER_CLAIM_START_OFFSET, start);
+            LONG.setOpaque(segment, entry + RingLayout.PEER_CLAIM_END_OFFSET, start);
             LONG.setOpaque(segment, entry + RingLayout.PEER_MESSAGES_OFFSET, 0L);
             INT.set(segment, entry + RingLayout.PEER_ROLE_OFFSET, role);
             INT.set(segment, entry + RingLayout.PEER_PID_OFFSET, (int) ProcessHandle.current().pid());
@@ -69,6 +74,9 @@ final class PeerTable {
             LONG.set(segment, entry + RingLayout.PEER_ATTACH_TIME_OFFSET, Deadlines.currentTimeNanos());
             LONG.set(segment, entry + RingLayout.PEER_PID_NS_OFFSET, PID_NAMESPACE);
             INT.setVolatile(segment, entry + RingLayout.PEER_STATE_OFFSET, RingLayout.PEER_ACTIVE);
+            if (fanOutConsumer) {
+                joinFanOut(entry);
+            }
             local.set(index);
             localRoleCount[role]++;
             return index;
@@ -78,6 +86,91 @@ final class PeerTable {
         }
         throw new IllegalStateException("the peer table of ring " + name + " is full: " + maxPeers
                 + " producers and consumers are attached");
+    }
+
+    /**
+     * The live join of a fan-out consumer (docs/PROTOCOL.md §14, "Join"), after its entry is ACTIVE:
+     * its cursor becomes the tail read now, so it reads from the next message published. The tail
+     * load is volatile (seq_cst) and follows the ACTIVE store; the producer's gate scan starts with a
+     * full fence after its tail store. So either the scan sees this entry, or it ran before and gated
+     * on a tail at most this one: the producer cannot lap this cursor before its next scan sees it.
+     */
+    private void joinFanOut(long entry) {
+        long tail = (long) LONG.getVolatile(segment, RingLayout.TAIL_OFFSET);
+        LONG.setOpaque(segment, entry + RingLayout.PEER_CLAIM_END_OFFSET, tail);
+        LONG.setRelease(segment, entry + RingLayout.PEER_CLAIM_START_OFFSET, tail);
+    }
+
+    /**
+     * A fan-out ring's gate: the lowest cursor of the live consumers (ACTIVE entries of role CONSUMER:
+     * their claim_start), or {@code tail} if there are none. The full fence first keeps the producer's
+     * tail store before the loads of the entries (see {@link #joinFanOut}): without it, a consumer
+     * joining meanwhile could read an older tail and be lapped unseen.
+     */
+    long lowestCursor(long tail) {
+        VarHandle.fullFence();
+        long gate = tail;
+        for (int index = 0; index < maxPeers; index++) {
+            long entry = RingLayout.peerOffset(index);
+            if ((int) INT.getAcquire(segment, entry + RingLayout.PEER_STATE_OFFSET) != RingLayout.PEER_ACTIVE
+                    || (int) INT.get(segment, entry + RingLayout.PEER_ROLE_OFFSET) != RingLayout.ROLE_CONSUMER) {
+                continue;
+            }
+            long cursor = (long) LONG.getAcquire(segment, entry + RingLayout.PEER_CLAIM_START_OFFSET);
+            if (cursor - gate < 0) {
+                gate = cursor;
+            }
+        }
+        return gate;
+    }
+
+    /**
+     * A fan-out producer held up at {@code tail}: every consumer whose cursor gates it (at or below
+     * {@code tail - slotCount}) and whose entry lock this process can take is dead. Its entry is
+     * reclaimed as an attacher would (its sleep undone, counted in peers_reclaimed) and freed, so it
+     * stops gating; counted in fanout_dropped. The lock decides, never a look alone, and state and role
+     * are read again under it. This process's own entries are skipped: its OFD locks do not conflict
+     * with each other, so the lock would be "free" on a live local consumer.
+     * Returns whether it dropped one.
+     */
+    synchronized boolean dropDeadConsumers(long tail, int slotCount) {
+        boolean dropped = false;
+        for (int index = 0; index < maxPeers; index++) {
+            long entry = RingLayout.peerOffset(index);
+            if (local.get(index)
+                    || (int) INT.getAcquire(segment, entry + RingLayout.PEER_STATE_OFFSET) != RingLayout.PEER_ACTIVE
+                    || (int) INT.get(segment, entry + RingLayout.PEER_ROLE_OFFSET) != RingLayout.ROLE_CONSUMER
+                    || (long) LONG.getAcquire(segment, entry + RingLayout.PEER_CLAIM_START_OFFSET) + slotCount - tail > 0) {
+                continue;
+            }
+            if (!shm.tryLock(entry, 1)) {
+                continue; // held: alive
+            }
+            try {
+                if ((int) INT.getAcquire(segment, entry + RingLayout.PEER_STATE_OFFSET) == RingLayout.PEER_ACTIVE
+                        && (int) INT.get(segment, entry + RingLayout.PEER_ROLE_OFFSET) == RingLayout.ROLE_CONSUMER) {
+                    undoDeadSleeper(entry);
+                    LONG.getAndAdd(segment, RingLayout.PEERS_RECLAIMED_OFFSET, 1L);
+                    LONG.getAndAdd(segment, RingLayout.FANOUT_DROPPED_OFFSET, 1L);
+                    INT.setRelease(segment, entry + RingLayout.PEER_STATE_OFFSET, RingLayout.PEER_FREE);
+                    dropped = true;
+                }
+            } finally {
+                shm.unlock(entry, 1);
+            }
+        }
+        return dropped;
+    }
+
+    /**
+     * Whether entry {@code index}, which this process holds as a fan-out consumer, is still its own:
+     * a consumer that finds a slot ahead of its cursor asks this before calling it damage.
+     */
+    boolean stillHeld(int index) {
+        long entry = RingLayout.peerOffset(index);
+        return (int) INT.getAcquire(segment, entry + RingLayout.PEER_STATE_OFFSET) == RingLayout.PEER_ACTIVE
+                && (int) INT.get(segment, entry + RingLayout.PEER_ROLE_OFFSET) == RingLayout.ROLE_CONSUMER
+                && (int) INT.get(segment, entry + RingLayout.PEER_PID_OFFSET) == (int) ProcessHandle.current().pid();
     }
 
     /**
@@ -202,7 +295,8 @@ final class PeerTable {
                     Instant.ofEpochSecond(0, attachedNanos),
                     (long) LONG.getOpaque(segment, entry + RingLayout.PEER_MESSAGES_OFFSET),
                     PeerInfo.bell((int) INT.getOpaque(segment, entry + RingLayout.PEER_WAITING_ON_OFFSET)),
-                    alive.test(index), (long) LONG.get(segment, entry + RingLayout.PEER_PID_NS_OFFSET)));
+                    alive.test(index), (long) LONG.get(segment, entry + RingLayout.PEER_PID_NS_OFFSET),
+                    (long) LONG.getOpaque(segment, entry + RingLayout.PEER_CLAIM_START_OFFSET)));
         }
         return peers;
     }

@@ -3,6 +3,7 @@ package io.github.panamashm.ring;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
@@ -49,6 +50,10 @@ public final class Producer implements AutoCloseable {
     private final boolean byCursor;
     /** A copy of the ring's {@code released}, which only grows; refreshed when it shows no room. */
     private long released;
+    /** Fan-out ring: slots are free below the lowest live consumer cursor + slotCount (see {@link #roomBelowGate}). */
+    private final boolean fanOut;
+    /** A lower bound of every gating cursor of a fan-out ring; rescanned when it shows no room (first: at once). */
+    private long gate = Long.MIN_VALUE / 2;
     private final long mask;
     private final long slotSize;
     private final long headerSize;
@@ -68,6 +73,7 @@ public final class Producer implements AutoCloseable {
         peer.startFencedSleeping();
         this.single = ring.isSingleProducer();
         this.byCursor = ring.isSingleConsumer();
+        this.fanOut = ring.fanOut;
         this.mask = ring.mask;
         this.slotSize = ring.slotSize;
         this.headerSize = ring.headerSize;
@@ -660,6 +666,8 @@ public final class Producer implements AutoCloseable {
                 int n = 0;
                 if (byCursor) {
                     n = roomBelowReleased(tail, count);
+                } else if (fanOut) {
+                    n = roomBelowGate(tail, count);
                 } else {
                     long sequence = (long) LONG.getAcquire(segment, slotOffset(tail) + RingLayout.SLOT_SEQUENCE_OFFSET);
                     if (sequence - tail > 0) {
@@ -687,6 +695,11 @@ public final class Producer implements AutoCloseable {
                         // the state load below stays after this store: a fence only without membarrier,
                         // else the consumer that concludes end of stream fences us (Consumer.endOfStream)
                         Barrier.afterPublish();
+                        if (fanOut) {
+                            // readers that do not gate (observers) tell a lapped copy by the tail: it must be
+                            // visible before the slots are written again (free on x86, a dmb ishst on aarch64)
+                            VarHandle.storeStoreFence();
+                        }
                     } else if (!LONG.compareAndSet(segment, RingLayout.TAIL_OFFSET, tail, tail + n)) {
                         peer.forgetIntent();
                         continue;
@@ -709,8 +722,8 @@ public final class Producer implements AutoCloseable {
                 if (ring.isClosedForWriting()) {
                     throw new RingClosedException(ring.name());
                 }
-                if (peer.checkDue() && ring.doorbells.spaceHeld(tail)
-                        && peer.stuckLongEnough(tail) && recoverFromDeadConsumer(tail)) {
+                if (peer.checkDue() && ring.doorbells.spaceHeld(tail) && peer.stuckLongEnough(tail)
+                        && (fanOut ? ring.peerTable.dropDeadConsumers(tail, ring.slotCount) : recoverFromDeadConsumer(tail))) {
                     peer.recovered(tail);
                     continue;
                 }
@@ -753,6 +766,21 @@ public final class Producer implements AutoCloseable {
         if (room < count) {
             released = (long) LONG.getAcquire(segment, RingLayout.RELEASED_OFFSET);
             room = released + mask + 1 - tail;
+        }
+        return room <= 0 ? 0 : (int) Math.min(room, count);
+    }
+
+    /**
+     * How many of {@code count} positions from {@code tail} are free in a fan-out ring: those below
+     * the lowest live consumer cursor + {@code slotCount}. The cached gate only grows while the
+     * consumers stay (a joining one starts at or after the tail this producer's last scan saw), so it
+     * is rescanned only when it shows too little room: about once a lap.
+     */
+    private int roomBelowGate(long tail, int count) {
+        long room = gate + mask + 1 - tail;
+        if (room < count) {
+            gate = ring.peerTable.lowestCursor(tail);
+            room = gate + mask + 1 - tail;
         }
         return room <= 0 ? 0 : (int) Math.min(room, count);
     }

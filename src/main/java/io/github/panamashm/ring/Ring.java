@@ -62,6 +62,8 @@ public final class Ring implements AutoCloseable {
     final int minLength;
     private final MessageType messageType;
     final int flags;
+    /** Every consumer reads every message by its own cursor (FLAG_FANOUT). */
+    final boolean fanOut;
     final int headerSize;
     final int maxPeers;
     final PeerTable peerTable;
@@ -79,6 +81,7 @@ public final class Ring implements AutoCloseable {
         this.slotSize = geometry.slotSize();
         this.maxPayload = geometry.maxPayload();
         this.flags = geometry.flags();
+        this.fanOut = (flags & RingLayout.FLAG_FANOUT) != 0;
         this.messageType = geometry.messageType();
         this.minLength = messageType != null ? maxPayload : 0;
         this.headerSize = geometry.headerSize();
@@ -126,6 +129,9 @@ public final class Ring implements AutoCloseable {
             LONG.set(s, RingLayout.CREATION_TIME_OFFSET, Deadlines.currentTimeNanos());
             INT.set(s, RingLayout.CREATOR_PID_OFFSET, (int) ProcessHandle.current().pid());
             INT.set(s, RingLayout.MAX_PEERS_OFFSET, spec.maxPeers());
+            if (spec.fanOutMode() != null) {
+                INT.set(s, RingLayout.FANOUT_MODE_OFFSET, spec.fanOutMode().code);
+            }
             if (spec.messageType() != null) {
                 INT.set(s, RingLayout.TYPE_SIZE_OFFSET, spec.typeSize());
                 MemorySegment.copy(MemorySegment.ofArray(spec.messageType().area()), 0, s,
@@ -670,6 +676,24 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
+     * Whether every consumer reads every message (fixed at creation, {@link RingSpec#fanOut()}).
+     *
+     * @return true for a fan-out ring
+     */
+    public boolean isFanOut() {
+        return fanOut;
+    }
+
+    /**
+     * What a fan-out ring does about consumers that fall behind (fixed at creation).
+     *
+     * @return the mode, or empty for a work-queue ring
+     */
+    public Optional<FanOutMode> fanOutMode() {
+        return fanOut ? Optional.of(FanOutMode.BLOCK) : Optional.empty();
+    }
+
+    /**
      * The attached peers of every process (the peer table's entries in use), alive or dead, as read
      * now. An entry whose process died stays until another peer reclaims it.
      *
@@ -682,14 +706,26 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
-     * Messages claimed by producers and not yet taken by consumers, as read now.
+     * Messages claimed by producers and not yet taken by consumers, as read now; in a fan-out ring,
+     * those the slowest attached consumer has not read yet (each consumer's own lag is in
+     * {@link #peers()}).
      *
      * @return from 0 to {@link #slotCount()}
      */
     public long depth() {
-        long head = (long) LONG.getVolatile(segment, RingLayout.HEAD_OFFSET);
         long tail = (long) LONG.getVolatile(segment, RingLayout.TAIL_OFFSET);
+        long head = fanOut ? peerTable.lowestCursor(tail) : (long) LONG.getVolatile(segment, RingLayout.HEAD_OFFSET);
         return Math.max(0, tail - head);
+    }
+
+    /**
+     * Consumers of a fan-out ring that died attached and that the producer stopped waiting for, since
+     * the ring was created (0 in other rings).
+     *
+     * @return the ring's count, for all processes
+     */
+    public long fanOutDropped() {
+        return (long) LONG.getVolatile(segment, RingLayout.FANOUT_DROPPED_OFFSET);
     }
 
     /**
@@ -810,6 +846,7 @@ public final class Ring implements AutoCloseable {
     public String toString() {
         return "Ring[" + name + ", " + slotCount + " slots of " + (messageType != null ? messageType.toString()
                 : "up to " + maxPayload + " bytes")
-                + (isSingleProducer() ? ", single producer" : "") + (isSingleConsumer() ? ", single consumer" : "") + "]";
+                + (fanOut ? ", fan-out" : isSingleProducer() ? ", single producer" : "")
+                + (isSingleConsumer() ? ", single consumer" : "") + "]";
     }
 }

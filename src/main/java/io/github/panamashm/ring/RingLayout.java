@@ -13,7 +13,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * The byte layout of a ring, version 3 (3.4): the Java mirror of {@code native-headers/panama_shm.h},
+ * The byte layout of a ring, version 3 (3.5): the Java mirror of {@code native-headers/panama_shm.h},
  * which is the specification. Every offset and constant of the layout is named here and nowhere
  * else; a test compares each of them with what the C compiler makes of the header.
  *
@@ -22,9 +22,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *   128  tail        producer position (alone on its 128-byte line)
  *   256  head        consumer position, and at 264 {@code released}: in single-consumer rings,
  *                    every position below it is consumed (the consumer's line)
- *   384  waiters     consumers_waiting, producers_waiting (doorbell announcements)
+ *   384  waiters     consumers_waiting, producers_waiting (doorbell announcements), fenced_sleepers,
+ *                    data_epoch (the futex word fan-out consumers sleep on)
  *   512  counters    abandoned_by_producers, lost_in_consumers, data_posts, space_posts, peers_reclaimed,
- *                    corrupt_slots
+ *                    corrupt_slots, fanout_dropped
  *   640  peers       max_peers entries of 64 bytes; byte 0 of each is OFD-locked by its holder
  *   peers_end        typed rings (FLAG_TYPED): the type area, TYPE_AREA and type_size / 64 - 1 TYPE_FIELD records
  *   header_size      slots: slot_count x slot_size = 16-byte slot header + payload
@@ -40,7 +41,7 @@ final class RingLayout {
 
     public static final long MAGIC = 0x474E49524D485350L;
     public static final int VERSION_MAJOR = 3;
-    public static final int VERSION_MINOR = 4;
+    public static final int VERSION_MINOR = 5;
 
     public static final int LINE = 128;
     public static final int SLOT_HEADER_SIZE = 16;
@@ -58,7 +59,11 @@ final class RingLayout {
     public static final int FLAG_SINGLE_CONSUMER = 2;
     /** The ring carries a message type (the type area, after the peer table): every message is one. */
     public static final int FLAG_TYPED = 4;
-    public static final int KNOWN_FLAGS = FLAG_SINGLE_PRODUCER | FLAG_SINGLE_CONSUMER | FLAG_TYPED;
+    /** Every consumer reads every message, by a cursor of its own; needs SINGLE_PRODUCER, forbids SINGLE_CONSUMER. */
+    public static final int FLAG_FANOUT = 8;
+    public static final int KNOWN_FLAGS = FLAG_SINGLE_PRODUCER | FLAG_SINGLE_CONSUMER | FLAG_TYPED | FLAG_FANOUT;
+    /** identity.fanout_mode of a fan-out ring: the slowest live consumer gates the producer, nothing is lost. */
+    public static final int FANOUT_BLOCK = 1;
     /** Unknown flags in these bits make a ring unreadable; unknown higher bits are optional features. */
     public static final int REQUIRED_FLAGS_MASK = 0xFFFF;
 
@@ -99,7 +104,8 @@ final class RingLayout {
             JAVA_INT.withName("state"),
             MemoryLayout.sequenceLayout(4, JAVA_BYTE).withName("role_locks"),
             JAVA_INT.withName("type_size"),
-            MemoryLayout.sequenceLayout(52, JAVA_BYTE).withName("reserved")).withName("pshm_identity");
+            JAVA_INT.withName("fanout_mode"),
+            MemoryLayout.sequenceLayout(48, JAVA_BYTE).withName("reserved")).withName("pshm_identity");
 
     public static final StructLayout COUNTERS = MemoryLayout.structLayout(
             JAVA_LONG.withName("abandoned_by_producers"),
@@ -108,7 +114,8 @@ final class RingLayout {
             JAVA_LONG.withName("space_posts"),
             JAVA_LONG.withName("peers_reclaimed"),
             JAVA_LONG.withName("corrupt_slots"),
-            MemoryLayout.sequenceLayout(LINE - 6 * 8, JAVA_BYTE).withName("reserved")).withName("pshm_counters");
+            JAVA_LONG.withName("fanout_dropped"),
+            MemoryLayout.sequenceLayout(LINE - 7 * 8, JAVA_BYTE).withName("reserved")).withName("pshm_counters");
 
     public static final StructLayout HEADER = MemoryLayout.structLayout(
             IDENTITY.withName("identity"),
@@ -120,7 +127,8 @@ final class RingLayout {
             JAVA_INT.withName("consumers_waiting"),
             JAVA_INT.withName("producers_waiting"),
             JAVA_INT.withName("fenced_sleepers"),
-            MemoryLayout.paddingLayout(LINE - 12),
+            JAVA_INT.withName("data_epoch"),
+            MemoryLayout.paddingLayout(LINE - 16),
             COUNTERS.withName("counters")).withName("pshm_header");
 
     public static final StructLayout PEER = MemoryLayout.structLayout(
@@ -176,6 +184,7 @@ final class RingLayout {
     public static final long STATE_OFFSET = offset(IDENTITY, "state");
     public static final long ROLE_LOCKS_OFFSET = offset(IDENTITY, "role_locks");
     public static final long TYPE_SIZE_OFFSET = offset(IDENTITY, "type_size");
+    public static final long FANOUT_MODE_OFFSET = offset(IDENTITY, "fanout_mode");
 
     // the type area, relative to the area (at peersEnd(max_peers)); a field record relative to the record
     /** The bytes "PSHMTYPE" on a little-endian host. */
@@ -211,6 +220,8 @@ final class RingLayout {
     public static final long PRODUCERS_WAITING_OFFSET = offset(HEADER, "producers_waiting");
     /** Peers that sleep with a fence instead of membarrier; publishers fence while it is non-zero. */
     public static final long FENCED_SLEEPERS_OFFSET = offset(HEADER, "fenced_sleepers");
+    /** Fan-out rings: the futex word every sleeping consumer waits on; a publish moves it and wakes them all. */
+    public static final long DATA_EPOCH_OFFSET = offset(HEADER, "data_epoch");
     public static final long COUNTERS_OFFSET = offset(HEADER, "counters");
     public static final long ABANDONED_BY_PRODUCERS_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "abandoned_by_producers");
     public static final long LOST_IN_CONSUMERS_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "lost_in_consumers");
@@ -218,6 +229,7 @@ final class RingLayout {
     public static final long SPACE_POSTS_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "space_posts");
     public static final long PEERS_RECLAIMED_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "peers_reclaimed");
     public static final long CORRUPT_SLOTS_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "corrupt_slots");
+    public static final long FANOUT_DROPPED_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "fanout_dropped");
 
     // a peer entry, relative to the entry
     public static final long PEER_STATE_OFFSET = offset(PEER, "state");

@@ -32,6 +32,8 @@ public final class RingObserver {
     private final MemorySegment segment;
     private final MemorySegment copy;
     private final boolean releasedByCursor;
+    /** A fan-out ring: slots change when the producer laps them, told by the tail, not by consumers. */
+    private final boolean fanOut;
     private long position;
     private long missed;
     private long seen;
@@ -41,7 +43,9 @@ public final class RingObserver {
         this.segment = ring.segment();
         this.copy = Arena.ofAuto().allocate(Math.max(1, ring.maxPayload), RingLayout.SLOT_ALIGN);
         this.releasedByCursor = (ring.flags & RingLayout.FLAG_SINGLE_CONSUMER) != 0;
-        this.position = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
+        this.fanOut = ring.fanOut;
+        this.position = fanOut ? ring.peerTable.lowestCursor((long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET))
+                : (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
     }
 
     /**
@@ -74,7 +78,10 @@ public final class RingObserver {
                     }
                     VarHandle.acquireFence(); // the copy before the second look
                     boolean whole = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET) == p + 1
-                            && (!releasedByCursor || (long) LONG.getAcquire(segment, RingLayout.RELEASED_OFFSET) <= p);
+                            && (!releasedByCursor || (long) LONG.getAcquire(segment, RingLayout.RELEASED_OFFSET) <= p)
+                            // fan-out: the producer claims p + slotCount (tail store, store-store fence) before it
+                            // writes the slot again, so a tail not past it means the copy is whole
+                            && (!fanOut || (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) - p <= ring.slotCount);
                     position = p + 1;
                     if (!whole || !wellFormed) {
                         missed++; // overwritten while copied, or a length no correct producer writes
@@ -105,7 +112,9 @@ public final class RingObserver {
     }
 
     private void skipToHead(long p) {
-        long head = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
+        // fan-out: the oldest position whose slot the producer has not claimed again
+        long head = fanOut ? (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) - ring.slotCount
+                : (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
         long next = head > p ? head : p + 1;
         missed += next - p;
         position = next;

@@ -3,11 +3,13 @@ package io.github.panamashm.ring;
 
 /**
  * The shape of a new ring, for {@link Ring#create(String, RingSpec)}: how many slots, the largest
- * message, whether it admits one or many producers and consumers, the peer table's size and the
- * permission bits of its objects. Start from {@link #of(int, int)} and change one property at a time:
+ * message, whether it admits one or many producers and consumers, whether every consumer sees every
+ * message, the peer table's size and the permission bits of its objects. Start from
+ * {@link #of(int, int)} and change one property at a time:
  * {@snippet :
  * RingSpec spec = RingSpec.of(1024, 256).singleProducer(true).mode(0660);
  * RingSpec orders = RingSpec.of(1024, MessageType.of(ORDER));   // every message is one struct order
+ * RingSpec feed = RingSpec.of(1024, 256).fanOut();              // every consumer reads every message
  * }
  *
  * @param slots           slot count, a power of two from 2 to 2^30
@@ -19,9 +21,12 @@ package io.github.panamashm.ring;
  *                        the owner must have read and write
  * @param messageType     what every message is, stored in the ring and checked by typed openers; null
  *                        for messages of any bytes
+ * @param fanOutMode      for a fan-out ring, in which every consumer reads every message, what happens to
+ *                        consumers that fall behind; null for a work queue, in which each message goes to
+ *                        one consumer
  */
 public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, boolean singleConsumer,
-                       int maxPeers, int mode, MessageType messageType) {
+                       int maxPeers, int mode, MessageType messageType, FanOutMode fanOutMode) {
 
     /**
      * Checks the values; {@link #of(int, int)} and the methods that return a spec with one property
@@ -34,7 +39,10 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
      * @param maxPeers       how many producers and consumers may be attached at once, 1 to 4096
      * @param mode           permission bits, at most 0777, including the owner's read and write (0600)
      * @param messageType    the message type, or null; with one, {@code maxMessageSize} is its size
-     * @throws IllegalArgumentException if a value is out of range, or the ring would be too large
+     * @param fanOutMode     null for a work queue; else a fan-out ring, which needs {@code singleProducer}
+     *                       and not {@code singleConsumer}
+     * @throws IllegalArgumentException if a value is out of range, the combination is not supported,
+     *                                  or the ring would be too large
      */
     public RingSpec {
         if (slots < 2 || slots > RingLayout.MAX_SLOTS || Integer.bitCount(slots) != 1) {
@@ -54,6 +62,10 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
             throw new IllegalArgumentException("maxMessageSize " + maxMessageSize + ", but every message of type "
                     + messageType + " has its size");
         }
+        if (fanOutMode != null && (!singleProducer || singleConsumer)) {
+            throw new IllegalArgumentException("a fan-out ring has one producer and any number of consumers: it needs"
+                    + " singleProducer and not singleConsumer (RingSpec.fanOut() sets both)");
+        }
         long total = RingLayout.headerSizeFor(maxPeers, typeSize(messageType))
                 + (long) slots * RingLayout.slotSizeFor(maxMessageSize);
         if (total > Long.MAX_VALUE / 2) {
@@ -70,7 +82,7 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
      * @throws IllegalArgumentException if a value is out of range
      */
     public static RingSpec of(int slots, int maxMessageSize) {
-        return new RingSpec(slots, maxMessageSize, false, false, RingLayout.DEFAULT_MAX_PEERS, 0600, null);
+        return new RingSpec(slots, maxMessageSize, false, false, RingLayout.DEFAULT_MAX_PEERS, 0600, null, null);
     }
 
     /**
@@ -84,7 +96,7 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
      * @throws IllegalArgumentException if {@code slots} is out of range
      */
     public static RingSpec of(int slots, MessageType type) {
-        return new RingSpec(slots, type.byteSize(), false, false, RingLayout.DEFAULT_MAX_PEERS, 0600, type);
+        return new RingSpec(slots, type.byteSize(), false, false, RingLayout.DEFAULT_MAX_PEERS, 0600, type, null);
     }
 
     /**
@@ -95,7 +107,7 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
      * @return a new spec
      */
     public RingSpec singleProducer(boolean single) {
-        return new RingSpec(slots, maxMessageSize, single, singleConsumer, maxPeers, mode, messageType);
+        return new RingSpec(slots, maxMessageSize, single, singleConsumer, maxPeers, mode, messageType, fanOutMode);
     }
 
     /**
@@ -107,7 +119,7 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
      * @return a new spec
      */
     public RingSpec singleConsumer(boolean single) {
-        return new RingSpec(slots, maxMessageSize, singleProducer, single, maxPeers, mode, messageType);
+        return new RingSpec(slots, maxMessageSize, singleProducer, single, maxPeers, mode, messageType, fanOutMode);
     }
 
     /**
@@ -119,7 +131,7 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
      * @throws IllegalArgumentException if {@code peers} is out of range
      */
     public RingSpec maxPeers(int peers) {
-        return new RingSpec(slots, maxMessageSize, singleProducer, singleConsumer, peers, mode, messageType);
+        return new RingSpec(slots, maxMessageSize, singleProducer, singleConsumer, peers, mode, messageType, fanOutMode);
     }
 
     /**
@@ -132,12 +144,37 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
      */
     public RingSpec mode(int permissionBits) {
         return new RingSpec(slots, maxMessageSize, singleProducer, singleConsumer, maxPeers, permissionBits,
-                messageType);
+                messageType, fanOutMode);
+    }
+
+    /**
+     * This spec as a fan-out ring in {@link FanOutMode#BLOCK} mode: {@link #fanOut(FanOutMode)
+     * fanOut(FanOutMode.BLOCK)}.
+     *
+     * @return a new spec
+     */
+    public RingSpec fanOut() {
+        return fanOut(FanOutMode.BLOCK);
+    }
+
+    /**
+     * This spec as a fan-out ring: every consumer attached when a message is published reads it, from a
+     * cursor of its own, starting with the first message published after it attached; consumers take
+     * nothing from each other. One producer (a second is refused with {@link IllegalStateException}),
+     * any number of consumers up to the peer table's size; sets {@code singleProducer} and clears
+     * {@code singleConsumer}. Readers older than layout 3.5 refuse the ring.
+     *
+     * @param mode what happens to consumers that fall behind
+     * @return a new spec
+     */
+    public RingSpec fanOut(FanOutMode mode) {
+        return new RingSpec(slots, maxMessageSize, true, false, maxPeers, this.mode, messageType,
+                java.util.Objects.requireNonNull(mode, "mode"));
     }
 
     int flags() {
         return (singleProducer ? RingLayout.FLAG_SINGLE_PRODUCER : 0) | (singleConsumer ? RingLayout.FLAG_SINGLE_CONSUMER : 0)
-                | (messageType != null ? RingLayout.FLAG_TYPED : 0);
+                | (messageType != null ? RingLayout.FLAG_TYPED : 0) | (fanOutMode != null ? RingLayout.FLAG_FANOUT : 0);
     }
 
     int typeSize() {

@@ -69,6 +69,15 @@ final class RingValidator {
         if ((flags & RingLayout.REQUIRED_FLAGS_MASK & ~RingLayout.KNOWN_FLAGS) != 0) {
             fail(name, "unknown flags 0x" + Integer.toHexString(flags));
         }
+        if ((flags & RingLayout.FLAG_FANOUT) != 0) {
+            int mode = (int) INT.get(s, RingLayout.FANOUT_MODE_OFFSET);
+            if ((flags & (RingLayout.FLAG_SINGLE_PRODUCER | RingLayout.FLAG_SINGLE_CONSUMER)) != RingLayout.FLAG_SINGLE_PRODUCER
+                    || mode != RingLayout.FANOUT_BLOCK) {
+                fail(name, "a fan-out ring with flags 0x" + Integer.toHexString(flags) + " and fanout_mode "
+                        + Integer.toUnsignedString(mode) + " (it needs SINGLE_PRODUCER alone and mode "
+                        + RingLayout.FANOUT_BLOCK + ")");
+            }
+        }
         long expectedTotal = headerSize + (long) slots * slotSize;
         long total = (long) LONG.get(s, RingLayout.TOTAL_SIZE_OFFSET);
         if (total != expectedTotal) {

@@ -25,4 +25,12 @@ class RingCApiTest {
         assertThat(result.exitCode()).as(result.output()).isZero();
         assertThat(result.output()).containsPattern("ring-c-test: \\d+ checks passed");
     }
+
+    @Test
+    void theCFanOutRingBehavesAsSpecified() {
+        String name = names.ring("fanout-capi");
+        var result = Processes.run(List.of(Processes.nativeProgram("fanout-c-test").toString(), name), 60);
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output()).containsPattern("fanout-c-test: \\d+ checks passed");
+    }
 }

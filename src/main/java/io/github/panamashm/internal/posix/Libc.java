@@ -90,9 +90,13 @@ public final class Libc {
     private static final MethodHandle CLOCK_GETTIME = shortCall("clock_gettime",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
 
-    /** {@code long syscall(long number, ...)}: bound for membarrier(2), which glibc does not wrap. */
-    private static final MethodHandle SYSCALL3 = blocking("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(1));
+    /**
+     * {@code long syscall(long number, ...)}: bound for membarrier(2) and futex(2), which glibc does not
+     * wrap; six arguments as longs (glibc passes six to the kernel whatever the call takes).
+     */
+    private static final MethodHandle SYSCALL6 = blocking("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1));
 
     private static final MethodHandle STRERROR = plain("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     /** glibc 2.32+; absent elsewhere, then names come from {@link Errno}'s own table. */
@@ -379,8 +383,32 @@ public final class Libc {
     /** {@code membarrier(cmd, flags, cpu_id)} through {@code syscall}: 0 or a bitmask on success, -1 and errno on failure. */
     public static long membarrier(int command, int flags) {
         try {
-            return (long) SYSCALL3.invokeExact(CallFrame.current().capture, (long) PosixConstants.SYS_MEMBARRIER, command,
-                    flags, 0);
+            return (long) SYSCALL6.invokeExact(CallFrame.current().capture, (long) PosixConstants.SYS_MEMBARRIER,
+                    (long) command, (long) flags, 0L, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code futex(word, FUTEX_WAIT, expected, timeout)} on a shared (not private) futex: sleeps while
+     * the 32-bit word at {@code word} equals {@code expected}, at most the relative time in
+     * {@code frame.timespec}. 0 when woken; -1 and errno EAGAIN (the word differed), ETIMEDOUT or EINTR.
+     */
+    public static long futexWait(CallFrame frame, MemorySegment word, int expected) {
+        try {
+            return (long) SYSCALL6.invokeExact(frame.capture, (long) PosixConstants.SYS_FUTEX, word.address(),
+                    (long) PosixConstants.FUTEX_WAIT, Integer.toUnsignedLong(expected), frame.timespec.address(), 0L, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code futex(word, FUTEX_WAKE, count)}: wakes up to {@code count} sleepers of any process; how many, or -1. */
+    public static long futexWake(MemorySegment word, int count) {
+        try {
+            return (long) SYSCALL6.invokeExact(CallFrame.current().capture, (long) PosixConstants.SYS_FUTEX,
+                    word.address(), (long) PosixConstants.FUTEX_WAKE, (long) count, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -44,6 +44,10 @@ public final class PosixConstants {
     public static final int MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 1 << 2;
     /** The system call number differs by architecture: 324 on x86-64, 283 on aarch64. */
     public static final int SYS_MEMBARRIER = "aarch64".equals(System.getProperty("os.arch")) ? 283 : 324;
+    /** futex(2): 202 on x86-64, 98 on aarch64; its operations, without FUTEX_PRIVATE_FLAG (words shared between processes). */
+    public static final int SYS_FUTEX = "aarch64".equals(System.getProperty("os.arch")) ? 98 : 202;
+    public static final int FUTEX_WAIT = 0;
+    public static final int FUTEX_WAKE = 1;
 
     // return values that signal failure, and the size of the opaque sem_t
     public static final long MAP_FAILED = -1L;

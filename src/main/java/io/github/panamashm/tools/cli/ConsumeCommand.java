@@ -46,7 +46,8 @@ final class ConsumeCommand implements Callable<Integer> {
             description = "Check each message against the test pattern (docs/PROTOCOL.md §12) and count faults.")
     private boolean verify;
 
-    @Option(names = "--shared", description = "Other consumers take part of the stream: gaps in it are not losses.")
+    @Option(names = "--shared", description = "Other consumers take part of the stream: gaps in it are not losses"
+            + " (not on a fan-out ring, where every consumer reads the whole stream).")
     private boolean shared;
 
     @Option(names = "--size", paramLabel = "BYTES|MIN-MAX",
@@ -74,6 +75,11 @@ final class ConsumeCommand implements Callable<Integer> {
         try (Ring ring = PeerOptions.open(name, wait, stop);
              Consumer consumer = ring.consumer(policy)) {
             attached = true;
+            if (shared && ring.isFanOut()) {
+                attached = false;
+                throw flags.bad("ring " + name + " is a fan-out ring: every consumer reads the whole stream, so --shared"
+                        + " does not apply");
+            }
             Progress progressLine = Progress.of("consume", "received", peer.progress);
             try {
                 truncated = !consume(name, ring, consumer, total, verify, timeoutNanos, verifier, stop, progressLine);

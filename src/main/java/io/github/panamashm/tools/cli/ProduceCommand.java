@@ -75,6 +75,10 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--single-consumer", description = "With --create: admit one consumer at a time.")
     private boolean singleConsumer;
 
+    @Option(names = "--fanout", description = "With --create: a fan-out ring, in which every consumer reads every"
+            + " message (one producer; the slowest consumer gates it).")
+    private boolean fanOut;
+
     @Option(names = "--mode", paramLabel = "OCTAL",
             description = "With --create: the permission bits of the ring's objects (default: 0600).")
     private String mode;
@@ -92,9 +96,12 @@ final class ProduceCommand implements Callable<Integer> {
         long timeout = timeoutMs == null ? -1 : flags.millis("--timeout-ms", timeoutMs);
         long wait = peer.waitMillis(flags);
         policy = peer.waitPolicy(flags);
-        boolean createOnly = slots != null || maxSize != null || singleProducer || singleConsumer || mode != null;
+        boolean createOnly = slots != null || maxSize != null || singleProducer || singleConsumer || fanOut || mode != null;
         if (createOnly && !create) {
-            throw flags.bad("--slots, --max-size, --single-*, --mode need --create");
+            throw flags.bad("--slots, --max-size, --single-*, --fanout, --mode need --create");
+        }
+        if (fanOut && singleConsumer) {
+            throw flags.bad("--fanout is for any number of consumers, each reading the whole stream: leave out --single-consumer");
         }
         if (sizes.max() > MAX_PAYLOAD) {
             throw flags.bad("--size above the largest message a ring can take (2^30 = 1073741824 bytes)");
@@ -125,8 +132,9 @@ final class ProduceCommand implements Callable<Integer> {
             Ring ring;
             if (create) {
                 try {
-                    ring = Ring.create(name, RingSpec.of((int) slotCount, (int) largest).singleProducer(singleProducer)
-                            .singleConsumer(singleConsumer).mode(permissions));
+                    RingSpec ringSpec = RingSpec.of((int) slotCount, (int) largest).singleProducer(singleProducer)
+                            .singleConsumer(singleConsumer).mode(permissions);
+                    ring = Ring.create(name, fanOut ? ringSpec.fanOut() : ringSpec);
                 } catch (PosixException e) {
                     if (e.errno() == Errno.EEXIST) {
                         throw new IllegalStateException("ring " + name + " exists already (leave out --create to use it,"
