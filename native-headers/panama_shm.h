@@ -755,6 +755,7 @@ typedef struct pshm_ring {
     int eos_confirmed;     /* an end of stream was seen after an asymmetric barrier (see pshm_end_of_stream) */
     int fanout;            /* a FANOUT ring: consumers read by their own cursor (peer claim_start) */
     uint64_t cursor;       /* fan-out consumer: the next position it reads (mirror of peer->claim_start) */
+    int dropped;           /* fan-out consumer: its entry was taken for a dead one's; it writes there no more */
     uint64_t gate;         /* fan-out producer: a lower bound of every gating cursor; UINT64_MAX: scan first */
     int wait_policy;       /* PSHM_WAIT_* */
     int64_t spin_ns;       /* PSHM_WAIT_STANDARD: how long to spin (and then yield) before sleeping */
@@ -1323,6 +1324,8 @@ static inline void pshm_reclaim_dead_entry(pshm_header *h, pshm_peer *peer) {
     atomic_fetch_add_explicit(&h->counters.peers_reclaimed, 1, memory_order_relaxed);
 }
 
+static inline void pshm_ring_space_bell(pshm_ring *r);
+
 /* Takes a free (or dead peer's) entry of the peer table and, for single-role rings, the role lock. */
 static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
     if (role != PSHM_ROLE_PRODUCER && role != PSHM_ROLE_CONSUMER) return -EINVAL;
@@ -1365,6 +1368,11 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
         r->fenced_sleeper = 0;
         pshm_set_fenced_sleeper(r, r->wait_policy == PSHM_WAIT_SLEEP);
         if (role == PSHM_ROLE_CONSUMER && pshm_releases_by_cursor(r)) pshm_take_over(r);
+        if (role == PSHM_ROLE_CONSUMER && r->fanout) {
+            /* the join may have lowered the gate a scan saw for a moment, or replaced a dead consumer */
+            pshm_publish_barrier(r);
+            pshm_ring_space_bell(r);
+        }
         return 0;
     }
     if (r->flags & single) pshm_ofd_lock(r->fd, pshm_role_lock_offset(role), F_UNLCK);
@@ -1705,8 +1713,10 @@ static inline int pshm_wait_step(pshm_ring *r, pshm_wait *w, uint32_t bell, pshm
     w->phase = 3;
     w->check_now = 1;
     /* a token after which there is nothing to do is normal now and then (a stale one, or one meant for
-     * another sleeper); tokens that keep coming mean a doorbell with a garbage value: back off */
-    if (w->woken) {
+     * another sleeper); tokens that keep coming mean a doorbell with a garbage value: back off. Not in
+     * fan-out rings: there a consumer's release that does not move the gate wakes the producer, and a
+     * consumer's epoch moves with every publish, so a wake with nothing to do is normal */
+    if (w->woken && !r->fanout) {
         w->spurious++;
     } else if (!w->napped) {
         w->spurious = 0;   /* a sleep that ran its slice: the doorbell is sane */
@@ -2084,8 +2094,8 @@ static inline void pshm_close_for_writing(pshm_ring *r) {
     pshm_header *h = r->header;
     atomic_store_explicit(&h->identity.state, PSHM_STATE_CLOSED, memory_order_seq_cst);
     atomic_thread_fence(memory_order_seq_cst);  /* Dekker with sleepers, who re-check the state */
-    for (uint32_t n = atomic_load_explicit(&h->consumers_waiting, memory_order_seq_cst); n > 0; n--) sem_post(r->data_bell);
-    if (h->identity.flags & PSHM_FLAG_FANOUT) pshm_wake_all_consumers(h);
+    if (h->identity.flags & PSHM_FLAG_FANOUT) pshm_wake_all_consumers(h);   /* they sleep on the epoch */
+    else for (uint32_t n = atomic_load_explicit(&h->consumers_waiting, memory_order_seq_cst); n > 0; n--) sem_post(r->data_bell);
     for (uint32_t n = atomic_load_explicit(&h->producers_waiting, memory_order_seq_cst); n > 0; n--) sem_post(r->space_bell);
 }
 
@@ -2248,6 +2258,7 @@ static inline int pshm_skip_if_producer_dead(pshm_ring *r, uint64_t head) {
 static inline int pshm_take_next(pshm_ring *r, uint32_t max, uint32_t capacity, int64_t timeout_ns,
                                  uint64_t *position_out) {
     if (r->role != PSHM_ROLE_CONSUMER || r->has_claim || max == 0 || max > INT32_MAX) return -EINVAL;
+    if (r->dropped) return pshm_fail(r, -EIDRM, "ring %s: this consumer was dropped; attach again", r->name);
     pshm_header *h = r->header;
     pshm_wait w = pshm_wait_begin(timeout_ns);
     for (;;) {
@@ -2261,7 +2272,9 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t max, uint32_t capacity, 
                 /* the length is ours only if nobody took the position meanwhile (the fence keeps
                  * the length read before the second look at head) */
                 atomic_thread_fence(memory_order_acquire);
-                if (atomic_load_explicit(&h->head, memory_order_relaxed) != head) continue;
+                if (!r->fanout && !pshm_releases_by_cursor(r) && atomic_load_explicit(&h->head, memory_order_relaxed) != head) {
+                    continue;
+                }
                 return -EMSGSIZE;
             }
             if (skip || length > r->max_payload || length < r->min_length) {
@@ -2295,6 +2308,7 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t max, uint32_t capacity, 
                 /* never a lap while this consumer gates: damage, unless it was taken for dead and dropped */
                 if (atomic_load_explicit(&r->peer->state, memory_order_acquire) != PSHM_PEER_ACTIVE
                     || r->peer->pid != (uint32_t)getpid() || r->peer->role != PSHM_ROLE_CONSUMER) {
+                    r->dropped = 1;   /* the entry may be another consumer's now: never write it again */
                     return pshm_fail(r, -EIDRM, "ring %s: this consumer was taken for dead and dropped (its entry is"
                                                 " not its own any more): attach again", r->name);
                 }
@@ -2463,7 +2477,7 @@ static inline void pshm_stats_read(const pshm_ring *r, pshm_stats *s) {
  * unmaps. The ring stays (see pshm_unlink).
  */
 static inline void pshm_detach(pshm_ring *r) {
-    if (r->peer != NULL && r->pid == getpid()) {
+    if (r->peer != NULL && r->pid == getpid() && !r->dropped) {
         if (r->has_claim == PSHM_ROLE_PRODUCER) pshm_abort_n(r);
         if (r->has_claim == PSHM_ROLE_CONSUMER) pshm_release_n(r);
         pshm_set_fenced_sleeper(r, 0);

@@ -77,16 +77,22 @@ int main(int argc, char **argv) {
     uint64_t none;
     CHECK(pshm_receive(&a, &none, sizeof none, 0) == -EAGAIN);
 
+    /* a message longer than the buffer stays, and the call says so at once (the cursor is past 0 here) */
+    send_number(&producer, 12);
+    uint32_t small;
+    CHECK(pshm_receive(&a, &small, sizeof small, 100000000) == -EMSGSIZE);
+    CHECK(receive_number(&a) == 12 && receive_number(&b) == 12);
+
     /* a late joiner starts at the tail: it sees what comes after it attached, whole */
     CHECK(pshm_open(&late, ring_name, PSHM_ROLE_CONSUMER, 0) == 0);
-    send_number(&producer, 12);
-    CHECK(receive_number(&late) == 12 && receive_number(&a) == 12 && receive_number(&b) == 12);
+    send_number(&producer, 13);
+    CHECK(receive_number(&late) == 13 && receive_number(&a) == 13 && receive_number(&b) == 13);
 
     /* leaving stops gating: with B gone, A alone decides */
     pshm_detach(&b);
     pshm_detach(&late);
-    for (uint64_t i = 13; i < 21; i++) send_number(&producer, i);
-    for (uint64_t i = 13; i < 21; i++) CHECK(receive_number(&a) == i);
+    for (uint64_t i = 14; i < 22; i++) send_number(&producer, i);
+    for (uint64_t i = 14; i < 22; i++) CHECK(receive_number(&a) == i);
 
     /* a consumer that dies attached gates until the producer, stuck for 100 ms, drops it */
     pid_t dying = fork();

@@ -89,6 +89,8 @@ public final class Consumer implements AutoCloseable {
     /** Set while messages are taken and not yet released: guards against re-entry from a handler. */
     private boolean holding;
     private volatile boolean closed;
+    /** A fan-out consumer whose entry was freed under it (see takeNext): it writes there no more. */
+    private boolean dropped;
 
     Consumer(Ring ring, int peerIndex, WaitPolicy policy) {
         this.ring = ring;
@@ -110,6 +112,9 @@ public final class Consumer implements AutoCloseable {
             ownHead = (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET);
         } else if (fanOut) {
             ownHead = (long) LONG.getOpaque(segment, peer.offset + RingLayout.PEER_CLAIM_START_OFFSET); // set by the join
+            // a producer's scan may have caught the join's first, older cursor, or this entry was a dead
+            // consumer's: a producer asleep on the space doorbell looks again
+            ring.doorbells.ringSpace();
         }
     }
 
@@ -483,6 +488,9 @@ public final class Consumer implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("consumer is closed");
         }
+        if (dropped) {
+            throw new IllegalStateException("ring " + ring.name() + ": this consumer was dropped; attach a new consumer");
+        }
         if (holding) {
             // e.g. a poll handler calling receive or poll: a second take would overwrite the intent
             // record that keeps the held messages' slots from being recovered as a dead consumer's
@@ -553,6 +561,7 @@ public final class Consumer implements AutoCloseable {
                 // a fan-out consumer is never lapped while it gates: unless it was dropped (only a dead
                 // process's entry is, so this one's was freed under it), the slot is damaged
                 if (fanOut && !ring.peerTable.stillHeld(peer.index)) {
+                    dropped = true; // the entry may be another consumer's now: never write it again
                     throw new IllegalStateException("ring " + ring.name() + ": this consumer's peer entry is not its own"
                             + " any more (the producer took it for a dead consumer's and dropped it, or the ring was"
                             + " damaged); attach a new consumer to read on");
@@ -803,7 +812,8 @@ public final class Consumer implements AutoCloseable {
     /**
      * Detaches from the ring, freeing its peer-table entry. Call it from the thread that uses this
      * consumer, not from a poll handler. Messages a throwing handler left in this consumer's batch go
-     * back to producers unread and are counted in {@link Ring#lostInConsumers()}. Does nothing if the
+     * back to producers unread and are counted in {@link Ring#lostInConsumers()} (in a fan-out ring
+     * they stay for the other consumers, and the leaving consumer stops gating the producer). Does nothing if the
      * consumer or its ring is already closed. Idempotent.
      *
      * @throws IllegalStateException if called from this consumer's poll handler
@@ -819,6 +829,11 @@ public final class Consumer implements AutoCloseable {
         closed = true;
         if (ring.isTruncated()) {
             ring.forget(this); // its memory is gone: write nothing, the lock goes with the descriptor
+            return;
+        }
+        if (dropped) {
+            ring.peerTable.forget(peer.index, RingLayout.ROLE_CONSUMER); // its entry may be another's: write nothing
+            ring.forget(this);
             return;
         }
         if (pendingEnd > pendingFrom && !fanOut) { // a fan-out consumer leaving its unread messages takes them from nobody

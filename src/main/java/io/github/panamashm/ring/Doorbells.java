@@ -157,7 +157,7 @@ final class Doorbells {
         if (Thread.currentThread().isVirtual()) {
             long deadline = System.nanoTime() + nanos;
             long pause = 10_000;
-            while ((int) INT.getAcquire(dataEpoch, 0L) == expected) {
+            while ((int) INT.getAcquire(dataEpoch, 0L) == expected && !closing) {
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
                     return false;
@@ -312,11 +312,12 @@ final class Doorbells {
     /** Wakes every announced sleeper, after the ring was closed for writing. */
     void wakeEveryone() {
         VarHandle.fullFence(); // Dekker with sleepers, who re-check the state after announcing themselves
-        for (int n = (int) INT.getVolatile(segment, RingLayout.CONSUMERS_WAITING_OFFSET); n > 0; n--) {
-            data.release();
-        }
         if (dataEpoch != null) {
-            wakeEpochSleepers();
+            wakeEpochSleepers(); // fan-out consumers sleep on the epoch, not the semaphore
+        } else {
+            for (int n = (int) INT.getVolatile(segment, RingLayout.CONSUMERS_WAITING_OFFSET); n > 0; n--) {
+                data.release();
+            }
         }
         for (int n = (int) INT.getVolatile(segment, RingLayout.PRODUCERS_WAITING_OFFSET); n > 0; n--) {
             space.release();
@@ -330,22 +331,23 @@ final class Doorbells {
         // another process's sleeper instead costs it one spurious look at the ring
         for (int n = sleepers.get(); n > 0; n--) {
             try {
-                data.release();
+                if (dataEpoch == null) {
+                    data.release();
+                }
                 space.release();
             } catch (PosixException e) {
                 break; // they leave at the end of their slice
             }
         }
-        if (dataEpoch != null) {
-            Libc.futexWake(dataEpoch, Integer.MAX_VALUE);
+        if (dataEpoch != null && sleepers.get() > 0) {
+            // a sleeper reads the epoch before it looks at closing: one that read it before this move finds
+            // it moved in FUTEX_WAIT, one that read it after sees closing (set before the move)
+            wakeEpochSleepers();
         }
         data.close();   // waits until no sleeper is inside sem_clockwait
         space.close();
         while (sleepers.get() > 0) {
-            if (dataEpoch != null) {
-                Libc.futexWake(dataEpoch, Integer.MAX_VALUE); // one may have gone to sleep after the wake above
-            }
-            Thread.onSpinWait(); // a woken sleeper is taking its announcement back
+            Thread.yield(); // a woken sleeper is taking its announcement back
         }
     }
 }

@@ -191,6 +191,21 @@ final class PeerTable {
         }
     }
 
+    /**
+     * Forgets entry {@code index} without writing to it: the ring was truncated (the lock goes with
+     * the descriptor), or a fan-out consumer's entry was freed under it and may be another's now.
+     */
+    synchronized void forget(int index, int role) {
+        if (!local.get(index)) {
+            return;
+        }
+        local.clear(index);
+        localRoleCount[role]--;
+        if ((flags & singleFlag(role)) != 0 && localRoleCount[role] == 0 && !shm.isClosed()) {
+            shm.unlock(RingLayout.roleLockOffset(role), 1);
+        }
+    }
+
     private static int singleFlag(int role) {
         return role == RingLayout.ROLE_PRODUCER ? RingLayout.FLAG_SINGLE_PRODUCER : RingLayout.FLAG_SINGLE_CONSUMER;
     }

@@ -98,7 +98,12 @@ public final class RingObserver {
                             && (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) <= p) {
                         return END_OF_STREAM;
                     }
-                    if ((long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) > p) {
+                    if (fanOut && ring.peerTable.lowestCursor((long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET)) > p) {
+                        position = p + 1; // every consumer passed it unpublished: skipped for a dead producer
+                        missed++;
+                        continue;
+                    }
+                    if (!fanOut && (long) LONG.getAcquire(segment, RingLayout.HEAD_OFFSET) > p) {
                         skipToHead(p); // consumers passed it unpublished: skipped for a dead producer
                         continue;
                     }

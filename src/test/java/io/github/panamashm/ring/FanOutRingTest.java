@@ -262,6 +262,29 @@ class FanOutRingTest {
         }
     }
 
+    /** A consumer is never lapped while it gates; if its entry was freed under it, it says so and writes there no more. */
+    @Test
+    void aConsumerWhoseEntryWasFreedUnderItSaysSoAndLeavesTheEntryAlone() {
+        try (Ring ring = Ring.create(names.ring("freed"), RingSpec.of(4, 16).fanOut());
+             Producer producer = ring.producer()) {
+            Consumer consumer = ring.consumer();
+            int index = ring.peers().stream().filter(PeerInfo::isConsumer).findFirst().orElseThrow().index();
+            long entry = RingLayout.peerOffset(index);
+            INT.setVolatile(ring.segment(), entry + RingLayout.PEER_STATE_OFFSET, RingLayout.PEER_FREE);
+            for (int i = 0; i < 6; i++) {
+                assertThat(producer.offer(message(i))).as("a freed entry gates nothing").isTrue();
+            }
+            assertThatThrownBy(() -> consumer.tryReceive(new byte[16])).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("not its own");
+            assertThatThrownBy(() -> consumer.tryReceive(new byte[16])).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("dropped");
+            INT.setVolatile(ring.segment(), entry + RingLayout.PEER_STATE_OFFSET, RingLayout.PEER_ACTIVE); // "another's now"
+            consumer.close();
+            assertThat((int) INT.getVolatile(ring.segment(), entry + RingLayout.PEER_STATE_OFFSET))
+                    .as("close wrote nothing into the entry").isEqualTo(RingLayout.PEER_ACTIVE);
+        }
+    }
+
     @Test
     void aRingWithAnUnknownFanOutModeIsRefused() {
         String name = names.ring("mode");
