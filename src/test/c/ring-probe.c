@@ -31,7 +31,7 @@ int main(void) {
     CONSTANT(PSHM_STUCK_NS); CONSTANT(PSHM_STUCK_SLICE_NS); CONSTANT(PSHM_SLEEP_SLICE_NS); CONSTANT(PSHM_UNFENCED_SLICE_NS);
     CONSTANT(PSHM_CHECK_EVERY); CONSTANT(PSHM_DEFAULT_SPIN_NS);
     CONSTANT(PSHM_WAIT_STANDARD); CONSTANT(PSHM_WAIT_SPIN); CONSTANT(PSHM_WAIT_SLEEP);
-    CONSTANT(PSHM_FLAG_TYPED); CONSTANT(PSHM_TYPE_MAGIC); CONSTANT(PSHM_TYPE_HEADER_SIZE); CONSTANT(PSHM_TYPE_FIELD_SIZE);
+    CONSTANT(PSHM_FLAG_TYPED); CONSTANT(PSHM_FLAG_FANOUT); CONSTANT(PSHM_FANOUT_BLOCK); CONSTANT(PSHM_TYPE_MAGIC); CONSTANT(PSHM_TYPE_HEADER_SIZE); CONSTANT(PSHM_TYPE_FIELD_SIZE);
     CONSTANT(PSHM_TYPE_NAME_SIZE); CONSTANT(PSHM_FIELD_NAME_SIZE); CONSTANT(PSHM_MAX_FIELDS); CONSTANT(PSHM_MAX_TYPE_ALIGN);
     CONSTANT(PSHM_KIND_INT); CONSTANT(PSHM_KIND_UINT); CONSTANT(PSHM_KIND_FLOAT); CONSTANT(PSHM_KIND_BYTES);
 
@@ -41,17 +41,17 @@ int main(void) {
     FIELD(pshm_identity, max_payload); FIELD(pshm_identity, flags); FIELD(pshm_identity, total_size);
     FIELD(pshm_identity, layout_hash); FIELD(pshm_identity, creation_time_ns); FIELD(pshm_identity, creator_pid);
     FIELD(pshm_identity, max_peers); FIELD(pshm_identity, state); FIELD(pshm_identity, role_locks);
-    FIELD(pshm_identity, type_size); FIELD(pshm_identity, reserved);
+    FIELD(pshm_identity, type_size); FIELD(pshm_identity, fanout_mode); FIELD(pshm_identity, reserved);
 
     STRUCT(pshm_counters);
     FIELD(pshm_counters, abandoned_by_producers); FIELD(pshm_counters, lost_in_consumers);
     FIELD(pshm_counters, data_posts); FIELD(pshm_counters, space_posts); FIELD(pshm_counters, peers_reclaimed);
-    FIELD(pshm_counters, corrupt_slots);
+    FIELD(pshm_counters, corrupt_slots); FIELD(pshm_counters, fanout_dropped);
     FIELD(pshm_counters, reserved);
 
     STRUCT(pshm_header);
     FIELD(pshm_header, identity); FIELD(pshm_header, tail); FIELD(pshm_header, head); FIELD(pshm_header, released);
-    FIELD(pshm_header, consumers_waiting); FIELD(pshm_header, producers_waiting); FIELD(pshm_header, fenced_sleepers); FIELD(pshm_header, counters);
+    FIELD(pshm_header, consumers_waiting); FIELD(pshm_header, producers_waiting); FIELD(pshm_header, fenced_sleepers); FIELD(pshm_header, data_epoch); FIELD(pshm_header, counters);
 
     STRUCT(pshm_peer);
     FIELD(pshm_peer, state); FIELD(pshm_peer, role); FIELD(pshm_peer, pid); FIELD(pshm_peer, language);

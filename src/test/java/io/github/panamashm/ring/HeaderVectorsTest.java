@@ -71,6 +71,11 @@ class HeaderVectorsTest {
         };
     }
 
+    /** A fan-out ring's flags and mode (§14). */
+    private static Consumer<MemorySegment> fanOut(int flags, int mode) {
+        return putInt(RingLayout.FLAGS_OFFSET, flags).andThen(putInt(RingLayout.FANOUT_MODE_OFFSET, mode));
+    }
+
     private static Consumer<MemorySegment> putInt(long offset, int value) {
         return s -> s.set(ValueLayout.JAVA_INT_UNALIGNED, offset, value);
     }
@@ -100,7 +105,13 @@ class HeaderVectorsTest {
             refuse("header_size", "header-size-off", putInt(RingLayout.HEADER_SIZE_OFFSET, 640)),
             refuse("max_payload", "max-payload-zero", putInt(RingLayout.MAX_PAYLOAD_OFFSET, 0)),
             refuse("slot_size", "slot-size-off", putInt(RingLayout.SLOT_SIZE_OFFSET, 96)),
-            refuse("flags", "unknown-required-flag", putInt(RingLayout.FLAGS_OFFSET, 8)),
+            refuse("flags", "unknown-required-flag", putInt(RingLayout.FLAGS_OFFSET, 16)),
+            accept("fanout", fanOut(RingLayout.FLAG_FANOUT | RingLayout.FLAG_SINGLE_PRODUCER, RingLayout.FANOUT_BLOCK)),
+            refuse("flags", "fanout-without-single-producer", fanOut(RingLayout.FLAG_FANOUT, RingLayout.FANOUT_BLOCK)),
+            refuse("flags", "fanout-single-consumer", fanOut(RingLayout.FLAG_FANOUT | RingLayout.FLAG_SINGLE_PRODUCER
+                    | RingLayout.FLAG_SINGLE_CONSUMER, RingLayout.FANOUT_BLOCK)),
+            refuse("flags", "fanout-mode-zero", fanOut(RingLayout.FLAG_FANOUT | RingLayout.FLAG_SINGLE_PRODUCER, 0)),
+            refuse("flags", "fanout-mode-unknown", fanOut(RingLayout.FLAG_FANOUT | RingLayout.FLAG_SINGLE_PRODUCER, 2)),
             refuse("total_size", "total-size-off", putLong(RingLayout.TOTAL_SIZE_OFFSET, SIZE + 16)),
             new Vector("object-one-byte-short", SIZE - 1, "refuse object", false, (identity, area) -> { }),
             typed("accept", "typed", (identity, area) -> { }),
