@@ -94,8 +94,9 @@ final class RingInspector {
                         (long) LONG.getOpaque(s, RingLayout.DATA_POSTS_OFFSET),
                         (long) LONG.getOpaque(s, RingLayout.SPACE_POSTS_OFFSET),
                         (long) LONG.getOpaque(s, RingLayout.PEERS_RECLAIMED_OFFSET),
-                        (long) LONG.getOpaque(s, RingLayout.CORRUPT_SLOTS_OFFSET)),
-                peers, holdups(s, flags, peers), messageType);
+                        (long) LONG.getOpaque(s, RingLayout.CORRUPT_SLOTS_OFFSET),
+                        (long) LONG.getOpaque(s, RingLayout.FANOUT_DROPPED_OFFSET)),
+                peers, holdups(s, flags, peers), messageType, (flags & RingLayout.FLAG_FANOUT) != 0);
     }
 
     /**
@@ -113,7 +114,13 @@ final class RingInspector {
                     .ifPresent(p -> holdups.add(new RingSnapshot.Holdup(PeerInfo.Role.CONSUMER, head, p.index(), p.pid(), p.alive())));
         }
         // producers of a full ring: the slot of tail - N taken by a consumer and not given back
-        if ((flags & RingLayout.FLAG_SINGLE_CONSUMER) != 0) {
+        if ((flags & RingLayout.FLAG_FANOUT) != 0) {
+            // the slowest consumer gates: the producer waits behind its cursor
+            peers.stream().filter(PeerInfo::isConsumer).min(java.util.Comparator.comparingLong(PeerInfo::position))
+                    .filter(p -> tail - p.position() >= slots)
+                    .ifPresent(p -> holdups.add(new RingSnapshot.Holdup(PeerInfo.Role.PRODUCER, p.position(), p.index(),
+                            p.pid(), p.alive())));
+        } else if ((flags & RingLayout.FLAG_SINGLE_CONSUMER) != 0) {
             long released = (long) LONG.getAcquire(s, RingLayout.RELEASED_OFFSET);
             if (tail - released >= slots && head - released > 0) {
                 // the single consumer holds [released, head); it records no intent: the role says who

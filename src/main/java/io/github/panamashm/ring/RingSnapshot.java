@@ -31,12 +31,14 @@ import java.util.List;
  * @param peers              the peer table's entries in use, with each one's liveness
  * @param holdups            the positions a side waits behind and who holds them (none when nothing is stuck)
  * @param messageType        the type every message has in a typed ring, or null
+ * @param fanOut             whether every consumer reads every message (each consumer's cursor is its
+ *                           {@link PeerInfo#position()}; {@code head} stays 0)
  */
 public record RingSnapshot(String name, int versionMajor, int versionMinor, State state, int slotCount, int slotSize,
                            int maxMessageSize, boolean singleProducer, boolean singleConsumer, int maxPeers,
                            long totalSize, int creatorPid, Instant created, long tail, long head, long released,
                            int consumersWaiting, int producersWaiting, Counters counters, List<PeerInfo> peers,
-                           List<Holdup> holdups, MessageType messageType) {
+                           List<Holdup> holdups, MessageType messageType, boolean fanOut) {
 
     /** A ring's lifecycle state, as its header says. */
     public enum State {
@@ -59,9 +61,10 @@ public record RingSnapshot(String name, int versionMajor, int versionMinor, Stat
      * @param spacePosts           posts of the space doorbell (producers woken)
      * @param peersReclaimed       peer-table entries of dead processes made free again
      * @param corruptSlots         slots found damaged and dropped or reset
+     * @param fanOutDropped        dead consumers of a fan-out ring the producer stopped waiting for
      */
     public record Counters(long abandonedByProducers, long lostInConsumers, long dataPosts, long spacePosts,
-                           long peersReclaimed, long corruptSlots) {
+                           long peersReclaimed, long corruptSlots, long fanOutDropped) {
     }
 
     /**
@@ -91,7 +94,30 @@ public record RingSnapshot(String name, int versionMajor, int versionMinor, Stat
      * @return the ring's depth at the moment of the snapshot
      */
     public long depth() {
-        return Math.max(0, tail - head);
+        return Math.max(0, tail - consumedTo());
+    }
+
+    /**
+     * Where consumers have got to: the head, or in a fan-out ring the slowest attached consumer's
+     * cursor (the tail if none is attached).
+     *
+     * @return a position
+     */
+    public long consumedTo() {
+        if (!fanOut) {
+            return head;
+        }
+        return peers.stream().filter(PeerInfo::isConsumer).mapToLong(PeerInfo::position).min().orElse(tail);
+    }
+
+    /**
+     * How far a consumer of a fan-out ring is behind the producer: the tail minus its cursor.
+     *
+     * @param consumer one of {@link #peers()}
+     * @return messages published and not yet read by it (0 for a peer that is no fan-out consumer)
+     */
+    public long lag(PeerInfo consumer) {
+        return fanOut && consumer.isConsumer() ? Math.max(0, tail - consumer.position()) : 0;
     }
 
     /**

@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  * removes everything it created, also on Ctrl-C or failure.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, sortOptions = false,
-        description = {"Java -> C and Java consumers, 1,000,000 verified messages.", "Create a ring, start the C consumer and a Java consumer as processes of their own, send "
+        description = {"Java -> C and Java consumers, 1,000,000 verified messages.", "With --fanout each consumer"
+                + " receives all of them; with --typed, examples/typed runs instead.", "Create a ring, start the C consumer and a Java consumer as processes of their own, send "
                 + "verified messages from this Java process, print each side's summary and the totals, and remove "
                 + "the ring, also on Ctrl-C. Exit status 1 unless every message arrived exactly once, intact."})
 final class DemoCommand implements Callable<Integer> {
@@ -63,6 +64,10 @@ final class DemoCommand implements Callable<Integer> {
             + " --slots do not.")
     private boolean typed;
 
+    @Option(names = "--fanout", description = "A fan-out ring instead: the C and the Java consumer each receive every"
+            + " message (the slower one gates the producer), each verified on its own.")
+    private boolean fanOut;
+
     @Option(names = "--progress", description = "Print progress to stderr about once a second; on a terminal it is "
             + "shown anyway, on one line kept up to date.")
     private boolean progress;
@@ -72,6 +77,9 @@ final class DemoCommand implements Callable<Integer> {
         Flags flags = new Flags(spec);
         long total = flags.u64("--count", count);
         if (typed) {
+            if (fanOut) {
+                throw flags.bad("--typed and --fanout are two demos: run one, then the other");
+            }
             return TypedDemo.run(total, spec.commandLine().getOut());
         }
         SizeRange sizes = flags.size(size);
@@ -84,13 +92,14 @@ final class DemoCommand implements Callable<Integer> {
         }
         Main.StopSignal stop = Main.StopSignal.onShutdown();
         try {
-            return run(total, sizes, (int) slotCount, stop, spec.commandLine().getOut(), Progress.of("demo", "sent", progress));
+            return run(total, sizes, (int) slotCount, fanOut, stop, spec.commandLine().getOut(),
+                    Progress.of("demo", "sent", progress));
         } finally {
             stop.finished();
         }
     }
 
-    private static int run(long count, SizeRange sizes, int slots, Main.StopSignal stop, PrintWriter out,
+    private static int run(long count, SizeRange sizes, int slots, boolean fanOut, Main.StopSignal stop, PrintWriter out,
                            Progress progress) throws InterruptedException {
         Path cConsumer = Main.nativeDirectory().resolve("shm-consumer");
         if (!Files.isExecutable(cConsumer)) {
@@ -99,14 +108,20 @@ final class DemoCommand implements Callable<Integer> {
         }
         String name = "/panama-shm-demo-" + ProcessHandle.current().pid();
         List<Process> children = new ArrayList<>();
-        try (Ring ring = Ring.create(name, RingSpec.of(slots, sizes.max()))) {
-            out.printf("panama-shm demo: ring %s, %d slots of up to %d bytes, %,d verified messages of %s bytes%n",
-                    name, slots, sizes.max(), count, sizes);
+        RingSpec spec = RingSpec.of(slots, sizes.max());
+        try (Ring ring = Ring.create(name, fanOut ? spec.fanOut() : spec)) {
+            out.printf("panama-shm demo: %sring %s, %d slots of up to %d bytes, %,d verified messages of %s bytes%n",
+                    fanOut ? "fan-out " : "", name, slots, sizes.max(), count, sizes);
             String timeout = Long.toString(CONSUMER_IDLE_TIMEOUT_MS);
-            CompletableFuture<String> cOutput = start(children, List.of(cConsumer.toString(), "--ring", name, "--verify",
-                    "--shared", "--timeout-ms", timeout));
-            CompletableFuture<String> javaOutput = start(children, Main.javaCommand("consume", "--ring", name, "--verify",
-                    "--shared", "--timeout-ms", timeout));
+            // in a work queue each consumer gets part of the stream; in a fan-out ring each gets all of it
+            List<String> consumerFlags = fanOut ? List.of("--ring", name, "--verify", "--timeout-ms", timeout)
+                    : List.of("--ring", name, "--verify", "--shared", "--timeout-ms", timeout);
+            List<String> c = new ArrayList<>(List.of(cConsumer.toString()));
+            c.addAll(consumerFlags);
+            CompletableFuture<String> cOutput = start(children, c);
+            List<String> javaArgs = new ArrayList<>(List.of("consume"));
+            javaArgs.addAll(consumerFlags);
+            CompletableFuture<String> javaOutput = start(children, Main.javaCommand(javaArgs.toArray(String[]::new)));
             awaitConsumers(ring, 2, children, stop);
 
             long checksum = 0;
@@ -132,7 +147,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println("  Java producer : " + ProduceCommand.summary(sent, seconds, checksum));
             out.println("  C consumer    : " + cSummary);
             out.println("  Java consumer : " + javaSummary);
-            boolean clean = report(out, sent, checksum, seconds, cSummary, javaSummary, children);
+            boolean clean = report(out, sent, checksum, seconds, cSummary, javaSummary, children, fanOut);
             if (stop.requested()) {
                 out.println("  stopped early by a signal: " + sent + " of " + count + " messages sent");
                 return Main.EXIT_INCOMPLETE;
@@ -212,12 +227,16 @@ final class DemoCommand implements Callable<Integer> {
                 : String.format(Locale.ROOT, "%.0f", perSecond);
     }
 
-    /** Prints the totals; true if every message arrived exactly once, intact. */
+    /**
+     * Prints the totals; true if every message arrived exactly once, intact: at one of the consumers,
+     * or in a fan-out ring at each of them.
+     */
     private static boolean report(PrintWriter out, long sent, long checksum, double seconds, String cSummary,
-                                  String javaSummary, List<Process> children) throws InterruptedException {
+                                  String javaSummary, List<Process> children, boolean fanOut) throws InterruptedException {
         long received = 0;
         long receivedChecksum = 0;
         long faults = 0;
+        boolean eachWhole = true;
         List<Long> perConsumer = new ArrayList<>();
         for (String summary : List.of(cSummary, javaSummary)) {
             Matcher m = RECEIVED.matcher(summary);
@@ -231,11 +250,20 @@ final class DemoCommand implements Callable<Integer> {
                 faults += Long.parseLong(m.group(group));
             }
             receivedChecksum += Long.parseUnsignedLong(m.group(6), 16);
+            eachWhole &= Long.parseLong(m.group(1)) == sent && Long.parseUnsignedLong(m.group(6), 16) == checksum;
         }
         for (Process child : children) {
             if (!child.waitFor(10, TimeUnit.SECONDS) || child.exitValue() != 0) {
                 faults++;
             }
+        }
+        if (fanOut) {
+            boolean clean = eachWhole && faults == 0;
+            out.printf(Locale.ROOT, "  total         : %,d sent, %,d received by the C consumer and %,d by the Java"
+                            + " consumer, %s; %s msgs/s%n", sent, perConsumer.get(0), perConsumer.get(1),
+                    clean ? "each consumer every message exactly once and intact"
+                            : "MISMATCH: messages lost, duplicated or corrupted", rate(seconds > 0 ? sent / seconds : 0));
+            return clean;
         }
         boolean clean = received == sent && receivedChecksum == checksum && faults == 0;
         out.printf(Locale.ROOT, "  total         : %,d sent, %,d received (C %,d + Java %,d), %s; %s msgs/s%n",

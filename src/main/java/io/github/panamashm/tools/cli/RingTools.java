@@ -101,7 +101,7 @@ final class RingTools {
                     String rates = previous == null ? "  rates: (after the next refresh)"
                             : String.format(Locale.ROOT, "  rates: produced %.0f msgs/s, consumed %.0f msgs/s",
                                     (ring.tail() - previous.tail()) * 1e9 / (now - previousAt),
-                                    (ring.head() - previous.head()) * 1e9 / (now - previousAt));
+                                    (ring.consumedTo() - previous.consumedTo()) * 1e9 / (now - previousAt));
                     String view = describe(ring) + System.lineSeparator() + rates;
                     out.print(terminal ? "\u001b[H\u001b[2J" + view + System.lineSeparator()
                             : view + System.lineSeparator() + System.lineSeparator());
@@ -392,10 +392,12 @@ final class RingTools {
 
     private static String describe(RingSnapshot ring) {
         StringBuilder text = new StringBuilder();
-        text.append(String.format("ring %s: layout %d.%d, %s, %d slots of up to %d bytes (%d-byte slots), %s producer,"
-                        + " %s consumer, up to %d peers, %d bytes%n", printable(ring.name()), ring.versionMajor(), ring.versionMinor(),
+        text.append(String.format("ring %s: layout %d.%d, %s, %d slots of up to %d bytes (%d-byte slots), %s,"
+                        + " up to %d peers, %d bytes%n", printable(ring.name()), ring.versionMajor(), ring.versionMinor(),
                 ring.state().name().toLowerCase(Locale.ROOT), ring.slotCount(), ring.maxMessageSize(), ring.slotSize(),
-                ring.singleProducer() ? "single" : "multi", ring.singleConsumer() ? "single" : "multi", ring.maxPeers(),
+                ring.fanOut() ? "fan-out (block: the slowest consumer gates the producer), single producer"
+                        : (ring.singleProducer() ? "single" : "multi") + " producer, "
+                        + (ring.singleConsumer() ? "single" : "multi") + " consumer", ring.maxPeers(),
                 ring.totalSize()));
         text.append(String.format("  created %s by pid %d (%s ago)%n", ring.created(), ring.creatorPid(),
                 age(ring.created())));
@@ -409,26 +411,34 @@ final class RingTools {
             }
             text.append(String.format("%n"));
         }
-        text.append(String.format("  cursors: tail=%d head=%d%s depth=%d%n", ring.tail(), ring.head(),
-                ring.singleConsumer() ? " released=" + ring.released() : "", ring.depth()));
+        if (ring.fanOut()) {
+            text.append(String.format("  cursors: tail=%d slowest consumer=%d depth=%d (each consumer's below)%n",
+                    ring.tail(), ring.consumedTo(), ring.depth()));
+        } else {
+            text.append(String.format("  cursors: tail=%d head=%d%s depth=%d%n", ring.tail(), ring.head(),
+                    ring.singleConsumer() ? " released=" + ring.released() : "", ring.depth()));
+        }
         text.append(String.format("  sleeping: %s on the data doorbell, %s on the space doorbell%n",
                 counted(ring.consumersWaiting(), "consumer"), counted(ring.producersWaiting(), "producer")));
         for (RingSnapshot.Holdup h : ring.holdups()) {
             text.append(String.format("  waiting: %s wait behind position %d, %s by peer #%d (pid %d, %s)%n",
                     h.waiting() == PeerInfo.Role.CONSUMER ? "consumers" : "producers", h.position(),
-                    h.waiting() == PeerInfo.Role.CONSUMER ? "claimed and not published" : "taken and not released",
+                    h.waiting() == PeerInfo.Role.CONSUMER ? "claimed and not published"
+                            : ring.fanOut() ? "not yet read" : "taken and not released",
                     h.holder(), h.pid(), h.alive() ? "alive: slow or stopped?" : "dead: it is being recovered"));
         }
         RingSnapshot.Counters c = ring.counters();
         text.append(String.format("  counters: abandoned_by_producers=%d lost_in_consumers=%d data_posts=%d space_posts=%d"
-                        + " peers_reclaimed=%d corrupt_slots=%d%n", c.abandonedByProducers(), c.lostInConsumers(),
-                c.dataPosts(), c.spacePosts(), c.peersReclaimed(), c.corruptSlots()));
+                        + " peers_reclaimed=%d corrupt_slots=%d%s%n", c.abandonedByProducers(), c.lostInConsumers(),
+                c.dataPosts(), c.spacePosts(), c.peersReclaimed(), c.corruptSlots(),
+                ring.fanOut() ? " fanout_dropped=" + c.fanOutDropped() : ""));
         text.append(String.format("  peers: %d (%d alive)%s", ring.peers().size(), ring.livePeers().size(),
                 ring.isAbandoned() ? "; abandoned: gc removes it" : ""));
         for (PeerInfo peer : ring.peers()) {
-            text.append(String.format("%n    #%-3d %-8s pid %-8d %-4s %-5s messages=%d sleeping on %s, attached %s%s",
+            text.append(String.format("%n    #%-3d %-8s pid %-8d %-4s %-5s messages=%d%s sleeping on %s, attached %s%s",
                     peer.index(), peer.role().name().toLowerCase(Locale.ROOT), peer.pid(),
                     peer.language().name().toLowerCase(Locale.ROOT), peer.alive() ? "alive" : "dead", peer.messages(),
+                    ring.fanOut() && peer.isConsumer() ? " cursor=" + peer.position() + " lag=" + ring.lag(peer) : "",
                     peer.waitingOn() == PeerInfo.Bell.NONE ? "nothing" : peer.waitingOn().name().toLowerCase(Locale.ROOT)
                             + " doorbell", peer.attached(),
                     peer.inAnotherPidNamespace() ? " (pid " + peer.pid() + " in another PID namespace: a container?)" : ""));
@@ -475,6 +485,7 @@ final class RingTools {
         map.put("maxMessageSize", ring.maxMessageSize());
         map.put("singleProducer", ring.singleProducer());
         map.put("singleConsumer", ring.singleConsumer());
+        map.put("fanOut", ring.fanOut());
         map.put("maxPeers", ring.maxPeers());
         if (ring.messageType() != null) {
             map.put("messageType", typeMap(ring.messageType()));
@@ -496,6 +507,7 @@ final class RingTools {
         counters.put("spacePosts", c.spacePosts());
         counters.put("peersReclaimed", c.peersReclaimed());
         counters.put("corruptSlots", c.corruptSlots());
+        counters.put("fanOutDropped", c.fanOutDropped());
         map.put("counters", counters);
         List<Map<String, Object>> holdups = new ArrayList<>();
         for (RingSnapshot.Holdup h : ring.holdups()) {
@@ -517,6 +529,10 @@ final class RingTools {
             p.put("language", peer.language().name().toLowerCase(Locale.ROOT));
             p.put("alive", peer.alive());
             p.put("messages", peer.messages());
+            if (ring.fanOut() && peer.isConsumer()) {
+                p.put("cursor", peer.position());
+                p.put("lag", ring.lag(peer));
+            }
             p.put("waitingOn", peer.waitingOn().name().toLowerCase(Locale.ROOT));
             p.put("attached", peer.attached().toString());
             p.put("pidNamespace", peer.pidNamespace());

@@ -31,6 +31,18 @@ class DemoTest {
     }
 
     @Test
+    void theFanOutDemoDeliversEveryMessageToEachConsumer() throws InterruptedException {
+        var demo = run(Processes.start(Processes.javaCommand(Main.class, "demo", "--fanout", "--count", "100000",
+                "--slots", "64")));
+        assertThat(demo.output()).contains("fan-out ring")
+                .contains("100,000 sent, 100,000 received by the C consumer and 100,000 by the Java consumer")
+                .contains("each consumer every message exactly once and intact");
+        assertThat(demo.output()).containsPattern("C consumer    : received=100000 lost=0 duplicated=0 out_of_order=0 corrupt=0");
+        assertThat(demo.output()).containsPattern("Java consumer : received=100000 lost=0 duplicated=0 out_of_order=0 corrupt=0");
+        assertNothingLeft(ringOf(demo.output()));
+    }
+
+    @Test
     void theTypedDemoDeliversEveryOrderIntactAndShowsAConsumerOfAChangedHeaderRefused() throws InterruptedException {
         var started = Processes.start(Processes.javaCommand(Main.class, "demo", "--typed", "--count", "100000"));
         String ring = "/panama-shm-demo-typed-" + started.process().pid();

@@ -8,6 +8,7 @@ import com.google.gson.JsonParser;
 import io.github.panamashm.NamedSemaphore;
 import io.github.panamashm.SharedMemory;
 import io.github.panamashm.junit.PeerResult;
+import io.github.panamashm.ring.Consumer;
 import io.github.panamashm.ring.MessageType;
 import io.github.panamashm.ring.PeerInfo;
 import io.github.panamashm.ring.Producer;
@@ -81,7 +82,7 @@ class RingToolsTest {
         assertThat(ring.get("tail").getAsLong()).isEqualTo(1);
         assertThat(ring.get("head").getAsLong()).isEqualTo(1);
         assertThat(ring.getAsJsonObject("counters").keySet()).containsExactly("abandonedByProducers", "lostInConsumers",
-                "dataPosts", "spacePosts", "peersReclaimed", "corruptSlots");
+                "dataPosts", "spacePosts", "peersReclaimed", "corruptSlots", "fanOutDropped");
         JsonArray peers = ring.getAsJsonArray("peers");
         assertThat(peers).hasSize(1);
         JsonObject consumer = peers.get(0).getAsJsonObject();
@@ -130,6 +131,38 @@ class RingToolsTest {
         try (Ring ignored = Ring.create(untyped, RingSpec.of(8, 32))) {
             assertThat(cli("inspect", untyped).output()).doesNotContain("message type");
             assertThat(json(cli("inspect", untyped, "--json")).getAsJsonObject().has("messageType")).isFalse();
+        }
+    }
+
+    @Test
+    void inspectShowsEachFanOutConsumersCursorAndLagAndWhoGatesTheProducer() throws Exception {
+        String name = names.ring("inspect-fanout");
+        try (Ring ring = Ring.create(name, RingSpec.of(4, 16).fanOut());
+             Producer producer = ring.producer();
+             Consumer fast = ring.consumer();
+             Consumer slow = ring.consumer()) {
+            for (int i = 0; i < 4; i++) {
+                producer.offer(new byte[8]);
+                fast.tryReceive(new byte[16]);
+            }
+            slow.tryReceive(new byte[16]);
+            int slowEntry = ring.peers().stream().filter(PeerInfo::isConsumer).toList().get(1).index();
+            String text = cli("inspect", name).output();
+            assertThat(text).contains("fan-out (block: the slowest consumer gates the producer), single producer")
+                    .contains("cursors: tail=4 slowest consumer=1 depth=3")
+                    .contains("cursor=4 lag=0").contains("cursor=1 lag=3")
+                    .contains("fanout_dropped=0");
+            producer.offer(new byte[8]);
+            assertThat(cli("inspect", name).output()).contains("waiting: producers wait behind position 1, not yet read by"
+                    + " peer #" + slowEntry);
+            JsonObject snapshot = json(cli("inspect", name, "--json")).getAsJsonObject();
+            assertThat(snapshot.get("fanOut").getAsBoolean()).isTrue();
+            assertThat(snapshot.get("depth").getAsLong()).isEqualTo(4);
+            JsonObject slowPeer = snapshot.getAsJsonArray("peers").asList().stream().map(JsonElement::getAsJsonObject)
+                    .filter(p -> p.get("index").getAsInt() == slowEntry).findFirst().orElseThrow();
+            assertThat(slowPeer.get("cursor").getAsLong()).isEqualTo(1);
+            assertThat(slowPeer.get("lag").getAsLong()).isEqualTo(4);
+            assertThat(snapshot.getAsJsonObject("counters").get("fanOutDropped").getAsLong()).isZero();
         }
     }
 
