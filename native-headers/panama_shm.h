@@ -1341,7 +1341,7 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
         pshm_peer *peer = pshm_peer_at(h, i);
         if (atomic_load_explicit(&peer->state, memory_order_acquire) != PSHM_PEER_FREE) pshm_reclaim_dead_entry(h, peer);
         /* a fan-out consumer's cursor (claim_start) gates the producer from ACTIVE on: start it at the
-           tail, a lap behind at most, and move it to the tail read after ACTIVE below (§ fan-out join) */
+           tail, a lap behind at most, and move it to the tail read after ACTIVE below (PROTOCOL.md §14, Join) */
         uint64_t start = role == PSHM_ROLE_CONSUMER && r->fanout ? atomic_load_explicit(&h->tail, memory_order_acquire) : 0;
         atomic_store_explicit(&peer->claim_start, start, memory_order_relaxed);
         atomic_store_explicit(&peer->claim_end, start, memory_order_relaxed);
