@@ -791,6 +791,11 @@ public final class Consumer implements AutoCloseable {
         return (position & mask) * slotSize + RingLayout.SLOT_HEADER_SIZE;
     }
 
+    /** A fan-out consumer's next position to read (tests of the join look at it). */
+    long fanOutCursor() {
+        return ownHead;
+    }
+
     /**
      * Messages this consumer has taken and handed out (skipped and dropped positions do not count).
      *
