@@ -77,9 +77,13 @@
  *     const pshm_type_area *pshm_message_type(const pshm_ring *r);
  *         the ring's type, NULL if untyped
  *   Fan-out rings (every consumer reads every message, PROTOCOL.md §14)
- *     spec.flags = PSHM_FLAG_FANOUT | PSHM_FLAG_SINGLE_PRODUCER
+ *     spec.flags = PSHM_FLAG_FANOUT | PSHM_FLAG_SINGLE_PRODUCER, spec.fanout_mode = PSHM_FANOUT_*
  *         create one; consumers then use the calls below unchanged, each reading the whole stream
- *         from the message published after it attached; the slowest live consumer gates the producer
+ *         from the message published after it attached. BLOCK (the default): the slowest live
+ *         consumer gates the producer. OVERWRITE: the producer never waits, consumers read copies
+ *         (pshm_receive_n takes one at a time) and skip what was overwritten before they read it
+ *     uint64_t pshm_messages_lost(const pshm_ring *r);
+ *         overwrite mode: positions this consumer skipped because the producer lapped it
  *   Producing
  *     int pshm_send(pshm_ring *r, const void *data, uint32_t length, int64_t timeout_ns);
  *         copy one message in
@@ -202,7 +206,8 @@ PSHM_STATIC_ASSERT(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
 #define PSHM_KNOWN_FLAGS (PSHM_FLAG_SINGLE_PRODUCER | PSHM_FLAG_SINGLE_CONSUMER | PSHM_FLAG_TYPED | PSHM_FLAG_FANOUT)
 
 /* identity.fanout_mode of a FANOUT ring */
-#define PSHM_FANOUT_BLOCK 1u   /* the slowest live consumer gates the producer: nothing is lost */
+#define PSHM_FANOUT_BLOCK 1u       /* the slowest live consumer gates the producer: nothing is lost */
+#define PSHM_FANOUT_OVERWRITE 2u   /* the producer never waits: a lapped consumer skips what was overwritten, counted */
 /* A reader refuses a ring with an unknown flag in the low 16 bits; unknown high bits are optional. */
 #define PSHM_REQUIRED_FLAGS_MASK UINT32_C(0xFFFF)
 
@@ -270,7 +275,8 @@ typedef struct pshm_counters {
     PSHM_ATOMIC(uint64_t) peers_reclaimed;         /* peer entries of dead processes taken over */
     PSHM_ATOMIC(uint64_t) corrupt_slots;           /* slots found with a sequence no correct peer writes there */
     PSHM_ATOMIC(uint64_t) fanout_dropped;          /* 3.5: dead fan-out consumers the producer stopped waiting for */
-    uint8_t reserved[PSHM_LINE - 7 * 8];
+    PSHM_ATOMIC(uint64_t) fanout_overwritten;      /* 3.5: positions overwrite-mode consumers skipped, lapped */
+    uint8_t reserved[PSHM_LINE - 8 * 8];
 } pshm_counters;
 
 typedef struct pshm_header {
@@ -726,6 +732,7 @@ typedef struct pshm_spec {
     uint32_t max_peers;     /* 0 = PSHM_DEFAULT_MAX_PEERS */
     uint32_t mode;          /* permission bits of the object and semaphores (owner rw required); 0 = 0600 */
     const pshm_type *type;  /* the message type (e.g. from PSHM_DESCRIBE), or NULL for any bytes */
+    uint32_t fanout_mode;   /* PSHM_FLAG_FANOUT rings: PSHM_FANOUT_BLOCK (also 0) or PSHM_FANOUT_OVERWRITE */
 } pshm_spec;
 
 typedef struct pshm_ring {
@@ -756,6 +763,10 @@ typedef struct pshm_ring {
     int fanout;            /* a FANOUT ring: consumers read by their own cursor (peer claim_start) */
     uint64_t cursor;       /* fan-out consumer: the next position it reads (mirror of peer->claim_start) */
     int dropped;           /* fan-out consumer: its entry was taken for a dead one's; it writes there no more */
+    int overwrite;         /* a fan-out ring in PSHM_FANOUT_OVERWRITE mode: consumers read copies, checked by the tail */
+    uint8_t *copy;         /* overwrite-mode consumer: the message taken, copied out of its slot (max_payload bytes) */
+    uint32_t copy_length;  /* its length */
+    uint64_t lost;         /* overwrite-mode consumer: positions it skipped because the producer lapped it */
     uint64_t gate;         /* fan-out producer: a lower bound of every gating cursor; UINT64_MAX: scan first */
     int wait_policy;       /* PSHM_WAIT_* */
     int64_t spin_ns;       /* PSHM_WAIT_STANDARD: how long to spin (and then yield) before sleeping */
@@ -975,6 +986,8 @@ static inline void pshm_unmap(pshm_ring *r) {
     if (r->fd >= 0) close(r->fd);
     free(r->type);
     r->type = NULL;
+    free(r->copy);
+    r->copy = NULL;
     r->data_bell = r->space_bell = NULL;
     r->header = NULL;
     r->fd = -1;
@@ -1094,9 +1107,9 @@ static inline int pshm_validate_identity(const pshm_identity *id, uint32_t state
     if (id->flags & PSHM_REQUIRED_FLAGS_MASK & ~PSHM_KNOWN_FLAGS) PSHM_INVALID("unknown required flags 0x%x", id->flags);
     if ((id->flags & PSHM_FLAG_FANOUT)
         && ((id->flags & (PSHM_FLAG_SINGLE_PRODUCER | PSHM_FLAG_SINGLE_CONSUMER)) != PSHM_FLAG_SINGLE_PRODUCER
-            || id->fanout_mode != PSHM_FANOUT_BLOCK)) {
-        PSHM_INVALID("a fan-out ring with flags 0x%x and fanout_mode %u (it needs SINGLE_PRODUCER alone and mode %u)",
-                     id->flags, id->fanout_mode, PSHM_FANOUT_BLOCK);
+            || (id->fanout_mode != PSHM_FANOUT_BLOCK && id->fanout_mode != PSHM_FANOUT_OVERWRITE))) {
+        PSHM_INVALID("a fan-out ring with flags 0x%x and fanout_mode %u (it needs SINGLE_PRODUCER alone and mode %u or %u)",
+                     id->flags, id->fanout_mode, PSHM_FANOUT_BLOCK, PSHM_FANOUT_OVERWRITE);
     }
     uint64_t total = id->header_size + (uint64_t)id->slot_count * id->slot_size;
     if (id->total_size != total) {
@@ -1152,6 +1165,7 @@ static inline void pshm_bind_geometry(pshm_ring *r, const pshm_identity *id) {
     r->flags = id->flags;
     r->max_peers = id->max_peers;
     r->fanout = (id->flags & PSHM_FLAG_FANOUT) != 0;
+    r->overwrite = r->fanout && id->fanout_mode == PSHM_FANOUT_OVERWRITE;
     r->gate = UINT64_MAX;
 }
 
@@ -1218,6 +1232,7 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
         || ((spec->flags & PSHM_FLAG_TYPED) && spec->type == NULL)
         || ((spec->flags & PSHM_FLAG_FANOUT)
             && (spec->flags & (PSHM_FLAG_SINGLE_PRODUCER | PSHM_FLAG_SINGLE_CONSUMER)) != PSHM_FLAG_SINGLE_PRODUCER)
+        || (spec->fanout_mode != 0 && (!(spec->flags & PSHM_FLAG_FANOUT) || spec->fanout_mode > PSHM_FANOUT_OVERWRITE))
         || (mode & ~(mode_t)0777) != 0 || (mode & 0600) != 0600) {
         return -EINVAL;
     }
@@ -1274,7 +1289,7 @@ static inline int pshm_create(pshm_ring *r, const char *name, const pshm_spec *s
     id->creator_pid = (uint32_t)getpid();
     id->max_peers = max_peers;
     id->type_size = type_size;
-    id->fanout_mode = spec->flags & PSHM_FLAG_FANOUT ? PSHM_FANOUT_BLOCK : 0;
+    id->fanout_mode = !(spec->flags & PSHM_FLAG_FANOUT) ? 0 : spec->fanout_mode ? spec->fanout_mode : PSHM_FANOUT_BLOCK;
     if (type_area) memcpy((uint8_t *)map + pshm_peers_end(max_peers), type_area, type_size);
     pshm_bind_geometry(r, id);
     for (uint64_t p = 0; p < spec->slot_count; p++) {
@@ -1331,6 +1346,9 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
     if (role != PSHM_ROLE_PRODUCER && role != PSHM_ROLE_CONSUMER) return -EINVAL;
     if (r->pid != getpid()) return -EBADF;   /* inherited across fork: its locks are the parent's */
     if (r->peer_index >= 0) return -EBUSY;
+    if (role == PSHM_ROLE_CONSUMER && r->overwrite && r->copy == NULL && (r->copy = (uint8_t *)malloc(r->max_payload)) == NULL) {
+        return -ENOMEM;   /* an overwrite-mode consumer reads copies (pshm_take_copy) */
+    }
     uint32_t single = role == PSHM_ROLE_PRODUCER ? PSHM_FLAG_SINGLE_PRODUCER : PSHM_FLAG_SINGLE_CONSUMER;
     if ((r->flags & single) && pshm_ofd_lock(r->fd, pshm_role_lock_offset(role), F_WRLCK) != 0) {
         return -EBUSY;
@@ -1377,6 +1395,11 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
     }
     if (r->flags & single) pshm_ofd_lock(r->fd, pshm_role_lock_offset(role), F_UNLCK);
     return -EUSERS;
+}
+
+/* Overwrite-mode fan-out consumers: positions this handle skipped because the producer lapped it. */
+static inline uint64_t pshm_messages_lost(const pshm_ring *r) {
+    return r->lost;
 }
 
 /* The ring's message type: the handle's validated copy of its type area, or NULL for an untyped ring. */
@@ -1820,6 +1843,7 @@ static inline uint64_t pshm_fanout_gate(const pshm_ring *r, uint64_t tail) {
 /* How many of `count` positions from `tail` a fan-out producer may claim: below the gate + N. */
 static inline uint32_t pshm_room_below_gate(pshm_ring *r, uint64_t tail, uint32_t count) {
     uint64_t slots = r->mask + 1;
+    if (r->overwrite) return count < slots ? count : (uint32_t)slots;   /* nobody gates: consumers that lag are lapped */
     if (r->gate == UINT64_MAX || tail + count > r->gate + slots) r->gate = pshm_fanout_gate(r, tail);
     uint64_t limit = r->gate + slots;
     return tail >= limit ? 0 : (uint32_t)(limit - tail < count ? limit - tail : count);
@@ -1859,6 +1883,8 @@ static inline int pshm_space_ready(const pshm_ring *r) {
     int free;
     if (pshm_releases_by_cursor(r)) {
         free = (int64_t)(tail - atomic_load_explicit(&h->released, memory_order_acquire)) <= (int64_t)r->mask;
+    } else if (r->overwrite) {
+        free = 1;   /* nobody gates */
     } else if (r->fanout) {
         free = pshm_fanout_gate(r, tail) + r->mask + 1 > tail;   /* a fresh scan, not the cached gate */
     } else {
@@ -2247,6 +2273,95 @@ static inline int pshm_skip_if_producer_dead(pshm_ring *r, uint64_t head) {
     return 1;
 }
 
+/* A fan-out consumer's cursor moves to `to` (release: after its reads of the slots before it). */
+static inline void pshm_fanout_move_cursor(pshm_ring *r, uint64_t to) {
+    r->cursor = to;
+    atomic_store_explicit(&r->peer->claim_end, to, memory_order_relaxed);
+    atomic_store_explicit(&r->peer->claim_start, to, memory_order_release);
+}
+
+/*
+ * An overwrite-mode consumer at `c` looks at the tail: if the producer has claimed c + N (tail > c + N),
+ * the slot of c is being or has been written again, so the consumer moves to the oldest position whose
+ * slot the producer has not claimed again, tail - N, and counts the positions it skipped. Returns 1 if
+ * it was lapped, 0 if not.
+ */
+static inline int pshm_lapped(pshm_ring *r, uint64_t c) {
+    uint64_t tail = atomic_load_explicit(&r->header->tail, memory_order_acquire);
+    uint64_t slots = (uint64_t)r->mask + 1;
+    if ((int64_t)(tail - c) <= (int64_t)slots) return 0;
+    uint64_t oldest = tail - slots;
+    r->lost += oldest - c;
+    atomic_fetch_add_explicit(&r->header->counters.fanout_overwritten, oldest - c, memory_order_relaxed);
+    pshm_fanout_move_cursor(r, oldest);
+    return 1;
+}
+
+/*
+ * Takes the next message of an overwrite-mode fan-out ring, which the producer may write again at any
+ * moment: it is copied to r->copy, and kept only if the tail, read after the copy, shows that the
+ * producer had not claimed its slot again (the producer stores the tail, then a release fence, before
+ * it writes a slot: the tail is its intent, as in Agrona's broadcast receiver). Returns 1 with the
+ * position in *position_out, or a negative code as pshm_take_next does. A lapped consumer goes on at
+ * the oldest message still there, the skipped positions counted in r->lost and fanout_overwritten.
+ */
+static inline int pshm_take_copy(pshm_ring *r, uint32_t capacity, int64_t timeout_ns, uint64_t *position_out) {
+    pshm_header *h = r->header;
+    pshm_wait w = pshm_wait_begin(timeout_ns);
+    for (;;) {
+        uint64_t c = r->cursor;
+        pshm_slot *slot = pshm_slot_at(r, c);
+        uint64_t sequence = atomic_load_explicit(&slot->sequence, memory_order_acquire);
+        if (sequence == c + 1) {
+            uint32_t length = __atomic_load_n(&slot->length, __ATOMIC_RELAXED);
+            uint32_t flags = __atomic_load_n(&slot->flags, __ATOMIC_RELAXED);
+            int sized = length <= r->max_payload && length >= r->min_length;
+            /* may race the producer's next lap: the copy counts only if the tail below says it did not */
+            if (sized && length <= capacity && !(flags & PSHM_SLOT_SKIP)) memcpy(r->copy, pshm_payload(slot), length);
+            atomic_thread_fence(memory_order_acquire);   /* the copy's loads before the look at the tail */
+            if (pshm_lapped(r, c)) continue;
+            if (flags & PSHM_SLOT_SKIP) {
+                pshm_fanout_move_cursor(r, c + 1);
+                continue;
+            }
+            if (!sized) {
+                pshm_fanout_move_cursor(r, c + 1);
+                atomic_fetch_add_explicit(&h->counters.corrupt_slots, 1, memory_order_relaxed);
+                return pshm_fail(r, -EPROTO, "slot %llu (position %llu) claims %u bytes, %s %u: dropped",
+                                 (unsigned long long)(c & r->mask), (unsigned long long)c, length,
+                                 r->min_length ? "where every message of its type has" : "more than the maximum",
+                                 r->max_payload);
+            }
+            if (length > capacity) return -EMSGSIZE;
+            r->copy_length = length;
+            *position_out = c;
+            return 1;
+        }
+        if ((int64_t)(sequence - (c + 1)) > 0) {
+            if (pshm_lapped(r, c)) continue;
+            /* a later lap's sequence with the tail not past c + N: no producer writes that */
+            pshm_fanout_move_cursor(r, c + 1);
+            atomic_fetch_add_explicit(&h->counters.corrupt_slots, 1, memory_order_relaxed);
+            return pshm_fail(r, -EPROTO, "slot %llu (position %llu) has sequence %llu, which no peer writes there: "
+                             "dropped", (unsigned long long)(c & r->mask), (unsigned long long)c,
+                             (unsigned long long)sequence);
+        }
+        /* empty, or claimed and not yet published */
+        if (atomic_load_explicit(&h->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED
+            && pshm_end_of_stream(r, c)) {
+            return -EPIPE;
+        }
+        if (pshm_check_due(r, &w) && atomic_load_explicit(&h->tail, memory_order_acquire) > c
+            && pshm_stuck_long_enough(r, c) && pshm_skip_if_producer_dead(r, c)) {
+            pshm_recovered(r, c);
+            w.check_now = 1;
+            continue;
+        }
+        int rc = pshm_wait_step(r, &w, PSHM_BELL_DATA, pshm_data_ready);
+        if (rc) return rc;
+    }
+}
+
 /*
  * Internal (use pshm_receive, pshm_receive_n or pshm_receive_zc, which guard against a second take
  * while messages are held). Takes up to `max` consecutive messages of at most `capacity` bytes each,
@@ -2259,6 +2374,7 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t max, uint32_t capacity, 
                                  uint64_t *position_out) {
     if (r->role != PSHM_ROLE_CONSUMER || r->has_claim || max == 0 || max > INT32_MAX) return -EINVAL;
     if (r->dropped) return pshm_fail(r, -EIDRM, "ring %s: this consumer was dropped; attach again", r->name);
+    if (r->overwrite) return pshm_take_copy(r, capacity, timeout_ns, position_out);
     pshm_header *h = r->header;
     pshm_wait w = pshm_wait_begin(timeout_ns);
     for (;;) {
@@ -2366,6 +2482,10 @@ static inline const void *pshm_batch_message(const pshm_ring *r, uint32_t i, uin
         *length = 0;
         return NULL;
     }
+    if (r->overwrite) {   /* the copy taken out of the slot (one message per take) */
+        *length = r->copy_length;
+        return r->copy;
+    }
     pshm_slot *slot = pshm_slot_at(r, r->claimed + i);
     /* read once and kept within the slot: a peer may write the length again after it was checked */
     uint32_t stored = __atomic_load_n(&slot->length, __ATOMIC_RELAXED);
@@ -2405,10 +2525,10 @@ static inline int pshm_receive(pshm_ring *r, void *buffer, uint32_t capacity, in
     pshm_slot *slot = pshm_slot_at(r, position);
     /* read once and bounded again: pshm_take_next checked it, but a peer may have written it since,
        and a second read must not copy beyond the buffer or the slot */
-    uint32_t length = __atomic_load_n(&slot->length, __ATOMIC_RELAXED);
+    uint32_t length = r->overwrite ? r->copy_length : __atomic_load_n(&slot->length, __ATOMIC_RELAXED);
     if (length > r->max_payload || length < r->min_length) length = r->max_payload;   /* as checked */
     if (length > capacity) length = capacity;
-    memcpy(buffer, pshm_payload(slot), length);
+    memcpy(buffer, r->overwrite ? r->copy : pshm_payload(slot), length);
     atomic_store_explicit(&r->peer->messages, ++r->messages, memory_order_relaxed);
     pshm_release_positions(r, position, 1);
     pshm_ring_space_bell(r);

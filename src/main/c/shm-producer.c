@@ -21,7 +21,7 @@ typedef struct options {
     int unlink_on_exit, pattern, close_when_done, progress;
     uint32_t id;
     int create;
-    uint32_t slots, max_size, flags, mode;
+    uint32_t slots, max_size, flags, mode, fanout_mode;
     int have_max_size, create_only_flag;
 } options;
 
@@ -43,7 +43,9 @@ static void usage(FILE *out) {
           "    --max-size BYTES     largest message (default: the upper end of --size)\n"
           "    --single-producer    at most one producer may attach\n"
           "    --single-consumer    at most one consumer may attach\n"
-          "    --fanout             every consumer reads every message (one producer; the slowest consumer gates it)\n"
+          "    --fanout [MODE]      every consumer reads every message (one producer); MODE block (the default:\n"
+          "                         the slowest consumer gates the producer) or overwrite (the producer never\n"
+          "                         waits; a lapped consumer skips what was overwritten, counted)\n"
           "    --mode OCTAL         permissions (default 0600)\n"
           "  --help               this text\n"
           "  --version            the build and the ring layout\n"
@@ -77,7 +79,14 @@ static void parse(int argc, char **argv, options *o) {
         }
         else if (!strcmp(a, "--single-producer")) { o->flags |= PSHM_FLAG_SINGLE_PRODUCER; o->create_only_flag = 1; }
         else if (!strcmp(a, "--single-consumer")) { o->flags |= PSHM_FLAG_SINGLE_CONSUMER; o->create_only_flag = 1; }
-        else if (!strcmp(a, "--fanout")) { o->flags |= PSHM_FLAG_FANOUT | PSHM_FLAG_SINGLE_PRODUCER; o->create_only_flag = 1; }
+        else if (!strcmp(a, "--fanout")) {
+            o->flags |= PSHM_FLAG_FANOUT | PSHM_FLAG_SINGLE_PRODUCER;
+            o->create_only_flag = 1;
+            /* an optional MODE, as the Java command line takes it */
+            if (i + 1 < argc && !strcmp(argv[i + 1], "block")) o->fanout_mode = PSHM_FANOUT_BLOCK, i++;
+            else if (i + 1 < argc && !strcmp(argv[i + 1], "overwrite")) o->fanout_mode = PSHM_FANOUT_OVERWRITE, i++;
+            else if (i + 1 < argc && argv[i + 1][0] != '-') shm_cli_bad_usage("--fanout must be block or overwrite", NULL);
+        }
         else if (!strcmp(a, "--mode")) { o->mode = shm_cli_number32(argc, argv, &i, 8); o->create_only_flag = 1; }
         else shm_cli_bad_usage("unknown option", a);
     }
@@ -100,7 +109,8 @@ static void parse(int argc, char **argv, options *o) {
 }
 
 static int create_ring(pshm_ring *r, const options *o) {
-    pshm_spec spec = {.slot_count = o->slots, .max_payload = o->max_size, .flags = o->flags, .mode = o->mode};
+    pshm_spec spec = {.slot_count = o->slots, .max_payload = o->max_size, .flags = o->flags, .mode = o->mode,
+                      .fanout_mode = o->fanout_mode};
     int rc = pshm_create(r, o->ring, &spec);
     if (rc) return rc;
     rc = pshm_attach(r, PSHM_ROLE_PRODUCER, PSHM_LANGUAGE_C);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fan-out rings in C (block mode, one producer): every consumer reads every message in order; the
- * slowest live consumer gates the producer; leaving and dying stop gating; a late joiner starts
- * live; sleeping consumers all wake on a publish; end of stream. Usage: fanout-c-test /UNIQUE-NAME.
+ * Fan-out rings in C (one producer): every consumer reads every message in order; in block mode the
+ * slowest live consumer gates the producer, leaving and dying stop gating, a late joiner starts live,
+ * sleeping consumers all wake on a publish; in overwrite mode (on /UNIQUE-NAME-ow) the producer never
+ * waits and a lapped consumer skips exactly what was overwritten. Usage: fanout-c-test /UNIQUE-NAME.
  */
 #include "panama_shm.h"
 
@@ -10,6 +11,7 @@
 #include <sys/wait.h>
 
 static const char *ring_name;
+static char overwrite_name[PSHM_MAX_NAME + 8];
 static int checks;
 
 #define CHECK(condition)                                                                        \
@@ -18,6 +20,7 @@ static int checks;
         if (!(condition)) {                                                                     \
             fprintf(stderr, "FAILED at line %d: %s\n", __LINE__, #condition);                   \
             pshm_unlink(ring_name);                                                             \
+            if (overwrite_name[0] != '\0') pshm_unlink(overwrite_name);                          \
             exit(1);                                                                            \
         }                                                                                       \
     } while (0)
@@ -141,6 +144,47 @@ int main(int argc, char **argv) {
     pshm_detach(&producer);
     pshm_detach(&creator);
     CHECK(pshm_unlink(ring_name) == 0);
+
+    /* overwrite mode: the producer never waits; a consumer a lap behind skips, and counts, what went */
+    snprintf(overwrite_name, sizeof overwrite_name, "%s-ow", ring_name);
+    pshm_spec wrong = {.slot_count = 8, .max_payload = 16, .flags = PSHM_FLAG_SINGLE_PRODUCER,
+                       .fanout_mode = PSHM_FANOUT_OVERWRITE};
+    CHECK(pshm_create(&creator, overwrite_name, &wrong) == -EINVAL);   /* a mode without the flag */
+    wrong.flags |= PSHM_FLAG_FANOUT;
+    wrong.fanout_mode = 3;
+    CHECK(pshm_create(&creator, overwrite_name, &wrong) == -EINVAL);   /* no such mode */
+    pshm_spec ow = {.slot_count = 8, .max_payload = 16, .flags = PSHM_FLAG_FANOUT | PSHM_FLAG_SINGLE_PRODUCER,
+                    .fanout_mode = PSHM_FANOUT_OVERWRITE};
+    CHECK(pshm_create(&creator, overwrite_name, &ow) == 0);
+    CHECK(creator.header->identity.fanout_mode == PSHM_FANOUT_OVERWRITE);
+    CHECK(pshm_open(&producer, overwrite_name, PSHM_ROLE_PRODUCER, 0) == 0);
+    CHECK(pshm_open(&a, overwrite_name, PSHM_ROLE_CONSUMER, 0) == 0);
+    CHECK(pshm_open(&b, overwrite_name, PSHM_ROLE_CONSUMER, 0) == 0);
+    for (uint64_t i = 100; i < 103; i++) send_number(&producer, i);
+    CHECK(receive_number(&a) == 100 && receive_number(&b) == 100);
+    for (uint64_t i = 103; i < 120; i++) send_number(&producer, i);   /* never waits: both are lapped */
+    CHECK(receive_number(&a) == 112);   /* the tail is 20: positions 12 ... 19 are still there */
+    CHECK(pshm_messages_lost(&a) == 11);
+    for (uint64_t i = 113; i < 120; i++) CHECK(receive_number(&a) == i);
+    CHECK(pshm_receive(&a, &none, sizeof none, 0) == -EAGAIN);
+    CHECK(receive_number(&b) == 112 && pshm_messages_lost(&b) == 11);
+    CHECK(atomic_load(&creator.header->counters.fanout_overwritten) == 22);
+    send_number(&producer, 120);
+    CHECK(pshm_receive(&b, &small, sizeof small, 0) == -EMSGSIZE);   /* it stays */
+    const void *copy;
+    uint32_t length;
+    CHECK(pshm_receive_zc(&a, &copy, &length, 0) == 0 && length == 8 && *(const uint64_t *)copy == 120);
+    CHECK(pshm_release(&a) == 0);
+    pshm_detach(&b);   /* leaving gates nothing either */
+    for (uint64_t i = 121; i < 140; i++) send_number(&producer, i);
+    pshm_close_for_writing(&producer);
+    CHECK(receive_number(&a) == 132 && pshm_messages_lost(&a) == 22);
+    for (uint64_t i = 133; i < 140; i++) CHECK(receive_number(&a) == i);
+    CHECK(pshm_receive(&a, &none, sizeof none, 0) == -EPIPE);
+    pshm_detach(&a);
+    pshm_detach(&producer);
+    pshm_detach(&creator);
+    CHECK(pshm_unlink(overwrite_name) == 0);
     printf("fanout-c-test: %d checks passed\n", checks);
     return 0;
 }

@@ -59,6 +59,14 @@ public final class Consumer implements AutoCloseable {
     private final boolean fanOut;
     /** A ring whose consumers compete for positions with a compare-and-set on the head. */
     private final boolean shared;
+    /**
+     * Overwrite-mode fan-out: the producer may write a slot again while this consumer reads it, so the
+     * message taken is copied here, and kept only if the tail says the copy is whole; null otherwise.
+     */
+    private final MemorySegment copy;
+    private final MemorySegment readOnlyCopy;
+    /** Overwrite mode: positions this consumer skipped because the producer lapped it. */
+    private long lost;
     private final long mask;
     private final long slotSize;
     private final long headerSize;
@@ -101,6 +109,9 @@ public final class Consumer implements AutoCloseable {
         this.single = ring.isSingleConsumer();
         this.fanOut = ring.fanOut;
         this.shared = !single && !fanOut;
+        this.copy = ring.overwrite ? java.lang.foreign.Arena.ofAuto().allocate(Math.max(1, ring.maxPayload),
+                RingLayout.SLOT_ALIGN) : null;
+        this.readOnlyCopy = copy == null ? null : copy.asReadOnly();
         this.mask = ring.mask;
         this.slotSize = ring.slotSize;
         this.headerSize = ring.headerSize;
@@ -319,7 +330,7 @@ public final class Consumer implements AutoCloseable {
             long position = pendingFrom;
             int length = takenLengths[(int) (position - takenFrom)];
             try {
-                MemorySegment.copy(segment, payloadOffset(position), destination, 0, length);
+                MemorySegment.copy(source(), sourceOffset(position), destination, 0, length);
             } finally {
                 release(position, 1); // even if the copy failed (e.g. the destination's arena closed)
             }
@@ -338,7 +349,7 @@ public final class Consumer implements AutoCloseable {
             long position = pendingFrom;
             int length = takenLengths[(int) (position - takenFrom)];
             try {
-                MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination, 0, length);
+                MemorySegment.copy(source(), ValueLayout.JAVA_BYTE, sourceOffset(position), destination, 0, length);
             } finally {
                 release(position, 1);
             }
@@ -361,10 +372,10 @@ public final class Consumer implements AutoCloseable {
             int length = takenLengths[(int) (position - takenFrom)];
             try {
                 if (destination.hasArray()) {
-                    MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, payloadOffset(position), destination.array(),
+                    MemorySegment.copy(source(), ValueLayout.JAVA_BYTE, sourceOffset(position), destination.array(),
                             destination.arrayOffset() + destination.position(), length);
                 } else {
-                    MemorySegment.copy(segment, payloadOffset(position), MemorySegment.ofBuffer(destination), 0, length);
+                    MemorySegment.copy(source(), sourceOffset(position), MemorySegment.ofBuffer(destination), 0, length);
                 }
             } finally {
                 release(position, 1);
@@ -431,6 +442,9 @@ public final class Consumer implements AutoCloseable {
             if (limit < 1) {
                 throw new IllegalArgumentException("limit must be positive: " + limit);
             }
+            if (copy != null) {
+                return pollCopies(handler, limit, timeoutNanos);
+            }
             int count = takeNext(limit, Long.MAX_VALUE, timeoutNanos);
             if (count < 0) {
                 return count == END_OF_STREAM ? END_OF_STREAM : 0;
@@ -464,6 +478,51 @@ public final class Consumer implements AutoCloseable {
         } catch (InternalError fault) {
             throw ring.faulted(fault);
         }
+    }
+
+    /**
+     * Overwrite mode: up to {@code limit} messages, each taken as a checked copy and handed to the
+     * handler from this consumer's private buffer; waits only for the first.
+     */
+    private int pollCopies(MessageHandler handler, int limit, long timeoutNanos) throws InterruptedException {
+        int handled = 0;
+        while (handled < limit) {
+            int count = takeNext(1, Long.MAX_VALUE, handled == 0 ? timeoutNanos : 0);
+            if (count < 0) {
+                return handled > 0 ? handled : count == END_OF_STREAM ? END_OF_STREAM : 0;
+            }
+            long position = pendingFrom;
+            pendingFrom = position + 1;
+            handled++;
+            try {
+                handler.onMessage(readOnlyCopy, 0, takenLengths[0]);
+            } finally {
+                holding = false;
+                releasePositions(position, 1);
+                peer.countMessages(1);
+            }
+        }
+        return handled;
+    }
+
+    /** Where taken messages are read from: the slots, or in overwrite mode this consumer's copy. */
+    private MemorySegment source() {
+        return copy != null ? copy : segment;
+    }
+
+    private long sourceOffset(long position) {
+        return copy != null ? 0 : payloadOffset(position);
+    }
+
+    /**
+     * Messages an overwrite-mode fan-out ring's producer overwrote before this consumer read them: the
+     * positions it skipped when it found itself lapped (0 in other rings). With the messages received,
+     * it accounts for every message published since this consumer attached.
+     *
+     * @return the count since this consumer attached
+     */
+    public long messagesLost() {
+        return lost;
     }
 
     /**
@@ -506,6 +565,9 @@ public final class Consumer implements AutoCloseable {
             return (int) Math.min(max, pendingEnd - pendingFrom);
         }
         peer.startCall(timeoutNanos);
+        if (copy != null) {
+            return takeCopy(capacity);
+        }
         while (true) {
             long head = !shared ? ownHead : (long) LONG.getOpaque(segment, RingLayout.HEAD_OFFSET);
             long slot = slotOffset(head);
@@ -590,6 +652,103 @@ public final class Consumer implements AutoCloseable {
                 return NO_MESSAGE;
             }
         }
+    }
+
+    /**
+     * Takes the next message of an overwrite-mode fan-out ring (see panama_shm.h, pshm_take_copy): it is
+     * copied out of its slot, then the tail is read; the producer stores the tail (and a store-store
+     * fence) before it writes a slot again, so a tail not past position + slotCount means the copy is
+     * whole. A lapped consumer goes on at the oldest position still intact and counts what it skipped.
+     * Returns 1 (the message in {@link #copy}, its length in takenLengths[0]), NO_MESSAGE or END_OF_STREAM.
+     */
+    private int takeCopy(long capacity) throws InterruptedException {
+        while (true) {
+            long c = ownHead;
+            long slot = slotOffset(c);
+            long sequence = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET);
+            if (sequence == c + 1) {
+                long lengthAndFlags = (long) LONG.getOpaque(segment, slot + RingLayout.SLOT_LENGTH_OFFSET);
+                long length = Integer.toUnsignedLong(RingLayout.lengthOf(lengthAndFlags));
+                boolean skip = (RingLayout.flagsOf(lengthAndFlags) & RingLayout.SLOT_SKIP) != 0;
+                boolean sized = length <= maxPayload && length >= minLength;
+                if (sized && length <= capacity && !skip) {
+                    // may race the producer's next lap: the copy counts only if the tail below says it did not
+                    MemorySegment.copy(segment, slot + RingLayout.SLOT_HEADER_SIZE, copy, 0, length);
+                }
+                VarHandle.acquireFence(); // the copy's loads before the look at the tail
+                if (lapped(c)) {
+                    continue;
+                }
+                if (skip) {
+                    moveCursor(c + 1);
+                    continue;
+                }
+                if (!sized) {
+                    moveCursor(c + 1);
+                    LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
+                    throw RingFormatException.damaged(ring.name(), "slot " + (c & mask) + " (position " + c + ") claims "
+                            + length + " bytes, " + (minLength != 0 ? "where every message of its type has "
+                            : "more than the maximum ") + maxPayload + ": dropped");
+                }
+                if (length > capacity) {
+                    throw new IllegalArgumentException("the next message is " + length + " bytes and does not fit in "
+                            + capacity + "; it stays in the ring");
+                }
+                takenLengths[0] = (int) length;
+                ownHead = c + 1;
+                holding = true;
+                pendingFrom = c;
+                pendingEnd = c + 1;
+                takenFrom = c;
+                return 1;
+            }
+            if (sequence - (c + 1) > 0) {
+                if (lapped(c)) {
+                    continue;
+                }
+                // a later lap's sequence while the tail is not past c + slotCount: no producer writes that
+                moveCursor(c + 1);
+                LONG.getAndAdd(segment, RingLayout.CORRUPT_SLOTS_OFFSET, 1L);
+                throw RingFormatException.damaged(ring.name(), "slot " + (c & mask) + " (position " + c
+                        + ") has sequence " + sequence + ", which no peer writes there: dropped");
+            }
+            // empty, or claimed and not yet published
+            if (ring.isClosedForWriting() && endOfStream(c)) {
+                endOfStream = true;
+                return END_OF_STREAM;
+            }
+            if (peer.checkDue() && (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) > c
+                    && peer.stuckLongEnough(c) && skipIfProducerDead(c)) {
+                peer.recovered(c);
+                continue;
+            }
+            if (!peer.awaitStep(RingLayout.BELL_DATA)) {
+                return NO_MESSAGE;
+            }
+        }
+    }
+
+    /**
+     * Overwrite mode, at position {@code c}: if the producer has claimed {@code c + slotCount}, the
+     * slot of {@code c} is being or has been written again, so this consumer moves to the oldest
+     * position whose slot the producer has not claimed again and counts those it skipped.
+     */
+    private boolean lapped(long c) {
+        long tail = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET);
+        if (tail - c <= ring.slotCount) {
+            return false;
+        }
+        long oldest = tail - ring.slotCount;
+        lost += oldest - c;
+        LONG.getAndAdd(segment, RingLayout.FANOUT_OVERWRITTEN_OFFSET, oldest - c);
+        moveCursor(oldest);
+        return true;
+    }
+
+    /** A fan-out consumer's cursor moves on, past what it read or skipped. */
+    private void moveCursor(long to) {
+        ownHead = to;
+        releasePositions(to, 0);
     }
 
     /**

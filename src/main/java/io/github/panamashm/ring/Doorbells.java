@@ -206,6 +206,9 @@ final class Doorbells {
      * yet; in a fan-out ring, whether a consumer's cursor holds it up (a fresh scan).
      */
     boolean spaceHeld(long tail) {
+        if (ring.overwrite) {
+            return false; // nobody gates
+        }
         if (ring.fanOut) {
             return ring.peerTable.lowestCursor(tail) + ring.slotCount - tail <= 0;
         }
@@ -242,7 +245,9 @@ final class Doorbells {
     private boolean spaceReady() {
         long tail = (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET);
         boolean free;
-        if (ring.fanOut) {
+        if (ring.overwrite) {
+            free = true;
+        } else if (ring.fanOut) {
             free = ring.peerTable.lowestCursor(tail) + ring.slotCount - tail > 0; // a fresh scan, not the producer's cache
         } else if (ring.isSingleConsumer()) {
             free = tail - (long) LONG.getAcquire(segment, RingLayout.RELEASED_OFFSET) <= ring.mask;

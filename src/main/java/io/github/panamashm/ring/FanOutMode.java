@@ -13,11 +13,25 @@ public enum FanOutMode {
      * producer finds itself held up by it ({@link Ring#fanOutDropped()} counts it); one that is only
      * stopped (SIGSTOP) keeps gating.
      */
-    BLOCK(RingLayout.FANOUT_BLOCK);
+    BLOCK(RingLayout.FANOUT_BLOCK),
+
+    /**
+     * The producer never waits for consumers: a consumer that falls a lap behind finds its next
+     * message overwritten, goes on at the oldest one still in the ring and counts what it skipped
+     * ({@link Consumer#messagesLost()}, {@link Ring#fanOutOverwritten()}), as Agrona's broadcast
+     * receiver does. Consumers read copies: a message is copied out of its slot and handed over only
+     * if the producer had not begun to write the slot again, so {@code poll} hands its handler a
+     * private copy, one message at a time.
+     */
+    OVERWRITE(RingLayout.FANOUT_OVERWRITE);
 
     final int code;
 
     FanOutMode(int code) {
         this.code = code;
+    }
+
+    static FanOutMode of(int code) {
+        return code == RingLayout.FANOUT_OVERWRITE ? OVERWRITE : BLOCK;
     }
 }

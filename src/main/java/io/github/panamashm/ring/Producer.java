@@ -52,6 +52,8 @@ public final class Producer implements AutoCloseable {
     private long released;
     /** Fan-out ring: slots are free below the lowest live consumer cursor + slotCount (see {@link #roomBelowGate}). */
     private final boolean fanOut;
+    /** Overwrite mode: nobody gates this producer. */
+    private final boolean overwrite;
     /** A lower bound of every gating cursor of a fan-out ring; rescanned when it shows no room (first: at once). */
     private long gate = Long.MIN_VALUE / 2;
     private final long mask;
@@ -74,6 +76,7 @@ public final class Producer implements AutoCloseable {
         this.single = ring.isSingleProducer();
         this.byCursor = ring.isSingleConsumer();
         this.fanOut = ring.fanOut;
+        this.overwrite = ring.overwrite;
         this.mask = ring.mask;
         this.slotSize = ring.slotSize;
         this.headerSize = ring.headerSize;
@@ -777,6 +780,9 @@ public final class Producer implements AutoCloseable {
      * is rescanned only when it shows too little room: about once a lap.
      */
     private int roomBelowGate(long tail, int count) {
+        if (overwrite) {
+            return (int) Math.min(count, mask + 1); // nobody gates: consumers that lag are lapped
+        }
         long room = gate + mask + 1 - tail;
         if (room < count) {
             gate = ring.peerTable.lowestCursor(tail);

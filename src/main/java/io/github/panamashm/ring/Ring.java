@@ -64,6 +64,8 @@ public final class Ring implements AutoCloseable {
     final int flags;
     /** Every consumer reads every message by its own cursor (FLAG_FANOUT). */
     final boolean fanOut;
+    /** A fan-out ring whose producer never waits (FanOutMode.OVERWRITE): consumers read checked copies. */
+    final boolean overwrite;
     final int headerSize;
     final int maxPeers;
     final PeerTable peerTable;
@@ -82,6 +84,7 @@ public final class Ring implements AutoCloseable {
         this.maxPayload = geometry.maxPayload();
         this.flags = geometry.flags();
         this.fanOut = (flags & RingLayout.FLAG_FANOUT) != 0;
+        this.overwrite = fanOut && geometry.fanOutMode() == RingLayout.FANOUT_OVERWRITE;
         this.messageType = geometry.messageType();
         this.minLength = messageType != null ? maxPayload : 0;
         this.headerSize = geometry.headerSize();
@@ -148,7 +151,8 @@ public final class Ring implements AutoCloseable {
             INT.setRelease(s, RingLayout.STATE_OFFSET, RingLayout.STATE_READY);
             shm.unlock(RingLayout.CREATOR_LOCK_OFFSET, 1);
             return new Ring(name, shm, dataBell, spaceBell, new RingGeometry(spec.slots(), slotSize,
-                    spec.maxMessageSize(), spec.flags(), headerSize, spec.maxPeers(), spec.messageType()));
+                    spec.maxMessageSize(), spec.flags(), headerSize, spec.maxPeers(), spec.messageType(),
+                    spec.fanOutMode() == null ? 0 : spec.fanOutMode().code));
         } catch (RuntimeException e) {
             closeQuietly(dataBell, e);
             closeQuietly(spaceBell, e);
@@ -690,7 +694,7 @@ public final class Ring implements AutoCloseable {
      * @return the mode, or empty for a work-queue ring
      */
     public Optional<FanOutMode> fanOutMode() {
-        return fanOut ? Optional.of(FanOutMode.BLOCK) : Optional.empty();
+        return fanOut ? Optional.of(overwrite ? FanOutMode.OVERWRITE : FanOutMode.BLOCK) : Optional.empty();
     }
 
     /**
@@ -726,6 +730,17 @@ public final class Ring implements AutoCloseable {
      */
     public long fanOutDropped() {
         return (long) LONG.getVolatile(segment, RingLayout.FANOUT_DROPPED_OFFSET);
+    }
+
+    /**
+     * Positions the consumers of an overwrite-mode fan-out ring skipped because the producer had
+     * overwritten them before they read them, summed over every consumer, since the ring was created
+     * (0 in other rings). Each consumer's own count is {@link Consumer#messagesLost()}.
+     *
+     * @return the ring's count, for all processes
+     */
+    public long fanOutOverwritten() {
+        return (long) LONG.getVolatile(segment, RingLayout.FANOUT_OVERWRITTEN_OFFSET);
     }
 
     /**
@@ -846,7 +861,7 @@ public final class Ring implements AutoCloseable {
     public String toString() {
         return "Ring[" + name + ", " + slotCount + " slots of " + (messageType != null ? messageType.toString()
                 : "up to " + maxPayload + " bytes")
-                + (fanOut ? ", fan-out" : isSingleProducer() ? ", single producer" : "")
+                + (fanOut ? (overwrite ? ", fan-out (overwrite)" : ", fan-out") : isSingleProducer() ? ", single producer" : "")
                 + (isSingleConsumer() ? ", single consumer" : "") + "]";
     }
 }

@@ -15,5 +15,5 @@ package io.github.panamashm.ring;
  * @param messageType a typed ring's message type (a private copy), or null
  */
 record RingGeometry(int slotCount, int slotSize, int maxPayload, int flags, int headerSize, int maxPeers,
-                    MessageType messageType) {
+                    MessageType messageType, int fanOutMode) {
 }

@@ -95,8 +95,10 @@ final class RingInspector {
                         (long) LONG.getOpaque(s, RingLayout.SPACE_POSTS_OFFSET),
                         (long) LONG.getOpaque(s, RingLayout.PEERS_RECLAIMED_OFFSET),
                         (long) LONG.getOpaque(s, RingLayout.CORRUPT_SLOTS_OFFSET),
-                        (long) LONG.getOpaque(s, RingLayout.FANOUT_DROPPED_OFFSET)),
-                peers, holdups(s, flags, peers), messageType, (flags & RingLayout.FLAG_FANOUT) != 0);
+                        (long) LONG.getOpaque(s, RingLayout.FANOUT_DROPPED_OFFSET),
+                        (long) LONG.getOpaque(s, RingLayout.FANOUT_OVERWRITTEN_OFFSET)),
+                peers, holdups(s, flags, peers), messageType, (flags & RingLayout.FLAG_FANOUT) == 0 ? null
+                        : FanOutMode.of((int) INT.get(s, RingLayout.FANOUT_MODE_OFFSET)));
     }
 
     /**
@@ -115,6 +117,9 @@ final class RingInspector {
         }
         // producers of a full ring: the slot of tail - N taken by a consumer and not given back
         if ((flags & RingLayout.FLAG_FANOUT) != 0) {
+            if ((int) INT.get(s, RingLayout.FANOUT_MODE_OFFSET) == RingLayout.FANOUT_OVERWRITE) {
+                return holdups; // nobody gates the producer
+            }
             // the slowest consumer gates: the producer waits behind its cursor
             peers.stream().filter(PeerInfo::isConsumer).min(java.util.Comparator.comparingLong(PeerInfo::position))
                     .filter(p -> tail - p.position() >= slots)

@@ -25,7 +25,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *   384  waiters     consumers_waiting, producers_waiting (doorbell announcements), fenced_sleepers,
  *                    data_epoch (the futex word fan-out consumers sleep on)
  *   512  counters    abandoned_by_producers, lost_in_consumers, data_posts, space_posts, peers_reclaimed,
- *                    corrupt_slots, fanout_dropped
+ *                    corrupt_slots, fanout_dropped, fanout_overwritten
  *   640  peers       max_peers entries of 64 bytes; byte 0 of each is OFD-locked by its holder
  *   peers_end        typed rings (FLAG_TYPED): the type area, TYPE_AREA and type_size / 64 - 1 TYPE_FIELD records
  *   header_size      slots: slot_count x slot_size = 16-byte slot header + payload
@@ -64,6 +64,8 @@ final class RingLayout {
     public static final int KNOWN_FLAGS = FLAG_SINGLE_PRODUCER | FLAG_SINGLE_CONSUMER | FLAG_TYPED | FLAG_FANOUT;
     /** identity.fanout_mode of a fan-out ring: the slowest live consumer gates the producer, nothing is lost. */
     public static final int FANOUT_BLOCK = 1;
+    /** identity.fanout_mode: the producer never waits; a lapped consumer skips what was overwritten, counted. */
+    public static final int FANOUT_OVERWRITE = 2;
     /** Unknown flags in these bits make a ring unreadable; unknown higher bits are optional features. */
     public static final int REQUIRED_FLAGS_MASK = 0xFFFF;
 
@@ -115,7 +117,8 @@ final class RingLayout {
             JAVA_LONG.withName("peers_reclaimed"),
             JAVA_LONG.withName("corrupt_slots"),
             JAVA_LONG.withName("fanout_dropped"),
-            MemoryLayout.sequenceLayout(LINE - 7 * 8, JAVA_BYTE).withName("reserved")).withName("pshm_counters");
+            JAVA_LONG.withName("fanout_overwritten"),
+            MemoryLayout.sequenceLayout(LINE - 8 * 8, JAVA_BYTE).withName("reserved")).withName("pshm_counters");
 
     public static final StructLayout HEADER = MemoryLayout.structLayout(
             IDENTITY.withName("identity"),
@@ -230,6 +233,7 @@ final class RingLayout {
     public static final long PEERS_RECLAIMED_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "peers_reclaimed");
     public static final long CORRUPT_SLOTS_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "corrupt_slots");
     public static final long FANOUT_DROPPED_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "fanout_dropped");
+    public static final long FANOUT_OVERWRITTEN_OFFSET = COUNTERS_OFFSET + offset(COUNTERS, "fanout_overwritten");
 
     // a peer entry, relative to the entry
     public static final long PEER_STATE_OFFSET = offset(PEER, "state");

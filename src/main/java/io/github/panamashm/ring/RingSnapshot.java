@@ -31,14 +31,15 @@ import java.util.List;
  * @param peers              the peer table's entries in use, with each one's liveness
  * @param holdups            the positions a side waits behind and who holds them (none when nothing is stuck)
  * @param messageType        the type every message has in a typed ring, or null
- * @param fanOut             whether every consumer reads every message (each consumer's cursor is its
- *                           {@link PeerInfo#position()}; {@code head} stays 0)
+ * @param fanOutMode         in a fan-out ring, where every consumer reads every message (each consumer's
+ *                           cursor is its {@link PeerInfo#position()}; {@code head} stays 0), its mode;
+ *                           null in a work-queue ring
  */
 public record RingSnapshot(String name, int versionMajor, int versionMinor, State state, int slotCount, int slotSize,
                            int maxMessageSize, boolean singleProducer, boolean singleConsumer, int maxPeers,
                            long totalSize, int creatorPid, Instant created, long tail, long head, long released,
                            int consumersWaiting, int producersWaiting, Counters counters, List<PeerInfo> peers,
-                           List<Holdup> holdups, MessageType messageType, boolean fanOut) {
+                           List<Holdup> holdups, MessageType messageType, FanOutMode fanOutMode) {
 
     /** A ring's lifecycle state, as its header says. */
     public enum State {
@@ -62,9 +63,10 @@ public record RingSnapshot(String name, int versionMajor, int versionMinor, Stat
      * @param peersReclaimed       peer-table entries of dead processes made free again
      * @param corruptSlots         slots found damaged and dropped or reset
      * @param fanOutDropped        dead consumers of a fan-out ring the producer stopped waiting for
+     * @param fanOutOverwritten    positions consumers of an overwrite-mode fan-out ring skipped, lapped
      */
     public record Counters(long abandonedByProducers, long lostInConsumers, long dataPosts, long spacePosts,
-                           long peersReclaimed, long corruptSlots, long fanOutDropped) {
+                           long peersReclaimed, long corruptSlots, long fanOutDropped, long fanOutOverwritten) {
     }
 
     /**
@@ -89,7 +91,17 @@ public record RingSnapshot(String name, int versionMajor, int versionMinor, Stat
     }
 
     /**
-     * Messages published or claimed and not yet taken: {@code tail - head}, never negative.
+     * Whether every consumer reads every message.
+     *
+     * @return true for a fan-out ring ({@link #fanOutMode()} not null)
+     */
+    public boolean fanOut() {
+        return fanOutMode != null;
+    }
+
+    /**
+     * Messages published or claimed and not yet taken: {@code tail - head}, never negative; in a
+     * fan-out ring, those the slowest consumer has not read yet.
      *
      * @return the ring's depth at the moment of the snapshot
      */
@@ -104,7 +116,7 @@ public record RingSnapshot(String name, int versionMajor, int versionMinor, Stat
      * @return a position
      */
     public long consumedTo() {
-        if (!fanOut) {
+        if (fanOutMode == null) {
             return head;
         }
         return peers.stream().filter(PeerInfo::isConsumer).mapToLong(PeerInfo::position).min().orElse(tail);
@@ -117,7 +129,7 @@ public record RingSnapshot(String name, int versionMajor, int versionMinor, Stat
      * @return messages published and not yet read by it (0 for a peer that is no fan-out consumer)
      */
     public long lag(PeerInfo consumer) {
-        return fanOut && consumer.isConsumer() ? Math.max(0, tail - consumer.position()) : 0;
+        return fanOutMode != null && consumer.isConsumer() ? Math.max(0, tail - consumer.position()) : 0;
     }
 
     /**

@@ -160,7 +160,8 @@ public record RingSpec(int slots, int maxMessageSize, boolean singleProducer, bo
     /**
      * This spec as a fan-out ring: every consumer attached when a message is published reads it, from a
      * cursor of its own, starting with the first message published after it attached; consumers take
-     * nothing from each other. One producer (a second is refused with {@link IllegalStateException}),
+     * nothing from each other. {@code mode} says what happens to one that falls behind: it gates the
+     * producer ({@link FanOutMode#BLOCK}) or is lapped ({@link FanOutMode#OVERWRITE}). One producer (a second is refused with {@link IllegalStateException}),
      * any number of consumers up to the peer table's size; sets {@code singleProducer} and clears
      * {@code singleConsumer}. Readers older than layout 3.5 refuse the ring.
      *

@@ -69,13 +69,14 @@ final class RingValidator {
         if ((flags & RingLayout.REQUIRED_FLAGS_MASK & ~RingLayout.KNOWN_FLAGS) != 0) {
             fail(name, "unknown flags 0x" + Integer.toHexString(flags));
         }
+        int fanOutMode = 0;
         if ((flags & RingLayout.FLAG_FANOUT) != 0) {
-            int mode = (int) INT.get(s, RingLayout.FANOUT_MODE_OFFSET);
+            fanOutMode = (int) INT.get(s, RingLayout.FANOUT_MODE_OFFSET);
             if ((flags & (RingLayout.FLAG_SINGLE_PRODUCER | RingLayout.FLAG_SINGLE_CONSUMER)) != RingLayout.FLAG_SINGLE_PRODUCER
-                    || mode != RingLayout.FANOUT_BLOCK) {
+                    || (fanOutMode != RingLayout.FANOUT_BLOCK && fanOutMode != RingLayout.FANOUT_OVERWRITE)) {
                 fail(name, "a fan-out ring with flags 0x" + Integer.toHexString(flags) + " and fanout_mode "
-                        + Integer.toUnsignedString(mode) + " (it needs SINGLE_PRODUCER alone and mode "
-                        + RingLayout.FANOUT_BLOCK + ")");
+                        + Integer.toUnsignedString(fanOutMode) + " (it needs SINGLE_PRODUCER alone and mode "
+                        + RingLayout.FANOUT_BLOCK + " or " + RingLayout.FANOUT_OVERWRITE + ")");
             }
         }
         long expectedTotal = headerSize + (long) slots * slotSize;
@@ -94,7 +95,7 @@ final class RingValidator {
             byte[] area = s.asSlice(RingLayout.peersEnd(maxPeers), typeSize).toArray(ValueLayout.JAVA_BYTE);
             type = MessageType.read(name, MemorySegment.ofArray(area), maxPayload);
         }
-        return new RingGeometry(slots, slotSize, maxPayload, flags, headerSize, maxPeers, type);
+        return new RingGeometry(slots, slotSize, maxPayload, flags, headerSize, maxPeers, type, fanOutMode);
     }
 
     private static void fail(String name, String problem) {

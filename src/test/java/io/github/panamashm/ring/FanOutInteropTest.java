@@ -3,6 +3,7 @@ package io.github.panamashm.ring;
 
 import io.github.panamashm.junit.Peer;
 import io.github.panamashm.tools.cli.Main;
+import io.github.panamashm.tools.traffic.SizeRange;
 import io.github.panamashm.tools.traffic.TrafficPattern;
 import io.github.panamashm.tools.traffic.TrafficVerifier;
 import io.github.panamashm.testing.Processes;
@@ -197,6 +198,64 @@ class FanOutInteropTest {
                 } finally {
                     pool.shutdownNow();
                 }
+            }
+        }
+    }
+
+    /**
+     * Overwrite mode: a C consumer SIGSTOPped while the Java producer goes on is lapped; resumed, it
+     * goes on at the oldest message left, and what it reports missing is exactly what the ring counted
+     * it skipped. A Java consumer beside it accounts for every message too.
+     */
+    @Test
+    void inOverwriteModeAStoppedConsumerIsLappedAndMissesExactlyWhatItCounts() throws Exception {
+        String ring = names.ring("fan-ow");
+        int perPhase = 20_000;
+        SizeRange sizes = new SizeRange(16, 64);
+        try (Ring created = Ring.create(ring, RingSpec.of(64, 64).fanOut(FanOutMode.OVERWRITE));
+             Producer producer = created.producer();
+             Arena arena = Arena.ofConfined()) {
+            String[] consumerFlags = {"--verify", "--size", "16-64", "--timeout-ms", "60000"};
+            try (Peer inC = Peer.start(program(true, "consumer", ring, consumerFlags));
+                 Peer inJava = Peer.start(program(false, "consumer", ring, consumerFlags))) {
+                awaitConsumers(created, 2);
+                MemorySegment message = arena.allocate(64);
+                long seq = 0;
+                long checksum = 0;
+                for (int phase = 0; phase < 3; phase++) {
+                    if (phase == 1) {
+                        signal("STOP", inC.process());
+                    } else if (phase == 2) {
+                        signal("CONT", inC.process());
+                    }
+                    for (int i = 0; i < perPhase; i++, seq++) {
+                        int length = sizes.lengthOf(3, seq);
+                        TrafficPattern.fill(message.asSlice(0, length), 3, seq);
+                        checksum += TrafficPattern.checksum(3, seq);
+                        assertThat(producer.offer(message.asSlice(0, length))).as("nobody gates").isTrue();
+                        if (phase != 1 && (i & 63) == 0) {
+                            Thread.sleep(0, 200_000); // a pace the running consumers keep up with, mostly
+                        }
+                    }
+                }
+                created.closeForWriting();
+                long totalLost = 0;
+                for (Peer consumer : List.of(inC, inJava)) {
+                    var result = consumer.awaitExit(Duration.ofSeconds(120));
+                    Matcher got = find(CONSUMER, result.output());
+                    long received = Long.parseLong(got.group(1));
+                    long lost = Long.parseLong(got.group(2));
+                    assertThat(received + lost).as("every message received or counted missing: %s", result.output())
+                            .isEqualTo(seq);
+                    assertThat(List.of(got.group(3), got.group(4), got.group(5))).as(result.output()).containsOnly("0");
+                    totalLost += lost;
+                    if (consumer == inC) {
+                        assertThat(lost).as("stopped while %d messages went through 64 slots", perPhase).isPositive();
+                    }
+                }
+                assertThat(created.fanOutOverwritten()).as("the consumers' own counts of what they skipped")
+                        .isEqualTo(totalLost);
+                assertThat(checksum).isNotZero();
             }
         }
     }

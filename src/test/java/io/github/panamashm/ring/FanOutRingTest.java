@@ -262,6 +262,57 @@ class FanOutRingTest {
         }
     }
 
+    /** Overwrite mode: the producer never waits; a consumer a lap behind goes on at the oldest message left, counting the rest. */
+    @Test
+    void inOverwriteModeTheProducerNeverWaitsAndALappedConsumerCountsWhatItMissed() throws InterruptedException {
+        try (Ring ring = Ring.create(names.ring("overwrite"), RingSpec.of(8, 16).fanOut(FanOutMode.OVERWRITE));
+             Producer producer = ring.producer();
+             Consumer a = ring.consumer();
+             Consumer b = ring.consumer()) {
+            assertThat(ring.fanOutMode()).contains(FanOutMode.OVERWRITE);
+            byte[] buffer = new byte[16];
+            for (int i = 0; i < 3; i++) {
+                assertThat(producer.offer(message(i))).isTrue();
+            }
+            assertThat(a.tryReceive(buffer)).isEqualTo(4);
+            assertThat(number(buffer)).isZero();
+            assertThat(b.tryReceive(buffer)).isEqualTo(4);
+            for (int i = 3; i < 20; i++) {
+                assertThat(producer.offer(message(i))).as("nobody gates in overwrite mode").isTrue();
+            }
+            // the tail is 20: positions 12 ... 19 are still in the 8 slots
+            assertThat(a.tryReceive(buffer)).isEqualTo(4);
+            assertThat(number(buffer)).isEqualTo(12);
+            assertThat(a.messagesLost()).isEqualTo(11);
+            for (int i = 13; i < 20; i++) {
+                assertThat(a.tryReceive(buffer)).isEqualTo(4);
+                assertThat(number(buffer)).isEqualTo(i);
+            }
+            assertThat(a.tryReceive(buffer)).isEqualTo(Consumer.NO_MESSAGE);
+            List<Integer> polled = new ArrayList<>();
+            assertThat(b.poll((segment, index, length) -> polled.add(segment.get(ValueLayout.JAVA_INT_UNALIGNED, index)), 100))
+                    .as("a poll hands over every message left, each a checked copy").isEqualTo(8);
+            assertThat(polled).containsExactly(12, 13, 14, 15, 16, 17, 18, 19);
+            assertThat(b.messagesLost()).isEqualTo(11);
+            assertThat(ring.fanOutOverwritten()).isEqualTo(22);
+            assertThat(a.messagesReceived() + a.messagesLost()).as("everything published since it attached").isEqualTo(20);
+
+            producer.offer(message(20));
+            assertThatThrownBy(() -> a.tryReceive(new byte[2])).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("stays in the ring");
+            assertThat(a.tryReceive(buffer)).isEqualTo(4);
+            assertThat(number(buffer)).isEqualTo(20);
+            RingSnapshot snapshot = Ring.inspect(ring.name());
+            assertThat(snapshot.fanOutMode()).isEqualTo(FanOutMode.OVERWRITE);
+            assertThat(snapshot.counters().fanOutOverwritten()).isEqualTo(22);
+            assertThat(snapshot.holdups()).as("nobody holds an overwrite ring's producer up").isEmpty();
+            ring.closeForWriting();
+            assertThat(a.receive(buffer, Duration.ofSeconds(5))).isEqualTo(Consumer.END_OF_STREAM);
+            assertThat(b.receive(buffer, Duration.ofSeconds(5))).isEqualTo(4);
+            assertThat(b.receive(buffer, Duration.ofSeconds(5))).isEqualTo(Consumer.END_OF_STREAM);
+        }
+    }
+
     /** A consumer is never lapped while it gates; if its entry was freed under it, it says so and writes there no more. */
     @Test
     void aConsumerWhoseEntryWasFreedUnderItSaysSoAndLeavesTheEntryAlone() {
@@ -290,9 +341,9 @@ class FanOutRingTest {
         String name = names.ring("mode");
         try (Ring ignored = Ring.create(name, RingSpec.of(4, 16).fanOut());
              SharedMemory shm = SharedMemory.open(name)) {
-            INT.set(shm.segment(), RingLayout.FANOUT_MODE_OFFSET, 2);
+            INT.set(shm.segment(), RingLayout.FANOUT_MODE_OFFSET, 3);
             assertThatThrownBy(() -> Ring.open(name)).isInstanceOf(RingFormatException.class)
-                    .hasMessageContaining("a fan-out ring with flags 0x9 and fanout_mode 2");
+                    .hasMessageContaining("a fan-out ring with flags 0x9 and fanout_mode 3");
             INT.set(shm.segment(), RingLayout.FANOUT_MODE_OFFSET, RingLayout.FANOUT_BLOCK);
             INT.set(shm.segment(), RingLayout.FLAGS_OFFSET, RingLayout.FLAG_FANOUT);
             assertThatThrownBy(() -> Ring.open(name)).isInstanceOf(RingFormatException.class)

@@ -111,7 +111,8 @@ class HeaderVectorsTest {
             refuse("flags", "fanout-single-consumer", fanOut(RingLayout.FLAG_FANOUT | RingLayout.FLAG_SINGLE_PRODUCER
                     | RingLayout.FLAG_SINGLE_CONSUMER, RingLayout.FANOUT_BLOCK)),
             refuse("flags", "fanout-mode-zero", fanOut(RingLayout.FLAG_FANOUT | RingLayout.FLAG_SINGLE_PRODUCER, 0)),
-            refuse("flags", "fanout-mode-unknown", fanOut(RingLayout.FLAG_FANOUT | RingLayout.FLAG_SINGLE_PRODUCER, 2)),
+            accept("fanout-overwrite", fanOut(RingLayout.FLAG_FANOUT | RingLayout.FLAG_SINGLE_PRODUCER, RingLayout.FANOUT_OVERWRITE)),
+            refuse("flags", "fanout-mode-unknown", fanOut(RingLayout.FLAG_FANOUT | RingLayout.FLAG_SINGLE_PRODUCER, 3)),
             refuse("total_size", "total-size-off", putLong(RingLayout.TOTAL_SIZE_OFFSET, SIZE + 16)),
             new Vector("object-one-byte-short", SIZE - 1, "refuse object", false, (identity, area) -> { }),
             typed("accept", "typed", (identity, area) -> { }),

@@ -216,6 +216,90 @@ class KillChaosTest {
         }
     }
 
+    /**
+     * Fan-out, block mode: consumers of both languages SIGKILLed at random and replaced while one
+     * producer streams, and one consumer that is never killed. A dead consumer must stop gating (the
+     * producer goes on), and no consumer may miss a message while it lives: each receipt file is one
+     * unbroken run of sequence numbers, and the survivor's is the whole stream.
+     */
+    @Test
+    void fanOutConsumersKilledAtRandomNeverStopTheProducerAndLiveOnesMissNothing() throws Exception {
+        String ring = names.ring("chaos-fanout");
+        Path receipts = Files.createTempDirectory("pshm-chaos");
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        boolean producerInC = random.nextBoolean();
+        List<Peer> all = new ArrayList<>();
+        try (Ring handle = Ring.create(ring, RingSpec.of(16, 64).fanOut())) {
+            Path survivorReceipts = receipts.resolve("survivor.bin");
+            Peer survivor = start(all, List.of(Processes.nativeProgram("chaos-consumer").toString(), ring,
+                    survivorReceipts.toString()));
+            assertThat(survivor.awaitOutput("attached", Duration.ofSeconds(30))).isTrue();
+            Peer producer = start(all, producerCommand(ring, 1, producerInC));
+            List<Peer> consumers = new ArrayList<>();
+            int kills = 0;
+            long end = System.currentTimeMillis() + CHAOS_MILLIS;
+            while (System.currentTimeMillis() < end) {
+                consumers.removeIf(c -> !c.process().isAlive());
+                while (consumers.size() < 2) {
+                    consumers.add(startConsumer(all, ring, receipts, random));
+                }
+                Thread.sleep(100 + random.nextInt(300));
+                consumers.remove(random.nextInt(consumers.size())).process().destroyForcibly().waitFor();
+                kills++;
+            }
+            Thread.sleep(1_500); // the producer is held up by the last dead ones, and drops them
+            producer.process().toHandle().destroy(); // SIGTERM: it stops and says what it sent
+            long sent = sent(producer.awaitExit(Duration.ofSeconds(30)).output());
+            handle.closeForWriting();
+            for (Peer consumer : consumers) {
+                var finished = consumer.awaitExit(Duration.ofSeconds(60));
+                assertThat(finished.exitCode()).as("a live consumer drains and ends: %s", finished.output()).isZero();
+            }
+            assertThat(survivor.awaitExit(Duration.ofSeconds(60)).exitCode()).isZero();
+
+            String report = String.format("seed %d, producer in %s, %d kills, sent %d, fanout_dropped %d", seed,
+                    producerInC ? "C" : "Java", kills, sent, handle.fanOutDropped());
+            System.out.println("chaos (fan-out): " + report);
+            assertThat(kills).as(report).isGreaterThan(5);
+            assertThat(sent).as(report).isPositive();
+            try (var files = Files.list(receipts)) {
+                for (Path file : files.toList()) {
+                    ByteBuffer records = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.nativeOrder());
+                    long first = -1;
+                    long expected = -1;
+                    while (records.remaining() >= 12) {
+                        int id = records.getInt();
+                        long seq = records.getLong();
+                        assertThat(id).as("a damaged or foreign message in %s; %s", file.getFileName(), report).isEqualTo(1);
+                        if (first < 0) {
+                            first = seq;
+                        } else {
+                            assertThat(seq).as("%s: the next message after %d; %s", file.getFileName(), expected - 1, report)
+                                    .isEqualTo(expected);
+                        }
+                        expected = seq + 1;
+                    }
+                    assertThat(expected).as("%s received nothing beyond what was sent; %s", file.getFileName(), report)
+                            .isLessThanOrEqualTo(sent);
+                    if (file.equals(survivorReceipts)) {
+                        assertThat(first).as("the survivor got the first message; " + report).isZero();
+                        assertThat(expected).as("the survivor got every message; " + report).isEqualTo(sent);
+                    }
+                }
+            }
+            assertThat(handle.fanOutDropped()).as("only dead consumers are dropped; " + report).isBetween(0L, (long) kills);
+        } finally {
+            all.forEach(Peer::close);
+            try (var files = Files.list(receipts)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(receipts);
+        }
+    }
+
     /** What the consumers' receipt files say: (id, sequence) records of 12 bytes each. */
     private record Receipts(Map<Integer, BitSet> seen, long duplicates, long invalid) {
         static Receipts read(Path directory, java.util.function.BiPredicate<Integer, Long> valid) throws Exception {

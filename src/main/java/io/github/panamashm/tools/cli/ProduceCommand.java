@@ -6,6 +6,7 @@ import io.github.panamashm.internal.posix.Errno;
 import io.github.panamashm.tools.traffic.SizeRange;
 import io.github.panamashm.tools.traffic.TrafficPattern;
 import io.github.panamashm.ring.Producer;
+import io.github.panamashm.ring.FanOutMode;
 import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.WaitPolicy;
 import io.github.panamashm.ring.RingClosedException;
@@ -75,9 +76,11 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--single-consumer", description = "With --create: admit one consumer at a time.")
     private boolean singleConsumer;
 
-    @Option(names = "--fanout", description = "With --create: a fan-out ring, in which every consumer reads every"
-            + " message (one producer; the slowest consumer gates it).")
-    private boolean fanOut;
+    @Option(names = "--fanout", arity = "0..1", paramLabel = "MODE", fallbackValue = "block",
+            description = "With --create: a fan-out ring, in which every consumer reads every message (one producer);"
+                    + " MODE block (the default: the slowest consumer gates the producer) or overwrite (the producer"
+                    + " never waits; a lapped consumer skips what was overwritten, counted).")
+    private String fanOut;
 
     @Option(names = "--mode", paramLabel = "OCTAL",
             description = "With --create: the permission bits of the ring's objects (default: 0600).")
@@ -96,11 +99,17 @@ final class ProduceCommand implements Callable<Integer> {
         long timeout = timeoutMs == null ? -1 : flags.millis("--timeout-ms", timeoutMs);
         long wait = peer.waitMillis(flags);
         policy = peer.waitPolicy(flags);
-        boolean createOnly = slots != null || maxSize != null || singleProducer || singleConsumer || fanOut || mode != null;
+        boolean createOnly = slots != null || maxSize != null || singleProducer || singleConsumer || fanOut != null
+                || mode != null;
         if (createOnly && !create) {
             throw flags.bad("--slots, --max-size, --single-*, --fanout, --mode need --create");
         }
-        if (fanOut && singleConsumer) {
+        FanOutMode fanOutMode = fanOut == null ? null : switch (fanOut) {
+            case "block" -> FanOutMode.BLOCK;
+            case "overwrite" -> FanOutMode.OVERWRITE;
+            default -> throw flags.bad("--fanout must be block or overwrite");
+        };
+        if (fanOutMode != null && singleConsumer) {
             throw flags.bad("--fanout is for any number of consumers, each reading the whole stream: leave out --single-consumer");
         }
         if (sizes.max() > MAX_PAYLOAD) {
@@ -134,7 +143,7 @@ final class ProduceCommand implements Callable<Integer> {
                 try {
                     RingSpec ringSpec = RingSpec.of((int) slotCount, (int) largest).singleProducer(singleProducer)
                             .singleConsumer(singleConsumer).mode(permissions);
-                    ring = Ring.create(name, fanOut ? ringSpec.fanOut() : ringSpec);
+                    ring = Ring.create(name, fanOutMode != null ? ringSpec.fanOut(fanOutMode) : ringSpec);
                 } catch (PosixException e) {
                     if (e.errno() == Errno.EEXIST) {
                         throw new IllegalStateException("ring " + name + " exists already (leave out --create to use it,"

@@ -4,6 +4,7 @@ package io.github.panamashm.tools.cli;
 import io.github.panamashm.NamedSemaphore;
 import io.github.panamashm.PosixException;
 import io.github.panamashm.SharedMemory;
+import io.github.panamashm.ring.FanOutMode;
 import io.github.panamashm.ring.NoSuchRingException;
 import io.github.panamashm.ring.MessageType;
 import io.github.panamashm.ring.PeerInfo;
@@ -395,7 +396,8 @@ final class RingTools {
         text.append(String.format("ring %s: layout %d.%d, %s, %d slots of up to %d bytes (%d-byte slots), %s,"
                         + " up to %d peers, %d bytes%n", printable(ring.name()), ring.versionMajor(), ring.versionMinor(),
                 ring.state().name().toLowerCase(Locale.ROOT), ring.slotCount(), ring.maxMessageSize(), ring.slotSize(),
-                ring.fanOut() ? "fan-out (block: the slowest consumer gates the producer), single producer"
+                ring.fanOutMode() == FanOutMode.BLOCK ? "fan-out (block: the slowest consumer gates the producer), single producer"
+                        : ring.fanOut() ? "fan-out (overwrite: the producer never waits, lapped consumers skip), single producer"
                         : (ring.singleProducer() ? "single" : "multi") + " producer, "
                         + (ring.singleConsumer() ? "single" : "multi") + " consumer", ring.maxPeers(),
                 ring.totalSize()));
@@ -431,7 +433,7 @@ final class RingTools {
         text.append(String.format("  counters: abandoned_by_producers=%d lost_in_consumers=%d data_posts=%d space_posts=%d"
                         + " peers_reclaimed=%d corrupt_slots=%d%s%n", c.abandonedByProducers(), c.lostInConsumers(),
                 c.dataPosts(), c.spacePosts(), c.peersReclaimed(), c.corruptSlots(),
-                ring.fanOut() ? " fanout_dropped=" + c.fanOutDropped() : ""));
+                ring.fanOut() ? " fanout_dropped=" + c.fanOutDropped() + " fanout_overwritten=" + c.fanOutOverwritten() : ""));
         text.append(String.format("  peers: %d (%d alive)%s", ring.peers().size(), ring.livePeers().size(),
                 ring.isAbandoned() ? "; abandoned: gc removes it" : ""));
         for (PeerInfo peer : ring.peers()) {
@@ -486,6 +488,9 @@ final class RingTools {
         map.put("singleProducer", ring.singleProducer());
         map.put("singleConsumer", ring.singleConsumer());
         map.put("fanOut", ring.fanOut());
+        if (ring.fanOut()) {
+            map.put("fanOutMode", ring.fanOutMode().name().toLowerCase(Locale.ROOT));
+        }
         map.put("maxPeers", ring.maxPeers());
         if (ring.messageType() != null) {
             map.put("messageType", typeMap(ring.messageType()));
@@ -508,6 +513,7 @@ final class RingTools {
         counters.put("peersReclaimed", c.peersReclaimed());
         counters.put("corruptSlots", c.corruptSlots());
         counters.put("fanOutDropped", c.fanOutDropped());
+        counters.put("fanOutOverwritten", c.fanOutOverwritten());
         map.put("counters", counters);
         List<Map<String, Object>> holdups = new ArrayList<>();
         for (RingSnapshot.Holdup h : ring.holdups()) {

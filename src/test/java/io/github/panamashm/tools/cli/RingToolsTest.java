@@ -82,7 +82,7 @@ class RingToolsTest {
         assertThat(ring.get("tail").getAsLong()).isEqualTo(1);
         assertThat(ring.get("head").getAsLong()).isEqualTo(1);
         assertThat(ring.getAsJsonObject("counters").keySet()).containsExactly("abandonedByProducers", "lostInConsumers",
-                "dataPosts", "spacePosts", "peersReclaimed", "corruptSlots", "fanOutDropped");
+                "dataPosts", "spacePosts", "peersReclaimed", "corruptSlots", "fanOutDropped", "fanOutOverwritten");
         JsonArray peers = ring.getAsJsonArray("peers");
         assertThat(peers).hasSize(1);
         JsonObject consumer = peers.get(0).getAsJsonObject();
