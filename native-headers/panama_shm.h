@@ -2262,9 +2262,13 @@ static inline void pshm_take_over(pshm_ring *r) {
 static inline int pshm_skip_if_producer_dead(pshm_ring *r, uint64_t head) {
     if (atomic_load_explicit(&r->header->tail, memory_order_acquire) <= head) return 0;
     if (pshm_owner_alive(r, PSHM_ROLE_PRODUCER, head)) return 0;
-    /* unpublished: a free slot's sequence (several consumers), anything but head + 1 (one) */
+    /* unpublished: a free slot's sequence (several consumers), anything but head + 1 (one), a sequence
+       of an earlier lap (fan-out: head + 1 or later means published, and maybe already lapped) */
     uint64_t sequence = atomic_load_explicit(&pshm_slot_at(r, head)->sequence, memory_order_acquire);
-    if (pshm_releases_by_cursor(r) || r->fanout ? sequence == head + 1 : sequence != head) return 0;
+    if (r->fanout ? (int64_t)(sequence - (head + 1)) >= 0
+                  : pshm_releases_by_cursor(r) ? sequence == head + 1 : sequence != head) {
+        return 0;
+    }
     if (!pshm_take(r, head, 1)) return 0;
     atomic_fetch_add_explicit(&r->header->counters.abandoned_by_producers, 1, memory_order_relaxed);
     pshm_release_positions(r, head, 1);
@@ -2301,14 +2305,27 @@ static inline int pshm_lapped(pshm_ring *r, uint64_t c) {
  * Takes the next message of an overwrite-mode fan-out ring, which the producer may write again at any
  * moment: it is copied to r->copy, and kept only if the tail, read after the copy, shows that the
  * producer had not claimed its slot again (the producer stores the tail, then a release fence, before
- * it writes a slot: the tail is its intent, as in Agrona's broadcast receiver). Returns 1 with the
+ * it writes a slot: the tail is its intent, as in Agrona's broadcast receiver). The copy races the
+ * producer by design, as a seqlock reader does; C11 calls that a data race, and this code relies, as
+ * the Linux kernel's seqlocks do, on GCC and Clang keeping the plain loads between the acquire load
+ * and the fence. Returns 1 with the
  * position in *position_out, or a negative code as pshm_take_next does. A lapped consumer goes on at
  * the oldest message still there, the skipped positions counted in r->lost and fanout_overwritten.
  */
 static inline int pshm_take_copy(pshm_ring *r, uint32_t capacity, int64_t timeout_ns, uint64_t *position_out) {
     pshm_header *h = r->header;
     pshm_wait w = pshm_wait_begin(timeout_ns);
+    uint32_t laps = 0;
+    int64_t lapped_since = 0;
     for (;;) {
+        /* a producer that laps this consumer faster than it copies must not keep it here past its deadline */
+        if (laps >= 64) {
+            laps = 0;
+            if (timeout_ns == 0) return -EAGAIN;
+            int64_t now = pshm_now_ns(CLOCK_MONOTONIC);
+            if (lapped_since == 0) lapped_since = now;
+            else if (timeout_ns > 0 && now - lapped_since >= timeout_ns) return -ETIMEDOUT;
+        }
         uint64_t c = r->cursor;
         pshm_slot *slot = pshm_slot_at(r, c);
         uint64_t sequence = atomic_load_explicit(&slot->sequence, memory_order_acquire);
@@ -2319,7 +2336,10 @@ static inline int pshm_take_copy(pshm_ring *r, uint32_t capacity, int64_t timeou
             /* may race the producer's next lap: the copy counts only if the tail below says it did not */
             if (sized && length <= capacity && !(flags & PSHM_SLOT_SKIP)) memcpy(r->copy, pshm_payload(slot), length);
             atomic_thread_fence(memory_order_acquire);   /* the copy's loads before the look at the tail */
-            if (pshm_lapped(r, c)) continue;
+            if (pshm_lapped(r, c)) {
+                laps++;
+                continue;
+            }
             if (flags & PSHM_SLOT_SKIP) {
                 pshm_fanout_move_cursor(r, c + 1);
                 continue;
@@ -2338,7 +2358,10 @@ static inline int pshm_take_copy(pshm_ring *r, uint32_t capacity, int64_t timeou
             return 1;
         }
         if ((int64_t)(sequence - (c + 1)) > 0) {
-            if (pshm_lapped(r, c)) continue;
+            if (pshm_lapped(r, c)) {
+                laps++;
+                continue;
+            }
             /* a later lap's sequence with the tail not past c + N: no producer writes that */
             pshm_fanout_move_cursor(r, c + 1);
             atomic_fetch_add_explicit(&h->counters.corrupt_slots, 1, memory_order_relaxed);

@@ -22,6 +22,9 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.broadcast.BroadcastBufferDescriptor;
+import org.agrona.concurrent.broadcast.BroadcastReceiver;
+import org.agrona.concurrent.broadcast.BroadcastTransmitter;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -38,6 +41,13 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * {@code slots * align(size + 8, 8)} bytes, plus Agrona's trailer. The creating side
  * ({@code consume}, {@code pong}) makes the file, faults every page in and prints {@code ready};
  * the other waits up to 5 s for the file to reach its full length.
+ *
+ * <p>{@code --broadcast}: Agrona's broadcast buffer instead, for fan-out: a {@link BroadcastTransmitter}
+ * that never waits ({@code transmit} copies each message in; the API has no claim), and receivers
+ * ({@code --consumer 0} makes the file, the others map it) that each read every message they are not
+ * lapped on, with {@link BroadcastReceiver#receiveNext()}, a copy, and {@link BroadcastReceiver#validate()}
+ * after it, as the receiver's documentation asks (its CopyBroadcastReceiver does the same, but throws
+ * when a copy was overwritten, where a benchmark has to go on).
  */
 public final class AgronaSide {
 
@@ -52,15 +62,17 @@ public final class AgronaSide {
     private static final SideLife life = new SideLife(SIDE, () -> { });
 
     private final SideArgs args;
+    private final boolean broadcast;
     private final int fileLength;
 
     private AgronaSide(SideArgs args) throws SetupException {
         this.args = args;
-        this.fileLength = ringFileLength(args.size, args.slots);
+        this.broadcast = args.flag("broadcast");
+        this.fileLength = broadcast ? broadcastFileLength(args.size, args.slots) : ringFileLength(args.size, args.slots);
     }
 
     public static void main(String[] argv) {
-        SideArgs args = SideArgs.parseOrExit(SIDE, argv, Set.of(), Set.of());
+        SideArgs args = SideArgs.parseOrExit(SIDE, argv, Set.of("broadcast"), Set.of());
         int status;
         try {
             status = new AgronaSide(args).run();
@@ -79,11 +91,93 @@ public final class AgronaSide {
 
     private int run() throws SetupException, IOException {
         return switch (args.role) {
-            case PRODUCE -> produce();
-            case CONSUME -> consume();
+            case PRODUCE -> broadcast ? transmit() : produce();
+            case CONSUME -> broadcast ? receiveBroadcast() : consume();
             case PING -> ping();
             case PONG -> pong();
         };
+    }
+
+    private int transmit() throws SetupException {
+        MappedByteBuffer file = attach(ringPath(""));
+        try {
+            BroadcastTransmitter transmitter = new BroadcastTransmitter(new UnsafeBuffer(file));
+            UnsafeBuffer message = new UnsafeBuffer(new byte[args.size]);
+            int size = args.size;
+            long total = args.total();
+            for (long seq = 0; seq < total; seq++) {
+                Payload.fill(message, 0, size, seq);
+                transmitter.transmit(MSG_TYPE_ID, message, 0, size); // never waits: slow receivers are lapped
+                if ((seq & CHECK_MASK) == 0) {
+                    checkStop("sent", seq, total);
+                }
+            }
+            System.out.println("result sent=" + total);
+            return SideArgs.EXIT_OK;
+        } finally {
+            IoUtil.unmap(file);
+        }
+    }
+
+    private int receiveBroadcast() throws SetupException, IOException {
+        MappedByteBuffer file = args.consumer == 0 ? create(ringPath("")) : attach(ringPath(""));
+        try {
+            BroadcastReceiver receiver = new BroadcastReceiver(new UnsafeBuffer(file));
+            MutableDirectBuffer buffer = receiver.buffer();
+            UnsafeBuffer copy = new UnsafeBuffer(new byte[args.size]);
+            int size = args.size;
+            long total = args.total();
+            long warmup = args.warmup;
+            long next = 0;
+            long received = 0;
+            long measured = 0;
+            long gaps = 0;
+            long errors = 0;
+            long start = 0;
+            long end = 0;
+            int turns = 0;
+            SideLife.ready();
+            while (end == 0) {
+                if (!receiver.receiveNext()) {
+                    Thread.onSpinWait();
+                    if ((++turns & CHECK_MASK) == 0) {
+                        checkStop("received", received, total);
+                    }
+                    continue;
+                }
+                int length = receiver.length();
+                boolean sized = receiver.typeId() == MSG_TYPE_ID && length == size;
+                if (sized) {
+                    copy.putBytes(0, buffer, receiver.offset(), length);
+                }
+                if (!receiver.validate()) {
+                    continue; // overwritten while copied: lapped, the next receiveNext catches up
+                }
+                long seq = sized ? Payload.sequence(copy, 0) : -1;
+                if (!sized || seq < next || !Payload.verify(copy, 0, size, seq)) {
+                    errors++;
+                    continue;
+                }
+                gaps += seq - next;
+                next = seq + 1;
+                received++;
+                if (seq >= warmup) {
+                    if (start == 0) {
+                        start = System.nanoTime();
+                    }
+                    measured++;
+                }
+                if (seq == total - 1) {
+                    end = System.nanoTime();
+                }
+            }
+            double seconds = (end - start) / 1e9;
+            System.out.println(String.format(Locale.ROOT, "result msgs=%d lost=%d seconds=%.6f msgs_per_s=%.0f errors=%d",
+                    received, gaps, seconds, measured / seconds, errors));
+            return errors == 0 ? SideArgs.EXIT_OK : SideArgs.EXIT_ERRORS;
+        } finally {
+            IoUtil.unmap(file);
+        }
     }
 
     private int produce() throws SetupException, IOException {
@@ -320,6 +414,18 @@ public final class AgronaSide {
                     + " bytes takes messages of up to " + (capacity >> 3) + " bytes (capacity / 8), not " + size);
         }
         return (int) capacity + RingBufferDescriptor.TRAILER_LENGTH;
+    }
+
+    /** The broadcast buffer file's length: {@code slots} records of {@code size} bytes, a power of two, and the trailer. */
+    private static int broadcastFileLength(int size, int slots) throws SetupException {
+        long record = BitUtil.align(size + org.agrona.concurrent.broadcast.RecordDescriptor.HEADER_LENGTH,
+                org.agrona.concurrent.broadcast.RecordDescriptor.RECORD_ALIGNMENT);
+        long capacity = BitUtil.findNextPositivePowerOfTwo(slots * record);
+        if (capacity > 1 << 30) {
+            throw new SetupException("--slots " + slots + " of " + size + "-byte messages need a broadcast buffer of "
+                    + capacity + " bytes; this benchmark maps at most " + (1 << 30));
+        }
+        return (int) capacity + BroadcastBufferDescriptor.TRAILER_LENGTH;
     }
 
     private Path ringPath(String suffix) throws SetupException {

@@ -49,6 +49,7 @@ final class BenchCounts {
     private static final long BLOCKING_WARMUP = 5_000;
 
     private static final long RING_BYTES = 32L << 20;
+    private static final long FANOUT_BYTES = 32L << 20;
     private static final int MIN_SLOTS = 16;
     private static final int MAX_SLOTS = 4096;
 
@@ -100,7 +101,7 @@ final class BenchCounts {
     }
 
     static Params of(Scenario scenario, int size) {
-        int slots = slots(size);
+        int slots = scenario.fanOut() ? fanOutSlots(size) : slots(size);
         return switch (scenario.kind()) {
             case THROUGHPUT -> {
                 long count = scenario.pace() == Scenario.Pace.FAST
@@ -113,6 +114,17 @@ final class BenchCounts {
                     : new Params(BLOCKING_ROUND_TRIPS, BLOCKING_WARMUP, slots);
             case IDLE_CPU -> new Params(IDLE_COUNT, 0, slots);
         };
+    }
+
+    /**
+     * Fan-out rings hold what Aeron IPC's default publication window does (half its 64 MiB term):
+     * {@code 32 MiB / size} messages, at most 2^20, rounded down to a power of two. On 2 CPUs the
+     * consumers of a fan-out run take turns on a CPU, and a producer can go on only as far ahead of one
+     * that is off it as its buffer reaches: with 4096 slots it stalls within a millisecond.
+     */
+    static int fanOutSlots(int size) {
+        long bySize = Math.max(MIN_SLOTS, Math.min(1 << 20, FANOUT_BYTES / size));
+        return Integer.highestOneBit((int) bySize);
     }
 
     /** {@code min(4096, max(16, 32 MiB / size))}, rounded down to a power of two. */

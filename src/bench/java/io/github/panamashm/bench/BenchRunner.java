@@ -62,48 +62,75 @@ final class BenchRunner {
         if (samples != null) {
             senderCommon.addAll(List.of("--samples", samples.toString()));
         }
-        List<String> receiverCommand = env.command(scenario.receiver(), scenario.receiverRole(), common, scenario.flags());
         List<String> senderCommand = env.command(scenario.sender(), scenario.senderRole(), senderCommon, scenario.flags());
         List<String> notes = new ArrayList<>();
-        BenchProcess receiver = null;
+        List<BenchProcess> receivers = new ArrayList<>();
         BenchProcess sender = null;
         try {
-            commandLog.log(run, "receiver", receiverCommand);
-            receiver = BenchProcess.start("receiver", receiverCommand, cleanup);
-            if (!receiver.awaitReady(BenchCounts.READY_TIMEOUT)) {
-                String why = receiver.isAlive()
-                        ? "did not print \"ready\" within " + BenchCounts.READY_TIMEOUT.toSeconds() + " s"
-                        : "exited before it printed \"ready\"";
-                receiver.stop();
-                return failure("the receiver (" + scenario.receiver().label + " " + scenario.receiverRole() + ") " + why,
-                        notes, receiver);
+            // fan-out: receiver 0 makes the channel, the others join it; all are ready before the sender starts
+            for (int i = 0; i < scenario.consumers(); i++) {
+                List<String> receiverCommon = new ArrayList<>(common);
+                String label = "receiver";
+                if (scenario.consumers() > 1) {
+                    receiverCommon.addAll(List.of("--consumer", Integer.toString(i)));
+                    label = "receiver " + i;
+                }
+                List<String> receiverCommand = env.command(scenario.receiver(), scenario.receiverRole(), receiverCommon,
+                        scenario.flags());
+                commandLog.log(run, label, receiverCommand);
+                BenchProcess receiver = BenchProcess.start(label, receiverCommand, cleanup);
+                receivers.add(receiver);
+                if (!receiver.awaitReady(BenchCounts.READY_TIMEOUT)) {
+                    String why = receiver.isAlive()
+                            ? "did not print \"ready\" within " + BenchCounts.READY_TIMEOUT.toSeconds() + " s"
+                            : "exited before it printed \"ready\"";
+                    return failure("the " + label + " (" + scenario.receiver().label + " " + scenario.receiverRole()
+                            + ") " + why, notes, receivers.toArray(BenchProcess[]::new));
+                }
             }
             commandLog.log(run, "sender", senderCommand);
             sender = BenchProcess.start("sender", senderCommand, cleanup);
-            String problem = awaitBoth(receiver, sender, BenchCounts.RUN_TIMEOUT);
-            receiver.stop();
-            sender.stop();
+            List<BenchProcess> all = new ArrayList<>(receivers);
+            all.add(sender);
+            String problem = awaitAll(all, BenchCounts.RUN_TIMEOUT);
+            for (BenchProcess side : all) {
+                side.stop();
+            }
             if (problem != null) {
-                return failure(problem, notes, receiver, sender);
+                return failure(problem, notes, all.toArray(BenchProcess[]::new));
             }
-            BenchProcess reporter = scenario.senderReports() ? sender : receiver;
-            String line = reporter.resultLine();
-            if (line == null) {
-                return failure("the " + reporter.label() + " printed no \"result ...\" line", notes, receiver, sender);
-            }
-            BenchResultLine result = BenchResultLine.parse(line);
+            List<BenchProcess> reporters = scenario.senderReports() ? List.of(sender) : receivers;
             try {
-                Map<String, Double> metrics = scenario.kind() == Scenario.Kind.THROUGHPUT
-                        ? throughput(result, params, notes)
-                        : latency(result, samples, params, notes);
+                Map<String, Double> metrics = null;
+                for (BenchProcess reporter : reporters) {
+                    String line = reporter.resultLine();
+                    if (line == null) {
+                        return failure("the " + reporter.label() + " printed no \"result ...\" line", notes,
+                                all.toArray(BenchProcess[]::new));
+                    }
+                    BenchResultLine result = BenchResultLine.parse(line);
+                    Map<String, Double> these = scenario.kind() == Scenario.Kind.THROUGHPUT
+                            ? throughput(result, params, notes)
+                            : latency(result, samples, params, notes);
+                    if (reporters.size() > 1) {
+                        notes.add(reporter.label() + ": " + line);
+                    }
+                    // fan-out: the stream reaches every receiver at the slowest one's rate
+                    if (metrics == null || (scenario.kind() == Scenario.Kind.THROUGHPUT
+                            && these.get(BenchResults.MSGS_PER_S) < metrics.get(BenchResults.MSGS_PER_S))) {
+                        metrics = these;
+                    }
+                }
                 return new BenchResults.Outcome(metrics, null, notes);
             } catch (BenchResultLine.BadResult e) {
-                return failure(e.getMessage(), notes, receiver, sender);
+                return failure(e.getMessage(), notes, all.toArray(BenchProcess[]::new));
             }
         } catch (IOException e) {
-            return failure("cannot start a side: " + e.getMessage(), notes, receiver, sender);
+            List<BenchProcess> started = new ArrayList<>(receivers);
+            started.add(sender);
+            return failure("cannot start a side: " + e.getMessage(), notes, started.toArray(BenchProcess[]::new));
         } finally {
-            if (receiver != null) {
+            for (BenchProcess receiver : receivers) {
                 receiver.stop();
             }
             if (sender != null) {
@@ -113,30 +140,28 @@ final class BenchRunner {
         }
     }
 
-    /** Waits until both exited; null when both exited with status 0, else what went wrong. */
-    private static String awaitBoth(BenchProcess receiver, BenchProcess sender, Duration timeout)
-            throws InterruptedException {
+    /** Waits until every side exited; null when all exited with status 0, else what went wrong. */
+    private static String awaitAll(List<BenchProcess> sides, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            for (BenchProcess side : List.of(sender, receiver)) {
+            for (BenchProcess side : sides) {
                 if (!side.isAlive() && side.exitStatus() != 0) {
                     return "the " + side.label() + " exited with status " + side.exitStatus();
                 }
             }
-            if (!receiver.isAlive() && !sender.isAlive()) {
+            List<BenchProcess> running = sides.stream().filter(BenchProcess::isAlive).toList();
+            if (running.isEmpty()) {
                 return null;
             }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                return "timed out after " + timeout.toSeconds() + " s with the "
-                        + (receiver.isAlive() && sender.isAlive() ? "receiver and the sender"
-                        : receiver.isAlive() ? "receiver" : "sender") + " still running";
+                return "timed out after " + timeout.toSeconds() + " s with "
+                        + running.stream().map(BenchProcess::label).collect(java.util.stream.Collectors.joining(", "))
+                        + " still running";
             }
             List<CompletableFuture<?>> exits = new ArrayList<>();
-            for (BenchProcess side : List.of(sender, receiver)) {
-                if (side.isAlive()) {
-                    exits.add(side.onExit());
-                }
+            for (BenchProcess side : running) {
+                exits.add(side.onExit());
             }
             try {
                 CompletableFuture.anyOf(exits.toArray(CompletableFuture[]::new)).get(left, TimeUnit.NANOSECONDS);
@@ -156,7 +181,11 @@ final class BenchRunner {
             throw new BenchResultLine.BadResult("the consumer reported errors=" + result.values().get("errors")
                     + "\n    its result line: " + result.line());
         }
-        if (result.has("msgs") && result.number("msgs") != params.count()) {
+        if (result.has("lost") && result.number("lost") != 0) {
+            notes.add("a lossy receiver was lapped: " + result.values().get("lost") + " of "
+                    + (params.count() + params.warmup()) + " messages overwritten before it read them (its rate"
+                    + " counts what it received)");
+        } else if (result.has("msgs") && result.number("msgs") != params.count()) {
             notes.add("the consumer counted msgs=" + result.values().get("msgs") + ", asked for --count " + params.count());
         }
         Map<String, Double> metrics = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package io.github.panamashm.bench;
 
 import io.github.panamashm.bench.SideFailure.Stopped;
 import io.github.panamashm.ring.Consumer;
+import io.github.panamashm.ring.FanOutMode;
 import io.github.panamashm.ring.MessageHandler;
 import io.github.panamashm.ring.MessageType;
 import io.github.panamashm.ring.Producer;
@@ -27,6 +28,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@code poll(handler, 256)}. {@code --spsc} makes a single-producer/single-consumer ring (otherwise
  * the default multi-producer/multi-consumer one); {@code --wait spin|standard|sleep} picks the wait
  * policy of both sides. Ping and pong use two rings, {@code NAME.ab} and {@code NAME.ba}.
+ * {@code --fanout block|overwrite} makes a fan-out ring: consumer 0 ({@code --consumer}) creates it,
+ * the others open it, and each receives the whole stream (overwrite: what it was not lapped on).
  */
 public final class PshmSide {
 
@@ -47,6 +50,8 @@ public final class PshmSide {
     private final boolean spsc;
     /** --typed: the message type of every message, as the C side describes it; else null. */
     private final MessageType type;
+    /** --fanout: the fan-out mode, or null for a work queue. */
+    private final FanOutMode fanOut;
 
     private PshmSide(SideArgs args) {
         this.args = args;
@@ -55,6 +60,12 @@ public final class PshmSide {
                 ? MemoryLayout.structLayout(JAVA_LONG.withName("seq"),
                         MemoryLayout.sequenceLayout(args.size - 8, JAVA_BYTE).withName("data")).withName("bench")
                 : MemoryLayout.structLayout(JAVA_LONG.withName("seq")).withName("bench"));
+        this.fanOut = switch (args.option("fanout", "none")) {
+            case "none" -> null;
+            case "block" -> FanOutMode.BLOCK;
+            case "overwrite" -> FanOutMode.OVERWRITE;
+            default -> throw new IllegalArgumentException("--fanout must be block or overwrite");
+        };
         this.policy = switch (args.option("wait", "standard")) {
             case "spin" -> WaitPolicy.busySpin();
             case "standard" -> WaitPolicy.standard();
@@ -64,7 +75,7 @@ public final class PshmSide {
     }
 
     public static void main(String[] argv) {
-        SideArgs args = SideArgs.parseOrExit(SIDE, argv, Set.of("spsc", "typed"), Set.of("wait"));
+        SideArgs args = SideArgs.parseOrExit(SIDE, argv, Set.of("spsc", "typed"), Set.of("wait", "fanout"));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop = true;
             created.forEach(Ring::unlink);
@@ -97,6 +108,9 @@ public final class PshmSide {
     private Ring create(String name) {
         RingSpec spec = (type != null ? RingSpec.of(args.slots, type) : RingSpec.of(args.slots, args.size))
                 .singleProducer(spsc).singleConsumer(spsc);
+        if (fanOut != null) {
+            spec = RingSpec.of(args.slots, args.size).fanOut(fanOut);
+        }
         Ring ring = Ring.create(name, spec);
         created.add(name);
         return ring;
@@ -142,9 +156,13 @@ public final class PshmSide {
 
     private int consume() throws Exception {
         long total = args.total();
+        if (fanOut == FanOutMode.OVERWRITE) {
+            return consumeLossy(total);
+        }
         Receiver receiver = new Receiver(args.size, args.warmup, total);
         Thread.currentThread().setName(SideLife.WAITER_THREAD); // also the native name the idle-CPU run reads
-        try (Ring ring = create(args.name); Consumer consumer = ring.consumer(policy)) {
+        try (Ring ring = args.consumer == 0 ? create(args.name) : Ring.open(args.name, Duration.ofSeconds(5));
+             Consumer consumer = ring.consumer(policy)) {
             SideLife.ready();
             while (receiver.received < total) {
                 if (consumer.poll(receiver, POLL_LIMIT, SLICE) <= 0) {
@@ -156,6 +174,77 @@ public final class PshmSide {
         System.out.println(String.format(Locale.ROOT, "result msgs=%d seconds=%.6f msgs_per_s=%.0f errors=%d",
                 args.count, seconds, args.count / seconds, receiver.errors));
         return receiver.errors == 0 ? SideArgs.EXIT_OK : SideArgs.EXIT_ERRORS;
+    }
+
+    /**
+     * An overwrite-mode fan-out consumer: messages arrive in order with gaps where it was lapped; it
+     * reads until the last one, and its rate counts the messages it received, measured from the first
+     * one past the warm-up. The consumer's own count of what it skipped must equal the gaps.
+     */
+    private int consumeLossy(long total) throws Exception {
+        LossyReceiver receiver = new LossyReceiver(args.size, args.warmup, total);
+        try (Ring ring = args.consumer == 0 ? create(args.name) : Ring.open(args.name, Duration.ofSeconds(5));
+             Consumer consumer = ring.consumer(policy)) {
+            SideLife.ready();
+            while (!receiver.done) {
+                if (consumer.poll(receiver, POLL_LIMIT, SLICE) <= 0) {
+                    checkStop("received", receiver.received, total);
+                }
+            }
+            if (consumer.messagesLost() != receiver.gaps) {
+                receiver.errors++;
+                System.err.println(SIDE + " consume: it counted " + consumer.messagesLost() + " lost, the sequence"
+                        + " numbers show " + receiver.gaps);
+            }
+        }
+        double seconds = (receiver.endNanos - receiver.startNanos) / 1e9;
+        long measured = receiver.measured;
+        System.out.println(String.format(Locale.ROOT, "result msgs=%d lost=%d seconds=%.6f msgs_per_s=%.0f errors=%d",
+                receiver.received, receiver.gaps, seconds, measured / seconds, receiver.errors));
+        return receiver.errors == 0 ? SideArgs.EXIT_OK : SideArgs.EXIT_ERRORS;
+    }
+
+    /** Verifies messages that may skip ahead (never back), counts the gaps; done at sequence total - 1. */
+    private static final class LossyReceiver implements MessageHandler {
+        private final int size;
+        private final long warmup;
+        private final long total;
+        long next;
+        long received;
+        long measured;
+        long gaps;
+        long errors;
+        long startNanos;
+        long endNanos;
+        boolean done;
+
+        LossyReceiver(int size, long warmup, long total) {
+            this.size = size;
+            this.warmup = warmup;
+            this.total = total;
+        }
+
+        @Override
+        public void onMessage(MemorySegment buffer, long index, int length) {
+            long seq = length >= Payload.SEQ_BYTES ? Payload.sequence(buffer, index) : -1;
+            if (length != size || seq < next || !Payload.verify(buffer, index, size, seq)) {
+                errors++;
+                return;
+            }
+            gaps += seq - next;
+            next = seq + 1;
+            received++;
+            if (seq >= warmup) {
+                if (startNanos == 0) {
+                    startNanos = System.nanoTime();
+                }
+                measured++;
+            }
+            if (seq == total - 1) {
+                endNanos = System.nanoTime();
+                done = true;
+            }
+        }
     }
 
     /** Verifies and counts messages; the clock starts at the first measured one. */

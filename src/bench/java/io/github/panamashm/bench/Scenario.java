@@ -14,8 +14,12 @@ import java.util.List;
  * @param sender   the side started second ({@code produce} or {@code ping})
  * @param pace     {@link Pace#FAST} for spinning shared-memory rings, {@link Pace#SLOW} for the others
  * @param flags    scenario flags given to both sides after the common ones
+ * @param consumers how many receivers (fan-out scenarios: each receives every message); 1 otherwise
+ * @param fanOut   a fan-out scenario: every receiver gets the whole stream, through a buffer as large
+ *                 as Aeron IPC's default publication window ({@link BenchCounts#slots})
  */
-record Scenario(String name, Kind kind, Side receiver, Side sender, Pace pace, List<String> flags) {
+record Scenario(String name, Kind kind, Side receiver, Side sender, Pace pace, List<String> flags, int consumers,
+                boolean fanOut) {
 
     /** What a scenario measures. */
     enum Kind {
@@ -46,6 +50,9 @@ record Scenario(String name, Kind kind, Side receiver, Side sender, Pace pace, L
         PSHM_C("pshm-c", Launch.NATIVE, "bench-pshm", List.of(), Naming.SHM),
         AGRONA("agrona", Launch.JAVA, "io.github.panamashm.bench.AgronaSide",
                 List.of("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"), Naming.SHM),
+        AERON("aeron", Launch.JAVA, "io.github.panamashm.bench.AeronSide",
+                List.of("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+                        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"), Naming.SHM),
         UDS("uds", Launch.JAVA, "io.github.panamashm.bench.UdsSide", List.of(), Naming.PATH),
         CRING("cring", Launch.NATIVE, "bench-cring", List.of(), Naming.SHM),
         TEXTBOOK("textbook", Launch.NATIVE, "bench-textbook", List.of(), Naming.SHM),
@@ -92,6 +99,17 @@ record Scenario(String name, Kind kind, Side receiver, Side sender, Pace pace, L
             throughput("cring", Side.CRING, Side.CRING, Pace.FAST, List.of("--batch", "1")),
             throughput("cring-batch", Side.CRING, Side.CRING, Pace.FAST, List.of("--batch", "64")),
 
+            fanOut("fanout1-pshm-java", Side.PSHM_JAVA, 1, List.of("--fanout", "block", "--wait", "spin")),
+            fanOut("fanout2-pshm-java", Side.PSHM_JAVA, 2, List.of("--fanout", "block", "--wait", "spin")),
+            fanOut("fanout4-pshm-java", Side.PSHM_JAVA, 4, List.of("--fanout", "block", "--wait", "spin")),
+            fanOut("fanout2-pshm-java-overwrite", Side.PSHM_JAVA, 2, List.of("--fanout", "overwrite", "--wait", "spin")),
+            fanOut("fanout1-aeron-ipc", Side.AERON, 1, List.of()),
+            fanOut("fanout2-aeron-ipc", Side.AERON, 2, List.of()),
+            fanOut("fanout4-aeron-ipc", Side.AERON, 4, List.of()),
+            fanOut("fanout1-agrona-broadcast", Side.AGRONA, 1, List.of("--broadcast")),
+            fanOut("fanout2-agrona-broadcast", Side.AGRONA, 2, List.of("--broadcast")),
+            fanOut("fanout4-agrona-broadcast", Side.AGRONA, 4, List.of("--broadcast")),
+
             latency("pingpong-pshm-java-spin", Side.PSHM_JAVA, Pace.FAST, SPIN),
             latency("pingpong-pshm-java-standard", Side.PSHM_JAVA, Pace.FAST, List.of("--spsc", "--wait", "standard")),
             latency("pingpong-pshm-java-sleep", Side.PSHM_JAVA, Pace.SLOW, List.of("--spsc", "--wait", "sleep")),
@@ -128,20 +146,28 @@ record Scenario(String name, Kind kind, Side receiver, Side sender, Pace pace, L
     String pairing() {
         return switch (kind) {
             case IDLE_CPU -> receiver.label + " consume, nothing produced";
-            case THROUGHPUT, LATENCY -> sender.label + " -> " + receiver.label
+            case THROUGHPUT, LATENCY -> sender.label + " -> " + (consumers > 1 ? consumers + " x " : "") + receiver.label
                     + (flags.isEmpty() ? "" : " " + String.join(" ", flags));
         };
     }
 
     private static Scenario throughput(String name, Side receiver, Side sender, Pace pace, List<String> flags) {
-        return new Scenario(name, Kind.THROUGHPUT, receiver, sender, pace, flags);
+        return new Scenario(name, Kind.THROUGHPUT, receiver, sender, pace, flags, 1, false);
+    }
+
+    /**
+     * One producer, {@code consumers} receivers that each get the whole stream. Its figure is the
+     * slowest receiver's rate; on 2 CPUs, more than one receiver means sides that share a CPU.
+     */
+    private static Scenario fanOut(String name, Side side, int consumers, List<String> flags) {
+        return new Scenario(name, Kind.THROUGHPUT, side, side, Pace.FAST, flags, consumers, true);
     }
 
     private static Scenario latency(String name, Side side, Pace pace, List<String> flags) {
-        return new Scenario(name, Kind.LATENCY, side, side, pace, flags);
+        return new Scenario(name, Kind.LATENCY, side, side, pace, flags, 1, false);
     }
 
     private static Scenario idle(String name, Side side) {
-        return new Scenario(name, Kind.IDLE_CPU, side, side, Pace.SLOW, List.of());
+        return new Scenario(name, Kind.IDLE_CPU, side, side, Pace.SLOW, List.of(), 1, false);
     }
 }

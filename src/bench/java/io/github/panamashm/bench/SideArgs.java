@@ -44,7 +44,7 @@ final class SideArgs {
     }
 
     private static final Set<String> COMMON_OPTIONS =
-            Set.of("name", "size", "count", "warmup", "slots", "batch", "samples", "timeout-ms");
+            Set.of("name", "size", "count", "warmup", "slots", "batch", "samples", "timeout-ms", "consumer");
 
     final Role role;
     final String name;
@@ -56,6 +56,8 @@ final class SideArgs {
     /** Where {@code ping} writes its raw round trips, one integer of nanoseconds a line; null: nowhere. */
     final Path samples;
     final long timeoutMs;
+    /** In a fan-out scenario, which receiver this is: 0 makes the channel, the others join it. */
+    final int consumer;
     /** {@link System#nanoTime()} at which the side gives up. */
     final long deadlineNanos;
 
@@ -84,6 +86,7 @@ final class SideArgs {
         String samplesFile = values.get("samples");
         samples = samplesFile == null ? null : Path.of(samplesFile);
         timeoutMs = number(values, "timeout-ms", 60_000L, 1, TimeUnit.DAYS.toMillis(365));
+        consumer = (int) number(values, "consumer", 0L, 0, 255);
         deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     }
 

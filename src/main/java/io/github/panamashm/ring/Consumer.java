@@ -63,8 +63,12 @@ public final class Consumer implements AutoCloseable {
      * Overwrite-mode fan-out: the producer may write a slot again while this consumer reads it, so the
      * message taken is copied here, and kept only if the tail says the copy is whole; null otherwise.
      */
-    private final MemorySegment copy;
-    private final MemorySegment readOnlyCopy;
+    private MemorySegment copy;
+    private MemorySegment readOnlyCopy;
+    /** The copy buffer starts this large and grows to the largest message seen (rings may allow 1 GiB). */
+    private static final int INITIAL_COPY_BYTES = 64 * 1024;
+    /** Overwrite mode: a damaged slot met after a poll had handed out messages; the next call reports it. */
+    private RingFormatException deferred;
     /** Overwrite mode: positions this consumer skipped because the producer lapped it. */
     private long lost;
     private final long mask;
@@ -109,14 +113,14 @@ public final class Consumer implements AutoCloseable {
         this.single = ring.isSingleConsumer();
         this.fanOut = ring.fanOut;
         this.shared = !single && !fanOut;
-        this.copy = ring.overwrite ? java.lang.foreign.Arena.ofAuto().allocate(Math.max(1, ring.maxPayload),
-                RingLayout.SLOT_ALIGN) : null;
-        this.readOnlyCopy = copy == null ? null : copy.asReadOnly();
         this.mask = ring.mask;
         this.slotSize = ring.slotSize;
         this.headerSize = ring.headerSize;
         this.maxPayload = ring.maxPayload;
         this.minLength = ring.minLength;
+        if (ring.overwrite) {
+            growCopy(Math.min(maxPayload, INITIAL_COPY_BYTES));
+        }
         this.takenLengths = new int[Math.min(ring.slotCount, MAX_BATCH)];
         if (single) {
             takeOver();
@@ -486,8 +490,18 @@ public final class Consumer implements AutoCloseable {
      */
     private int pollCopies(MessageHandler handler, int limit, long timeoutNanos) throws InterruptedException {
         int handled = 0;
-        while (handled < limit) {
-            int count = takeNext(1, Long.MAX_VALUE, handled == 0 ? timeoutNanos : 0);
+        int most = Math.min(limit, MAX_BATCH);
+        while (handled < most) {
+            int count;
+            try {
+                count = takeNext(1, Long.MAX_VALUE, handled == 0 ? timeoutNanos : 0);
+            } catch (RingFormatException damaged) {
+                if (handled == 0) {
+                    throw damaged;
+                }
+                deferred = damaged; // as a batch in place stops before a damaged slot: the next call says so
+                return handled;
+            }
             if (count < 0) {
                 return handled > 0 ? handled : count == END_OF_STREAM ? END_OF_STREAM : 0;
             }
@@ -505,6 +519,13 @@ public final class Consumer implements AutoCloseable {
         return handled;
     }
 
+    /** Overwrite mode: a copy buffer of at least {@code bytes} (a power of two, at most maxPayload). */
+    private void growCopy(long bytes) {
+        long size = Math.min(Math.max(1, Long.highestOneBit(Math.max(1, bytes - 1)) << 1), Math.max(1, maxPayload));
+        copy = java.lang.foreign.Arena.ofAuto().allocate(Math.max(size, bytes), RingLayout.SLOT_ALIGN);
+        readOnlyCopy = copy.asReadOnly();
+    }
+
     /** Where taken messages are read from: the slots, or in overwrite mode this consumer's copy. */
     private MemorySegment source() {
         return copy != null ? copy : segment;
@@ -517,7 +538,9 @@ public final class Consumer implements AutoCloseable {
     /**
      * Messages an overwrite-mode fan-out ring's producer overwrote before this consumer read them: the
      * positions it skipped when it found itself lapped (0 in other rings). With the messages received,
-     * it accounts for every message published since this consumer attached.
+     * it accounts for every message published since this consumer attached; a position the producer
+     * gave up (an aborted claim, or a producer that died) counts here too if it was lapped, and not at
+     * all if it was passed over.
      *
      * @return the count since this consumer attached
      */
@@ -549,6 +572,11 @@ public final class Consumer implements AutoCloseable {
         }
         if (dropped) {
             throw new IllegalStateException("ring " + ring.name() + ": this consumer was dropped; attach a new consumer");
+        }
+        if (deferred != null) {
+            RingFormatException damaged = deferred;
+            deferred = null;
+            throw damaged;
         }
         if (holding) {
             // e.g. a poll handler calling receive or poll: a second take would overwrite the intent
@@ -662,7 +690,15 @@ public final class Consumer implements AutoCloseable {
      * Returns 1 (the message in {@link #copy}, its length in takenLengths[0]), NO_MESSAGE or END_OF_STREAM.
      */
     private int takeCopy(long capacity) throws InterruptedException {
+        int laps = 0;
         while (true) {
+            // a producer that laps this consumer faster than it copies must not keep it here past its deadline
+            if (laps >= 64) {
+                laps = 0;
+                if (peer.busyTooLong()) {
+                    return NO_MESSAGE;
+                }
+            }
             long c = ownHead;
             long slot = slotOffset(c);
             long sequence = (long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET);
@@ -672,11 +708,15 @@ public final class Consumer implements AutoCloseable {
                 boolean skip = (RingLayout.flagsOf(lengthAndFlags) & RingLayout.SLOT_SKIP) != 0;
                 boolean sized = length <= maxPayload && length >= minLength;
                 if (sized && length <= capacity && !skip) {
+                    if (length > copy.byteSize()) {
+                        growCopy(length);
+                    }
                     // may race the producer's next lap: the copy counts only if the tail below says it did not
                     MemorySegment.copy(segment, slot + RingLayout.SLOT_HEADER_SIZE, copy, 0, length);
                 }
                 VarHandle.acquireFence(); // the copy's loads before the look at the tail
                 if (lapped(c)) {
+                    laps++;
                     continue;
                 }
                 if (skip) {
@@ -704,6 +744,7 @@ public final class Consumer implements AutoCloseable {
             }
             if (sequence - (c + 1) > 0) {
                 if (lapped(c)) {
+                    laps++;
                     continue;
                 }
                 // a later lap's sequence while the tail is not past c + slotCount: no producer writes that
@@ -825,7 +866,9 @@ public final class Consumer implements AutoCloseable {
         }
         // unpublished: a free slot's sequence (several consumers), anything but head + 1 (one)
         long sequence = (long) LONG.getAcquire(segment, slotOffset(head) + RingLayout.SLOT_SEQUENCE_OFFSET);
-        if ((!shared ? sequence == head + 1 : sequence != head) || !take(head, 1)) {
+        // fan-out: head + 1 or later means published (and maybe lapped since): not a dead producer's
+        boolean published = fanOut ? sequence - (head + 1) >= 0 : single ? sequence == head + 1 : sequence != head;
+        if (published || !take(head, 1)) {
             return false;
         }
         LONG.getAndAdd(segment, RingLayout.ABANDONED_BY_PRODUCERS_OFFSET, 1L);

@@ -31,6 +31,8 @@ final class PeerEntry {
     private final WaitPolicy policy;
     private long timeoutNanos;
     private long deadline;
+    /** See {@link #busyTooLong()}: 0 until the call first asks. */
+    private long busyDeadline;
     private long phaseEnd;
     private int phase;
     private int polls;
@@ -135,6 +137,26 @@ final class PeerEntry {
     void startCall(long timeoutNanos) {
         this.timeoutNanos = timeoutNanos;
         phase = PHASE_NONE;
+        busyDeadline = 0;
+    }
+
+    /**
+     * For a loop that keeps busy without waiting (a consumer lapped again and again by a faster
+     * producer): whether this call's time is up, counted from the first time it asks.
+     */
+    boolean busyTooLong() {
+        if (timeoutNanos == 0) {
+            return true;
+        }
+        if (timeoutNanos < 0 || timeoutNanos > Deadlines.FOREVER_NANOS) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (busyDeadline == 0) {
+            busyDeadline = now + timeoutNanos;
+            return false;
+        }
+        return now - busyDeadline >= 0;
     }
 
     /**
