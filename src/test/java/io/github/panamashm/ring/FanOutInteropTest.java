@@ -260,6 +260,44 @@ class FanOutInteropTest {
         }
     }
 
+    /**
+     * Overwrite mode with the C producer: a C consumer stopped before it starts misses all but the
+     * last ring's worth, and counts exactly that; a Java consumer beside it accounts for everything.
+     */
+    @Test
+    void inOverwriteModeTheCProducerLapsAStoppedConsumerWhichCountsExactlyWhatItMissed() throws Exception {
+        String ring = names.ring("fan-ow-c");
+        int messages = 50_000;
+        try (Ring created = Ring.create(ring, RingSpec.of(64, 64).fanOut(FanOutMode.OVERWRITE))) {
+            String[] consumerFlags = {"--verify", "--size", "16-64", "--timeout-ms", "60000"};
+            try (Peer inC = Peer.start(program(true, "consumer", ring, consumerFlags));
+                 Peer inJava = Peer.start(program(false, "consumer", ring, consumerFlags))) {
+                awaitConsumers(created, 2);
+                signal("STOP", inC.process());
+                try (Peer producer = Peer.start(program(true, "producer", ring, "--pattern", "--size", "16-64",
+                        "--count", Integer.toString(messages), "--id", "4", "--close"))) {
+                    assertThat(find(PRODUCER, producer.awaitExit(Duration.ofSeconds(120)).requireSuccess().output())
+                            .group(1)).isEqualTo(Integer.toString(messages));
+                }
+                signal("CONT", inC.process());
+                long totalLost = 0;
+                for (Peer consumer : List.of(inC, inJava)) {
+                    var result = consumer.awaitExit(Duration.ofSeconds(120));
+                    Matcher got = find(CONSUMER, result.output());
+                    long received = Long.parseLong(got.group(1));
+                    long lost = Long.parseLong(got.group(2));
+                    assertThat(received + lost).as(result.output()).isEqualTo(messages);
+                    assertThat(List.of(got.group(3), got.group(4), got.group(5))).as(result.output()).containsOnly("0");
+                    if (consumer == inC) {
+                        assertThat(received).as("the last ring's worth, still there when it resumed").isEqualTo(64);
+                    }
+                    totalLost += lost;
+                }
+                assertThat(created.fanOutOverwritten()).isEqualTo(totalLost);
+            }
+        }
+    }
+
     /** Sends SIGSTOP or SIGCONT and, for STOP, waits until the process is stopped. */
     private static void signal(String name, Process process) throws Exception {
         assertThat(new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor()).isZero();
