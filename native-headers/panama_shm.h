@@ -2277,6 +2277,26 @@ static inline int pshm_skip_if_producer_dead(pshm_ring *r, uint64_t head) {
     return 1;
 }
 
+/*
+ * A consumer finds nothing at `head` (empty, or claimed and not yet published): -EPIPE at the end of
+ * the stream; 1 after skipping a dead producer's position (look again at once); else one step of
+ * waiting: 0 (look again) or its negative code.
+ */
+static inline int pshm_nothing_at(pshm_ring *r, pshm_wait *w, uint64_t head) {
+    pshm_header *h = r->header;
+    if (atomic_load_explicit(&h->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED
+        && pshm_end_of_stream(r, head)) {
+        return -EPIPE;
+    }
+    if (pshm_check_due(r, w) && atomic_load_explicit(&h->tail, memory_order_acquire) > head
+        && pshm_stuck_long_enough(r, head) && pshm_skip_if_producer_dead(r, head)) {
+        pshm_recovered(r, head);
+        w->check_now = 1;
+        return 1;
+    }
+    return pshm_wait_step(r, w, PSHM_BELL_DATA, pshm_data_ready);
+}
+
 /* A fan-out consumer's cursor moves to `to` (release: after its reads of the slots before it). */
 static inline void pshm_fanout_move_cursor(pshm_ring *r, uint64_t to) {
     r->cursor = to;
@@ -2370,18 +2390,8 @@ static inline int pshm_take_copy(pshm_ring *r, uint32_t capacity, int64_t timeou
                              (unsigned long long)sequence);
         }
         /* empty, or claimed and not yet published */
-        if (atomic_load_explicit(&h->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED
-            && pshm_end_of_stream(r, c)) {
-            return -EPIPE;
-        }
-        if (pshm_check_due(r, &w) && atomic_load_explicit(&h->tail, memory_order_acquire) > c
-            && pshm_stuck_long_enough(r, c) && pshm_skip_if_producer_dead(r, c)) {
-            pshm_recovered(r, c);
-            w.check_now = 1;
-            continue;
-        }
-        int rc = pshm_wait_step(r, &w, PSHM_BELL_DATA, pshm_data_ready);
-        if (rc) return rc;
+        int rc = pshm_nothing_at(r, &w, c);
+        if (rc < 0) return rc;
     }
 }
 
@@ -2469,18 +2479,8 @@ static inline int pshm_take_next(pshm_ring *r, uint32_t max, uint32_t capacity, 
                              (unsigned long long)(head & r->mask), (unsigned long long)head, (unsigned long long)sequence);
         }
         /* empty, or claimed and not yet published */
-        if (atomic_load_explicit(&h->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED
-            && pshm_end_of_stream(r, head)) {
-            return -EPIPE;
-        }
-        if (pshm_check_due(r, &w) && atomic_load_explicit(&h->tail, memory_order_acquire) > head
-            && pshm_stuck_long_enough(r, head) && pshm_skip_if_producer_dead(r, head)) {
-            pshm_recovered(r, head);
-            w.check_now = 1;
-            continue;
-        }
-        int rc = pshm_wait_step(r, &w, PSHM_BELL_DATA, pshm_data_ready);
-        if (rc) return rc;
+        int rc = pshm_nothing_at(r, &w, head);
+        if (rc < 0) return rc;
     }
 }
 

@@ -9,16 +9,12 @@ import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.aeron.logbuffer.BufferClaim;
-import io.aeron.logbuffer.FragmentHandler;
-import io.aeron.logbuffer.Header;
 import io.github.panamashm.bench.SideFailure.Stopped;
 
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -147,22 +143,24 @@ public final class AeronSide {
                 .dirDeleteOnShutdown(true)) : null;
         try (Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(directory));
              Subscription subscription = aeron.addSubscription(channel(), STREAM)) {
-            Receiver receiver = new Receiver(args.size, args.warmup, args.total());
-            FragmentAssembler assembler = new FragmentAssembler(receiver);
+            StreamCount stream = new StreamCount(args.warmup, args.total());
+            int size = args.size;
+            FragmentAssembler assembler = new FragmentAssembler((buffer, offset, length, header) -> {
+                long seq = length >= Payload.SEQ_BYTES ? Payload.sequence(buffer, offset) : -1;
+                stream.accept(seq, length == size && Payload.verify(buffer, offset, size, seq));
+            });
             SideLife.ready();
             long total = args.total();
             int turns = 0;
-            while (receiver.received < total) {
+            while (!stream.complete()) {
                 if (subscription.poll(assembler, POLL_LIMIT) == 0) {
                     Thread.onSpinWait();
                 }
                 if ((++turns & CHECK_MASK) == 0) {
-                    checkStop("received", receiver.received, total);
+                    checkStop("received", stream.received, total);
                 }
             }
-            double seconds = (receiver.endNanos - receiver.startNanos) / 1e9;
-            System.out.println(String.format(Locale.ROOT, "result msgs=%d seconds=%.6f msgs_per_s=%.0f errors=%d",
-                    args.count, seconds, args.count / seconds, receiver.errors));
+            System.out.println(stream.resultLine(false));
             if (driver != null) {
                 // the other processes' clients talk to this driver: keep it until the publication has gone
                 long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -170,40 +168,10 @@ public final class AeronSide {
                     Thread.onSpinWait();
                 }
             }
-            return receiver.errors == 0 ? SideArgs.EXIT_OK : SideArgs.EXIT_ERRORS;
+            return stream.exitStatus(false);
         } finally {
             if (driver != null) {
                 driver.close();
-            }
-        }
-    }
-
-    /** Counts and verifies the stream; the clock runs from message {@code warmup} to the last. */
-    private static final class Receiver implements FragmentHandler {
-        private final int size;
-        private final long warmup;
-        private final long total;
-        long received;
-        long errors;
-        long startNanos;
-        long endNanos;
-
-        Receiver(int size, long warmup, long total) {
-            this.size = size;
-            this.warmup = warmup;
-            this.total = total;
-        }
-
-        @Override
-        public void onFragment(DirectBuffer buffer, int offset, int length, Header header) {
-            if (received == warmup) {
-                startNanos = System.nanoTime();
-            }
-            if (length != size || !Payload.verify(buffer, offset, size, received)) {
-                errors++;
-            }
-            if (++received == total) {
-                endNanos = System.nanoTime();
             }
         }
     }

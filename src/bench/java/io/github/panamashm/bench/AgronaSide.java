@@ -127,21 +127,14 @@ public final class AgronaSide {
             UnsafeBuffer copy = new UnsafeBuffer(new byte[args.size]);
             int size = args.size;
             long total = args.total();
-            long warmup = args.warmup;
-            long next = 0;
-            long received = 0;
-            long measured = 0;
-            long gaps = 0;
-            long errors = 0;
-            long start = 0;
-            long end = 0;
+            StreamCount stream = new StreamCount(args.warmup, total);
             int turns = 0;
             SideLife.ready();
-            while (end == 0) {
+            while (!stream.complete()) {
                 if (!receiver.receiveNext()) {
                     Thread.onSpinWait();
                     if ((++turns & CHECK_MASK) == 0) {
-                        checkStop("received", received, total);
+                        checkStop("received", stream.received, total);
                     }
                     continue;
                 }
@@ -154,27 +147,10 @@ public final class AgronaSide {
                     continue; // overwritten while copied: lapped, the next receiveNext catches up
                 }
                 long seq = sized ? Payload.sequence(copy, 0) : -1;
-                if (!sized || seq < next || !Payload.verify(copy, 0, size, seq)) {
-                    errors++;
-                    continue;
-                }
-                gaps += seq - next;
-                next = seq + 1;
-                received++;
-                if (seq >= warmup) {
-                    if (start == 0) {
-                        start = System.nanoTime();
-                    }
-                    measured++;
-                }
-                if (seq == total - 1) {
-                    end = System.nanoTime();
-                }
+                stream.accept(seq, sized && Payload.verify(copy, 0, size, seq));
             }
-            double seconds = (end - start) / 1e9;
-            System.out.println(String.format(Locale.ROOT, "result msgs=%d lost=%d seconds=%.6f msgs_per_s=%.0f errors=%d",
-                    received, gaps, seconds, measured / seconds, errors));
-            return errors == 0 ? SideArgs.EXIT_OK : SideArgs.EXIT_ERRORS;
+            System.out.println(stream.resultLine(true));
+            return stream.exitStatus(true);
         } finally {
             IoUtil.unmap(file);
         }

@@ -182,69 +182,28 @@ public final class PshmSide {
      * one past the warm-up. The consumer's own count of what it skipped must equal the gaps.
      */
     private int consumeLossy(long total) throws Exception {
-        LossyReceiver receiver = new LossyReceiver(args.size, args.warmup, total);
+        StreamCount stream = new StreamCount(args.warmup, total);
+        int size = args.size;
+        MessageHandler count = (buffer, index, length) -> {
+            long seq = length >= Payload.SEQ_BYTES ? Payload.sequence(buffer, index) : -1;
+            stream.accept(seq, length == size && Payload.verify(buffer, index, size, seq));
+        };
         try (Ring ring = args.consumer == 0 ? create(args.name) : Ring.open(args.name, Duration.ofSeconds(5));
              Consumer consumer = ring.consumer(policy)) {
             SideLife.ready();
-            while (!receiver.done) {
-                if (consumer.poll(receiver, POLL_LIMIT, SLICE) <= 0) {
-                    checkStop("received", receiver.received, total);
+            while (!stream.complete()) {
+                if (consumer.poll(count, POLL_LIMIT, SLICE) <= 0) {
+                    checkStop("received", stream.received, total);
                 }
             }
-            if (consumer.messagesLost() != receiver.gaps) {
-                receiver.errors++;
+            if (consumer.messagesLost() != stream.gaps) {
+                stream.errors++;
                 System.err.println(SIDE + " consume: it counted " + consumer.messagesLost() + " lost, the sequence"
-                        + " numbers show " + receiver.gaps);
+                        + " numbers show " + stream.gaps);
             }
         }
-        double seconds = (receiver.endNanos - receiver.startNanos) / 1e9;
-        long measured = receiver.measured;
-        System.out.println(String.format(Locale.ROOT, "result msgs=%d lost=%d seconds=%.6f msgs_per_s=%.0f errors=%d",
-                receiver.received, receiver.gaps, seconds, measured / seconds, receiver.errors));
-        return receiver.errors == 0 ? SideArgs.EXIT_OK : SideArgs.EXIT_ERRORS;
-    }
-
-    /** Verifies messages that may skip ahead (never back), counts the gaps; done at sequence total - 1. */
-    private static final class LossyReceiver implements MessageHandler {
-        private final int size;
-        private final long warmup;
-        private final long total;
-        long next;
-        long received;
-        long measured;
-        long gaps;
-        long errors;
-        long startNanos;
-        long endNanos;
-        boolean done;
-
-        LossyReceiver(int size, long warmup, long total) {
-            this.size = size;
-            this.warmup = warmup;
-            this.total = total;
-        }
-
-        @Override
-        public void onMessage(MemorySegment buffer, long index, int length) {
-            long seq = length >= Payload.SEQ_BYTES ? Payload.sequence(buffer, index) : -1;
-            if (length != size || seq < next || !Payload.verify(buffer, index, size, seq)) {
-                errors++;
-                return;
-            }
-            gaps += seq - next;
-            next = seq + 1;
-            received++;
-            if (seq >= warmup) {
-                if (startNanos == 0) {
-                    startNanos = System.nanoTime();
-                }
-                measured++;
-            }
-            if (seq == total - 1) {
-                endNanos = System.nanoTime();
-                done = true;
-            }
-        }
+        System.out.println(stream.resultLine(true));
+        return stream.exitStatus(true);
     }
 
     /** Verifies and counts messages; the clock starts at the first measured one. */

@@ -667,17 +667,9 @@ public final class Consumer implements AutoCloseable {
                         + ") has sequence " + sequence + ", which no peer writes there: dropped");
             }
             // empty, or claimed and not yet published
-            if (ring.isClosedForWriting() && endOfStream(head)) {
-                endOfStream = true;
-                return END_OF_STREAM;
-            }
-            if (peer.checkDue() && (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) > head
-                    && peer.stuckLongEnough(head) && skipIfProducerDead(head)) {
-                peer.recovered(head);
-                continue;
-            }
-            if (!peer.awaitStep(RingLayout.BELL_DATA)) {
-                return NO_MESSAGE;
+            int outcome = nothingAt(head);
+            if (outcome < 0) {
+                return outcome;
             }
         }
     }
@@ -754,17 +746,9 @@ public final class Consumer implements AutoCloseable {
                         + ") has sequence " + sequence + ", which no peer writes there: dropped");
             }
             // empty, or claimed and not yet published
-            if (ring.isClosedForWriting() && endOfStream(c)) {
-                endOfStream = true;
-                return END_OF_STREAM;
-            }
-            if (peer.checkDue() && (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) > c
-                    && peer.stuckLongEnough(c) && skipIfProducerDead(c)) {
-                peer.recovered(c);
-                continue;
-            }
-            if (!peer.awaitStep(RingLayout.BELL_DATA)) {
-                return NO_MESSAGE;
+            int outcome = nothingAt(c);
+            if (outcome < 0) {
+                return outcome;
             }
         }
     }
@@ -790,6 +774,24 @@ public final class Consumer implements AutoCloseable {
     private void moveCursor(long to) {
         ownHead = to;
         releasePositions(to, 0);
+    }
+
+    /**
+     * Nothing at {@code head} (empty, or claimed and not yet published): {@link #END_OF_STREAM} at the
+     * end of the stream; 0 after skipping a dead producer's position, or after a step of waiting (look
+     * again); {@link #NO_MESSAGE} when the time ran out.
+     */
+    private int nothingAt(long head) throws InterruptedException {
+        if (ring.isClosedForWriting() && endOfStream(head)) {
+            endOfStream = true;
+            return END_OF_STREAM;
+        }
+        if (peer.checkDue() && (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) > head
+                && peer.stuckLongEnough(head) && skipIfProducerDead(head)) {
+            peer.recovered(head);
+            return 0;
+        }
+        return peer.awaitStep(RingLayout.BELL_DATA) ? 0 : NO_MESSAGE;
     }
 
     /**

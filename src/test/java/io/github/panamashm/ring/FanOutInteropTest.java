@@ -38,10 +38,8 @@ class FanOutInteropTest {
     private static final int MESSAGES = 1_000_000;
     private static final String SIZES = "16-300";
     private static final long TIMEOUT_SECONDS = 300;
-    private static final Pattern CONSUMER = Pattern.compile(
-            "received=(\\d+) lost=(\\d+) duplicated=(\\d+) out_of_order=(\\d+) corrupt=(\\d+) seconds=\\S+ "
-                    + "msgs_per_s=\\S+ checksum=([0-9a-f]{16})");
-    private static final Pattern PRODUCER = Pattern.compile("sent=(\\d+) seconds=\\S+ msgs_per_s=\\S+ checksum=([0-9a-f]{16})");
+    private static final Pattern CONSUMER = RingInteropTest.CONSUMER;
+    private static final Pattern PRODUCER = RingInteropTest.PRODUCER;
 
     @RegisterExtension
     final ShmNames names = new ShmNames();
@@ -65,9 +63,7 @@ class FanOutInteropTest {
     }
 
     private static Matcher find(Pattern pattern, String output) {
-        Matcher m = pattern.matcher(output);
-        assertThat(m.find()).as("summary line in:\n%s", output).isTrue();
-        return m;
+        return RingInteropTest.find(pattern, output);
     }
 
     /** One producer process and a C and a Java consumer process; each consumer must get every message once, intact, in order. */
@@ -239,20 +235,10 @@ class FanOutInteropTest {
                     }
                 }
                 created.closeForWriting();
-                long totalLost = 0;
-                for (Peer consumer : List.of(inC, inJava)) {
-                    var result = consumer.awaitExit(Duration.ofSeconds(120));
-                    Matcher got = find(CONSUMER, result.output());
-                    long received = Long.parseLong(got.group(1));
-                    long lost = Long.parseLong(got.group(2));
-                    assertThat(received + lost).as("every message received or counted missing: %s", result.output())
-                            .isEqualTo(seq);
-                    assertThat(List.of(got.group(3), got.group(4), got.group(5))).as(result.output()).containsOnly("0");
-                    totalLost += lost;
-                    if (consumer == inC) {
-                        assertThat(lost).as("stopped while %d messages went through 64 slots", perPhase).isPositive();
-                    }
-                }
+                long[] lostInC = new long[1];
+                long totalLost = accountedFor(inC, seq, (received, lost) -> lostInC[0] = lost)
+                        + accountedFor(inJava, seq, (received, lost) -> { });
+                assertThat(lostInC[0]).as("stopped while %d messages went through 64 slots", perPhase).isPositive();
                 assertThat(created.fanOutOverwritten()).as("the consumers' own counts of what they skipped")
                         .isEqualTo(totalLost);
                 assertThat(checksum).isNotZero();
@@ -280,22 +266,29 @@ class FanOutInteropTest {
                             .group(1)).isEqualTo(Integer.toString(messages));
                 }
                 signal("CONT", inC.process());
-                long totalLost = 0;
-                for (Peer consumer : List.of(inC, inJava)) {
-                    var result = consumer.awaitExit(Duration.ofSeconds(120));
-                    Matcher got = find(CONSUMER, result.output());
-                    long received = Long.parseLong(got.group(1));
-                    long lost = Long.parseLong(got.group(2));
-                    assertThat(received + lost).as(result.output()).isEqualTo(messages);
-                    assertThat(List.of(got.group(3), got.group(4), got.group(5))).as(result.output()).containsOnly("0");
-                    if (consumer == inC) {
-                        assertThat(received).as("the last ring's worth, still there when it resumed").isEqualTo(64);
-                    }
-                    totalLost += lost;
-                }
+                long totalLost = accountedFor(inC, messages, (received, lost) ->
+                        assertThat(received).as("the last ring's worth, still there when it resumed").isEqualTo(64))
+                        + accountedFor(inJava, messages, (received, lost) -> { });
                 assertThat(created.fanOutOverwritten()).isEqualTo(totalLost);
             }
         }
+    }
+
+    /**
+     * Waits for an overwrite-mode consumer process and checks its summary: every message received or
+     * counted missing, none duplicated, out of order or damaged. Returns how many it missed.
+     */
+    private static long accountedFor(Peer consumer, long messages, java.util.function.BiConsumer<Long, Long> also)
+            throws InterruptedException {
+        var result = consumer.awaitExit(Duration.ofSeconds(120));
+        Matcher got = find(CONSUMER, result.output());
+        long received = Long.parseLong(got.group(1));
+        long lost = Long.parseLong(got.group(2));
+        assertThat(received + lost).as("every message received or counted missing: %s", result.output())
+                .isEqualTo(messages);
+        assertThat(List.of(got.group(3), got.group(4), got.group(5))).as(result.output()).containsOnly("0");
+        also.accept(received, lost);
+        return lost;
     }
 
     /** Sends SIGSTOP or SIGCONT and, for STOP, waits until the process is stopped. */

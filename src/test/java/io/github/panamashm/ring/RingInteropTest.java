@@ -33,10 +33,11 @@ class RingInteropTest {
     private static final int MESSAGES = 1_000_000;
     private static final String SIZES = "16-300";
     private static final long TIMEOUT_SECONDS = 240;
-    private static final Pattern CONSUMER = Pattern.compile(
+    /** The consumers' summary line (C and Java alike); also read by {@link FanOutInteropTest}. */
+    static final Pattern CONSUMER = Pattern.compile(
             "received=(\\d+) lost=(\\d+) duplicated=(\\d+) out_of_order=(\\d+) corrupt=(\\d+) seconds=\\S+ "
                     + "msgs_per_s=\\S+ checksum=([0-9a-f]{16})");
-    private static final Pattern PRODUCER = Pattern.compile("sent=(\\d+) seconds=\\S+ msgs_per_s=\\S+ checksum=([0-9a-f]{16})");
+    static final Pattern PRODUCER = Pattern.compile("sent=(\\d+) seconds=\\S+ msgs_per_s=\\S+ checksum=([0-9a-f]{16})");
 
     @RegisterExtension
     final ShmNames names = new ShmNames();
@@ -105,7 +106,7 @@ class RingInteropTest {
         }
     }
 
-    private static Matcher find(Pattern pattern, String output) {
+    static Matcher find(Pattern pattern, String output) {
         Matcher m = pattern.matcher(output);
         assertThat(m.find()).as("summary line in:\n%s", output).isTrue();
         return m;
