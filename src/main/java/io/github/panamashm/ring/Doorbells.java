@@ -271,13 +271,9 @@ final class Doorbells {
 
     /** {@link #ring}'s fan-out form: every announced consumer is woken by one move of the epoch. */
     private void ringEpoch() {
-        if (!Barrier.AVAILABLE || (int) INT.getOpaque(segment, RingLayout.FENCED_SLEEPERS_OFFSET) != 0) {
-            VarHandle.fullFence();
-        }
-        if ((int) INT.getVolatile(segment, RingLayout.CONSUMERS_WAITING_OFFSET) == 0) {
+        if (announcedSleepers(RingLayout.CONSUMERS_WAITING_OFFSET) == 0) {
             return;
         }
-        VarHandle.fullFence();
         LONG.getAndAdd(segment, RingLayout.DATA_POSTS_OFFSET, 1L);
         wakeEpochSleepers(); // a failure here leaves sleepers to find the message at the end of their slice
     }
@@ -293,16 +289,10 @@ final class Doorbells {
      * announcement back.
      */
     private void ring(long waitingOffset, NamedSemaphore bell, long postsOffset) {
-        // no fence when registered and no peer sleeps fenced: that count shares the waiter counts' line
-        if (!Barrier.AVAILABLE || (int) INT.getOpaque(segment, RingLayout.FENCED_SLEEPERS_OFFSET) != 0) {
-            VarHandle.fullFence();
-        }
-        // volatile costs nothing on x86 (a plain load); on aarch64 its ldar stays after the publication's stlr
-        int sleeping = (int) INT.getVolatile(segment, waitingOffset);
+        int sleeping = announcedSleepers(waitingOffset);
         if (sleeping == 0) {
             return;
         }
-        VarHandle.fullFence(); // rare from here on
         try {
             if (bell.value() < sleeping) {
                 LONG.getAndAdd(segment, postsOffset, 1L);
@@ -312,6 +302,23 @@ final class Doorbells {
             // The message is already published: failing here would invite a resend. A sleeper that
             // misses this post finds the message at the end of its wait slice.
         }
+    }
+
+    /**
+     * The poster's half of the handshake, after its publish or release: how many sleepers the counter
+     * at {@code waitingOffset} announces; when it is not 0, a full fence follows, before the post.
+     */
+    private int announcedSleepers(long waitingOffset) {
+        // no fence when registered and no peer sleeps fenced: that count shares the waiter counts' line
+        if (!Barrier.AVAILABLE || (int) INT.getOpaque(segment, RingLayout.FENCED_SLEEPERS_OFFSET) != 0) {
+            VarHandle.fullFence();
+        }
+        // volatile costs nothing on x86 (a plain load); on aarch64 its ldar stays after the publication's stlr
+        int sleeping = (int) INT.getVolatile(segment, waitingOffset);
+        if (sleeping != 0) {
+            VarHandle.fullFence(); // rare from here on
+        }
+        return sleeping;
     }
 
     /** Wakes every announced sleeper, after the ring was closed for writing. */

@@ -217,7 +217,6 @@ class FanOutInteropTest {
                 awaitConsumers(created, 2);
                 MemorySegment message = arena.allocate(64);
                 long seq = 0;
-                long checksum = 0;
                 for (int phase = 0; phase < 3; phase++) {
                     if (phase == 1) {
                         signal("STOP", inC.process());
@@ -227,7 +226,6 @@ class FanOutInteropTest {
                     for (int i = 0; i < perPhase; i++, seq++) {
                         int length = sizes.lengthOf(3, seq);
                         TrafficPattern.fill(message.asSlice(0, length), 3, seq);
-                        checksum += TrafficPattern.checksum(3, seq);
                         assertThat(producer.offer(message.asSlice(0, length))).as("nobody gates").isTrue();
                         if (phase != 1 && (i & 63) == 0) {
                             Thread.sleep(0, 200_000); // a pace the running consumers keep up with, mostly
@@ -241,7 +239,6 @@ class FanOutInteropTest {
                 assertThat(lostInC[0]).as("stopped while %d messages went through 64 slots", perPhase).isPositive();
                 assertThat(created.fanOutOverwritten()).as("the consumers' own counts of what they skipped")
                         .isEqualTo(totalLost);
-                assertThat(checksum).isNotZero();
             }
         }
     }

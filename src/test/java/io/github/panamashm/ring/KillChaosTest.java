@@ -108,13 +108,7 @@ class KillChaosTest {
                     .isBetween(0L, lost);
             assertThat(lost).as("what dead consumers can have held; " + report).isLessThanOrEqualTo(kills * 64L);
         } finally {
-            all.forEach(Peer::close);
-            try (var files = Files.list(receipts)) {
-                for (Path file : files.toList()) {
-                    Files.delete(file);
-                }
-            }
-            Files.delete(receipts);
+            stopAndRemove(all, receipts);
         }
     }
 
@@ -206,13 +200,7 @@ class KillChaosTest {
                     .isLessThanOrEqualTo(producerKills);
             assertThat(handle.depth()).as("everything was taken or skipped; " + report).isZero();
         } finally {
-            all.forEach(Peer::close);
-            try (var files = Files.list(receipts)) {
-                for (Path file : files.toList()) {
-                    Files.delete(file);
-                }
-            }
-            Files.delete(receipts);
+            stopAndRemove(all, receipts);
         }
     }
 
@@ -290,13 +278,7 @@ class KillChaosTest {
             }
             assertThat(handle.fanOutDropped()).as("only dead consumers are dropped; " + report).isBetween(0L, (long) kills);
         } finally {
-            all.forEach(Peer::close);
-            try (var files = Files.list(receipts)) {
-                for (Path file : files.toList()) {
-                    Files.delete(file);
-                }
-            }
-            Files.delete(receipts);
+            stopAndRemove(all, receipts);
         }
     }
 
@@ -324,6 +306,17 @@ class KillChaosTest {
             }
             return new Receipts(seen, duplicates, invalid);
         }
+    }
+
+    /** Ends every process a case started and removes its receipts directory. */
+    private static void stopAndRemove(List<Peer> all, Path receipts) throws java.io.IOException {
+        all.forEach(Peer::close);
+        try (var files = Files.list(receipts)) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+        }
+        Files.delete(receipts);
     }
 
     private static List<String> producerCommand(String ring, int id, boolean inC) {
