@@ -185,7 +185,7 @@ PSHM_STATIC_ASSERT(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
 
 #define PSHM_MAGIC UINT64_C(0x474E49524D485350)  /* the bytes "PSHMRING" on a little-endian host */
 #define PSHM_VERSION_MAJOR 3                     /* incompatible layout or protocol changes */
-#define PSHM_VERSION_MINOR 5                     /* compatible additions: reserved bytes, optional flags */
+#define PSHM_VERSION_MINOR 6                     /* compatible additions: reserved bytes, optional flags */
 
 #define PSHM_LINE 128                /* padding unit: two 64-byte lines, beats adjacent-line prefetch */
 #define PSHM_SLOT_HEADER_SIZE 16       /* sequence, length, flags: a 64-byte message fits in 80 bytes */
@@ -224,6 +224,9 @@ PSHM_STATIC_ASSERT(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
 /* peer.state */
 #define PSHM_PEER_FREE 0u
 #define PSHM_PEER_ACTIVE 1u
+
+/* 3.6: the claim_end of a single producer's intent, written once at attach: [tail, this) is all it will claim */
+#define PSHM_INTENT_OPEN_END INT64_MAX
 
 /* peer.waiting_on: the doorbell a peer sleeps on */
 #define PSHM_BELL_NONE 0u
@@ -299,7 +302,7 @@ typedef struct pshm_header {
  * as the entry is in use; the kernel drops the lock when the process dies, so F_OFD_GETLK tells
  * anyone whether the holder lives. claim_start/claim_end is the range of positions the peer owns
  * or is about to take: written before the CAS on the cursor, and emptied (end = start) after a
- * failed CAS before the peer waits.
+ * failed CAS before the peer waits. A single producer writes it once, at attach: [tail, open end).
  */
 typedef struct pshm_peer {
     PSHM_ATOMIC(uint32_t) state;            /*  0: PSHM_PEER_* (the lock byte is this word's first byte) */
@@ -1360,9 +1363,13 @@ static inline int pshm_attach(pshm_ring *r, uint32_t role, uint32_t language) {
         if (atomic_load_explicit(&peer->state, memory_order_acquire) != PSHM_PEER_FREE) pshm_reclaim_dead_entry(h, peer);
         /* a fan-out consumer's cursor (claim_start) gates the producer from ACTIVE on: start it at the
            tail, a lap behind at most, and move it to the tail read after ACTIVE below (PROTOCOL.md §14, Join) */
-        uint64_t start = role == PSHM_ROLE_CONSUMER && r->fanout ? atomic_load_explicit(&h->tail, memory_order_acquire) : 0;
+        /* a single producer owns every position from the tail on, so its intent is written once, here:
+           none per claim (PROTOCOL.md §9.2 rule 5) */
+        int open_intent = role == PSHM_ROLE_PRODUCER && (r->flags & PSHM_FLAG_SINGLE_PRODUCER);
+        uint64_t start = (role == PSHM_ROLE_CONSUMER && r->fanout) || open_intent
+                         ? atomic_load_explicit(&h->tail, memory_order_acquire) : 0;
         atomic_store_explicit(&peer->claim_start, start, memory_order_relaxed);
-        atomic_store_explicit(&peer->claim_end, start, memory_order_relaxed);
+        atomic_store_explicit(&peer->claim_end, open_intent ? (uint64_t)PSHM_INTENT_OPEN_END : start, memory_order_relaxed);
         atomic_store_explicit(&peer->messages, 0, memory_order_relaxed);
         peer->role = role;
         peer->pid = (uint32_t)getpid();
@@ -2003,17 +2010,19 @@ static inline int pshm_claim_n(pshm_ring *r, uint32_t count, uint32_t length, in
             }
         }
         if (n > 0) {
-            pshm_intend(r, tail, tail + n);
-            if (single) {
+            if (single) {   /* its intent, [tail at attach, open end), covers every position it claims */
                 atomic_store_explicit(&h->tail, tail + n, memory_order_release);
                 pshm_publish_barrier(r);  /* the tail store before the state load; see pshm_end_of_stream */
                 /* fan-out: readers that do not gate (observers) tell a lapped copy by the tail, so it goes
                    out before the slots are written again (a compiler barrier on x86, dmb on aarch64) */
                 if (r->fanout) atomic_thread_fence(memory_order_release);
-            } else if (!atomic_compare_exchange_weak_explicit(&h->tail, &tail, tail + n, memory_order_seq_cst,
-                                                              memory_order_relaxed)) {
-                pshm_forget_intent(r);
-                continue;
+            } else {
+                pshm_intend(r, tail, tail + n);
+                if (!atomic_compare_exchange_weak_explicit(&h->tail, &tail, tail + n, memory_order_seq_cst,
+                                                           memory_order_relaxed)) {
+                    pshm_forget_intent(r);
+                    continue;
+                }
             }
             if (atomic_load_explicit(&h->identity.state, memory_order_acquire) == PSHM_STATE_CLOSED) {
                 /* closed while claiming: consumers may already have seen the end of the stream,

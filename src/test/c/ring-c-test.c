@@ -231,6 +231,46 @@ int main(int argc, char **argv) {
     pshm_detach(&first);
     pshm_detach(&single_creator);
 
+    /* a single producer's intent is written once, at attach: [tail, open end). A dead one's claims
+     * are skipped as abandoned, a live one's are waited for, and its successor's intent starts
+     * where the dead one's claims end */
+    CHECK(pshm_unlink(single_name) == 0);   /* the ring of the test above */
+    spsc.slot_count = 8;
+    CHECK(pshm_create(&single_creator, single_name, &spsc) == 0);
+    CHECK(pshm_open(&second, single_name, PSHM_ROLE_CONSUMER, 0) == 0);
+    CHECK(pshm_open(&first, single_name, PSHM_ROLE_PRODUCER, 0) == 0);
+    CHECK(atomic_load(&first.peer->claim_start) == 0 && atomic_load(&first.peer->claim_end) == PSHM_INTENT_OPEN_END);
+    value = 0;
+    CHECK(pshm_send(&first, &value, sizeof value, 0) == 0);
+    CHECK(atomic_load(&first.peer->claim_start) == 0 && atomic_load(&first.peer->claim_end) == PSHM_INTENT_OPEN_END);
+    CHECK(pshm_claim(&first, sizeof value, &slot, 0) == 0);   /* position 1, claimed by a live producer */
+    CHECK(pshm_receive(&second, &value, sizeof value, 0) == (int)sizeof value && value == 0);
+    CHECK(pshm_receive(&second, &value, sizeof value, 300000000) == -ETIMEDOUT);   /* waited for, not skipped */
+    CHECK(single_creator.header->counters.abandoned_by_producers == 0);
+    value = 1;
+    memcpy(slot, &value, sizeof value);
+    CHECK(pshm_commit(&first, sizeof value) == 0);
+    CHECK(pshm_receive(&second, &value, sizeof value, 0) == (int)sizeof value && value == 1);
+    pshm_detach(&first);
+    child = fork();
+    if (child == 0) {  /* attaches at tail 2, claims positions 2-4, dies before committing them */
+        pshm_ring dying;
+        _exit(pshm_open(&dying, single_name, PSHM_ROLE_PRODUCER, 0) == 0 && atomic_load(&dying.peer->claim_start) == 2
+              && atomic_load(&dying.peer->claim_end) == PSHM_INTENT_OPEN_END && pshm_claim_n(&dying, 3, 4, 0) == 3 ? 0 : 1);
+    }
+    CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(pshm_receive(&second, &value, sizeof value, 2000000000) == -ETIMEDOUT);   /* skips 2-4, then waits at 5 */
+    CHECK(single_creator.header->counters.abandoned_by_producers == 3);
+    CHECK(pshm_open(&first, single_name, PSHM_ROLE_PRODUCER, 0) == 0);   /* the dead one's role lock is free */
+    CHECK(atomic_load(&first.peer->claim_start) == 5 && atomic_load(&first.peer->claim_end) == PSHM_INTENT_OPEN_END);
+    value = 5;
+    CHECK(pshm_send(&first, &value, sizeof value, 0) == 0);
+    CHECK(pshm_receive(&second, &value, sizeof value, 0) == (int)sizeof value && value == 5);
+    CHECK(single_creator.header->counters.abandoned_by_producers == 3);
+    pshm_detach(&second);
+    pshm_detach(&first);
+    pshm_detach(&single_creator);
+
     /* close for writing: producers are refused, consumers drain and then see the end */
     CHECK(pshm_send(&producer, "last", 4, 0) == 0);
     pshm_close_for_writing(&producer);

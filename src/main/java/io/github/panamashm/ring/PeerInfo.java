@@ -18,8 +18,9 @@ import java.time.Instant;
  * @param pidNamespace the inode of the peer's PID namespace ({@code /proc/self/ns/pid}), 0 if unknown:
  *                 a peer in a container has its own, and its {@code pid} counts there
  * @param position the entry's {@code claim_start}: in a fan-out ring a consumer's cursor, the next
- *                 position it reads (its lag is the ring's tail minus this); else where the peer's last
- *                 claim or take began
+ *                 position it reads (its lag is the ring's tail minus this); the producer of a
+ *                 single-producer ring: the tail when it attached; else where the peer's last claim or
+ *                 take began
  */
 public record PeerInfo(int index, Role role, int pid, Language language, Instant attached, long messages,
                        Bell waitingOn, boolean alive, long pidNamespace, long position) {

@@ -64,9 +64,12 @@ final class PeerTable {
             // a fan-out consumer's cursor gates the producer from ACTIVE on: start it at the tail (a lap
             // behind at most), then move it to the tail read after ACTIVE (see joinFanOut)
             boolean fanOutConsumer = (flags & RingLayout.FLAG_FANOUT) != 0 && role == RingLayout.ROLE_CONSUMER;
-            long start = fanOutConsumer ? (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) : 0L;
+            // a single producer owns every position from the tail on: its intent is written once, here,
+            // and none per claim (docs/PROTOCOL.md §9.2 rule 5)
+            boolean openIntent = single && role == RingLayout.ROLE_PRODUCER;
+            long start = fanOutConsumer || openIntent ? (long) LONG.getAcquire(segment, RingLayout.TAIL_OFFSET) : 0L;
             LONG.setOpaque(segment, entry + RingLayout.PEER_CLAIM_START_OFFSET, start);
-            LONG.setOpaque(segment, entry + RingLayout.PEER_CLAIM_END_OFFSET, start);
+            LONG.setOpaque(segment, entry + RingLayout.PEER_CLAIM_END_OFFSET, openIntent ? RingLayout.INTENT_OPEN_END : start);
             LONG.setOpaque(segment, entry + RingLayout.PEER_MESSAGES_OFFSET, 0L);
             INT.set(segment, entry + RingLayout.PEER_ROLE_OFFSET, role);
             INT.set(segment, entry + RingLayout.PEER_PID_OFFSET, (int) ProcessHandle.current().pid());

@@ -649,9 +649,9 @@ public final class Producer implements AutoCloseable {
     /**
      * Claims up to {@code count} positions (see panama_shm.h, pshm_claim_n): a position is free when
      * its slot's sequence equals it, or in a single-consumer ring when it is below
-     * {@code released + slotCount}. Records the intent in this peer's entry before the cursor moves,
-     * so that a consumer can tell a position whose producer died. Returns how many it claimed, 0 if
-     * the time ran out.
+     * {@code released + slotCount}. Several producers record their intent in their entry before the
+     * cursor moves, so that a consumer can tell a position whose producer died (a single producer's
+     * stands from attach). Returns how many it claimed, 0 if the time ran out.
      */
     private int claimPositions(int count, int length, long timeoutNanos) throws InterruptedException {
         try {
@@ -659,7 +659,8 @@ public final class Producer implements AutoCloseable {
                 throw new IllegalStateException("producer is closed");
             }
             if (batch != 0) {
-                // a second claim would overwrite the intent record that keeps the first one alive
+                // positions are published in claim order, and a second claim would overwrite the intent
+                // record that keeps the first one alive
                 throw new IllegalStateException("claimed messages are not committed or aborted yet");
             }
             peer.startCall(timeoutNanos);
@@ -691,8 +692,8 @@ public final class Producer implements AutoCloseable {
                     }
                 }
                 if (n > 0) {
-                    peer.intend(tail, tail + n);
                     if (single) {
+                        // no intent to record: the one written at attach covers every position from there on
                         LONG.setRelease(segment, RingLayout.TAIL_OFFSET, tail + n);
                         ownTail = tail + n;
                         // the state load below stays after this store: a fence only without membarrier,
@@ -703,9 +704,12 @@ public final class Producer implements AutoCloseable {
                             // visible before the slots are written again (free on x86, a dmb ishst on aarch64)
                             VarHandle.storeStoreFence();
                         }
-                    } else if (!LONG.compareAndSet(segment, RingLayout.TAIL_OFFSET, tail, tail + n)) {
-                        peer.forgetIntent();
-                        continue;
+                    } else {
+                        peer.intend(tail, tail + n);
+                        if (!LONG.compareAndSet(segment, RingLayout.TAIL_OFFSET, tail, tail + n)) {
+                            peer.forgetIntent();
+                            continue;
+                        }
                     }
                     if (ring.isClosedForWriting()) {
                         // closed while claiming: consumers may already have seen the end of the stream,

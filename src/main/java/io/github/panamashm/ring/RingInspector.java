@@ -109,14 +109,20 @@ final class RingInspector {
         List<RingSnapshot.Holdup> holdups = new ArrayList<>();
         int slots = (int) INT.get(s, RingLayout.SLOT_COUNT_OFFSET);
         long tail = (long) LONG.getAcquire(s, RingLayout.TAIL_OFFSET);
-        long head = (long) LONG.getAcquire(s, RingLayout.HEAD_OFFSET);
-        // consumers: head claimed (tail beyond it) and not published
-        if (tail - head > 0 && (long) LONG.getAcquire(s, slotOffset(s, head)) != head + 1) {
+        boolean fanOut = (flags & RingLayout.FLAG_FANOUT) != 0;
+        // where consumers wait: the head, or in a fan-out ring (whose head stays 0) the foremost cursor
+        long head = fanOut
+                ? peers.stream().filter(PeerInfo::isConsumer).mapToLong(PeerInfo::position).max().orElse(tail)
+                : (long) LONG.getAcquire(s, RingLayout.HEAD_OFFSET);
+        // consumers: head claimed (tail beyond it) and not published. Only then does an intent that covers
+        // it mean a claim: a single producer's covers every position from where it attached (§9.2 rule 5)
+        long sequence = (long) LONG.getAcquire(s, slotOffset(s, head));
+        if (tail - head > 0 && (fanOut ? sequence - (head + 1) < 0 : sequence != head + 1)) {
             holder(s, peers, RingLayout.ROLE_PRODUCER, head)
                     .ifPresent(p -> holdups.add(new RingSnapshot.Holdup(PeerInfo.Role.CONSUMER, head, p.index(), p.pid(), p.alive())));
         }
         // producers of a full ring: the slot of tail - N taken by a consumer and not given back
-        if ((flags & RingLayout.FLAG_FANOUT) != 0) {
+        if (fanOut) {
             if ((int) INT.get(s, RingLayout.FANOUT_MODE_OFFSET) == RingLayout.FANOUT_OVERWRITE) {
                 return holdups; // nobody gates the producer
             }
@@ -134,8 +140,8 @@ final class RingInspector {
             }
         } else if (tail >= slots) {
             long previous = tail - slots;
-            long sequence = (long) LONG.getAcquire(s, slotOffset(s, tail));
-            if (sequence != tail && head - previous > 0) {
+            long next = (long) LONG.getAcquire(s, slotOffset(s, tail));
+            if (next != tail && head - previous > 0) {
                 holder(s, peers, RingLayout.ROLE_CONSUMER, previous).ifPresent(p ->
                         holdups.add(new RingSnapshot.Holdup(PeerInfo.Role.PRODUCER, previous, p.index(), p.pid(), p.alive())));
             }
@@ -143,9 +149,14 @@ final class RingInspector {
         return holdups;
     }
 
-    /** The attached peer of {@code role} whose intent record covers {@code position}, if one does. */
+    /**
+     * The attached peer of {@code role} whose intent record covers {@code position} (claimed by the
+     * caller's test, not by the intent: a single producer's covers positions it has not claimed yet),
+     * a live one first: a dead single producer's open intent may cover its successor's claims too.
+     */
     private static java.util.Optional<PeerInfo> holder(MemorySegment s, List<PeerInfo> peers, int role, long position) {
         PeerInfo.Role wanted = role == RingLayout.ROLE_PRODUCER ? PeerInfo.Role.PRODUCER : PeerInfo.Role.CONSUMER;
+        PeerInfo dead = null;
         for (PeerInfo peer : peers) {
             if (peer.role() != wanted) {
                 continue;
@@ -154,10 +165,13 @@ final class RingInspector {
             long start = (long) LONG.getAcquire(s, entry + RingLayout.PEER_CLAIM_START_OFFSET);
             long end = (long) LONG.getAcquire(s, entry + RingLayout.PEER_CLAIM_END_OFFSET);
             if (position - start >= 0 && end - position > 0) {
-                return java.util.Optional.of(peer);
+                if (peer.alive()) {
+                    return java.util.Optional.of(peer);
+                }
+                dead = dead == null ? peer : dead;
             }
         }
-        return java.util.Optional.empty();
+        return java.util.Optional.ofNullable(dead);
     }
 
     private static long slotOffset(MemorySegment s, long position) {

@@ -13,7 +13,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * The byte layout of a ring, version 3 (3.5): the Java mirror of {@code native-headers/panama_shm.h},
+ * The byte layout of a ring, version 3 (3.6): the Java mirror of {@code native-headers/panama_shm.h},
  * which is the specification. Every offset and constant of the layout is named here and nowhere
  * else; a test compares each of them with what the C compiler makes of the header.
  *
@@ -41,7 +41,7 @@ final class RingLayout {
 
     public static final long MAGIC = 0x474E49524D485350L;
     public static final int VERSION_MAJOR = 3;
-    public static final int VERSION_MINOR = 5;
+    public static final int VERSION_MINOR = 6;
 
     public static final int LINE = 128;
     public static final int SLOT_HEADER_SIZE = 16;
@@ -247,6 +247,8 @@ final class RingLayout {
     public static final long PEER_WAITING_ON_OFFSET = offset(PEER, "waiting_on");
     public static final long PEER_FENCED_SLEEPER_OFFSET = offset(PEER, "fenced_sleeper");
     public static final long PEER_PID_NS_OFFSET = offset(PEER, "pid_ns");
+    /** 3.6: a single producer's {@code claim_end}, written once at attach: it owns every position from the tail on. */
+    public static final long INTENT_OPEN_END = Long.MAX_VALUE;
 
     // a slot, relative to the slot
     public static final long SLOT_SEQUENCE_OFFSET = offset(SLOT, "sequence");

@@ -52,6 +52,31 @@ class FanOutRingTest {
         assertThat(spec.totalSize()).as("the cursors live in the peer entries").isEqualTo(RingSpec.of(8, 16).totalSize());
     }
 
+    /**
+     * Inspection names the producer as what consumers wait behind only while a position is claimed and
+     * unpublished: its intent (§9.2 rule 5) covers every position from where it attached, claimed or not.
+     */
+    @Test
+    void inspectionNamesTheProducerOnlyWhileItHoldsAClaimedPosition() throws Exception {
+        try (Ring ring = Ring.create(names.ring("holdup"), RingSpec.of(4, 16).fanOut());
+             Consumer consumer = ring.consumer(); Producer producer = ring.producer()) {
+            byte[] buffer = new byte[16];
+            for (int i = 0; i < 6; i++) { // past a lap: the ring's head stays 0, and slot 0 is not position 0's
+                producer.send(message(i));
+                assertThat(consumer.tryReceive(buffer)).isEqualTo(4);
+            }
+            assertThat(Ring.inspect(ring.name()).holdups()).as("nothing claimed").isEmpty();
+            long index = producer.tryClaim(4);
+            assertThat(index).isNotNegative();
+            int producerIndex = ring.peers().stream().filter(PeerInfo::isProducer).findFirst().orElseThrow().index();
+            assertThat(Ring.inspect(ring.name()).holdups()).containsExactly(
+                    new RingSnapshot.Holdup(PeerInfo.Role.CONSUMER, 6, producerIndex, (int) ProcessHandle.current().pid(), true));
+            producer.buffer().set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, index, 6);
+            producer.commit();
+            assertThat(Ring.inspect(ring.name()).holdups()).as("published").isEmpty();
+        }
+    }
+
     @Test
     void everyConsumerReadsEveryMessageInOrder() throws InterruptedException {
         try (Ring ring = Ring.create(names.ring("every"), RingSpec.of(8, 16).fanOut());

@@ -247,6 +247,34 @@ class RingInteropTest {
         }
     }
 
+    /**
+     * A single producer records its intent once, at attach, as [tail, open end): its claims are
+     * covered from the first, a consumer skips what it left unpublished when it died, and its
+     * successor (in C) starts where the dead one's claim ended.
+     */
+    @ParameterizedTest(name = "single consumer: {0}")
+    @ValueSource(booleans = {false, true})
+    void aSingleProducerKilledBetweenClaimAndCommitIsSkippedAndItsSuccessorGoesOn(boolean singleConsumer) throws Exception {
+        String ring = names.ring("dead-single-producer");
+        try (Ring handle = Ring.create(ring, RingSpec.of(8, 64).singleProducer(true).singleConsumer(singleConsumer));
+             var dying = Processes.start(Processes.javaCommand(PeerMain.class, "ring-claim-and-hang", ring, "32"))) {
+            assertThat(dying.awaitOutput("claimed", Duration.ofSeconds(60))).as(dying.output()).isTrue();
+            PeerInfo victim = handle.peers().stream().filter(PeerInfo::isProducer).findFirst().orElseThrow();
+            long entry = RingLayout.peerOffset(victim.index());
+            assertThat((long) RingLayout.LONG.getAcquire(handle.segment(), entry + RingLayout.PEER_CLAIM_END_OFFSET))
+                    .as("the intent's end").isEqualTo(RingLayout.INTENT_OPEN_END);
+            assertThat(victim.position()).as("the tail when it attached").isZero();
+            dying.process().destroyForcibly().waitFor();
+            try (var consuming = Processes.start(cConsumer(ring, "--verify", "--count", "100", "--timeout-ms", "10000"))) {
+                var produced = Processes.run(cProducer(ring, "--pattern", "--size", "16-64", "--count", "100", "--id", "5",
+                        "--close"), 60).requireSuccess();
+                assertThat(produced.output()).contains("sent=100");
+                assertThat(find(CONSUMER, consuming.awaitExit(Duration.ofSeconds(60)).requireSuccess().output()).group(1)).isEqualTo("100");
+            }
+            assertThat(handle.abandonedByProducers()).isEqualTo(1);
+        }
+    }
+
     @Test
     void aConsumerKilledInItsSleepIsUndoneAndDoesNotMakeTheDoorbellGrow() throws Exception {
         String ring = names.ring("dead-sleeper");

@@ -101,7 +101,11 @@ final class Kills {
         return held;
     }
 
-    /** Producer positions claimed and not published: its intent's slots below the tail without p + 1. */
+    /**
+     * Producer positions claimed and not published: its intent's slots below the tail without p + 1. For
+     * multi-producer rings, where an intent is one claim (a single producer's covers every position from
+     * its attach on, §9.2 rule 5).
+     */
     private static long claimedUnpublished(Stage stage, Stage.Entry entry) {
         long held = 0;
         long tail = stage.cursor(ProtocolOffsets.TAIL);
