@@ -12,7 +12,7 @@
 #include "bench_side.h"
 
 #define POLL_LIMIT 256
-#define SLICE_NS INT64_C(1000000000)  /* waits return this often to look at the stop flag */
+#define SLICE_NS INT64_C(10000000000)  /* waits return this often to look at the stop flag (as the Java sides) */
 
 static int spsc;
 static int typed;
