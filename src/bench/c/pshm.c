@@ -14,6 +14,11 @@
 #define POLL_LIMIT 256
 #define SLICE_NS INT64_C(10000000000)  /* waits return this often to look at the stop flag (as the Java sides) */
 
+/* A wait of SLICE_NS ran out: look at the stop flag now (a signal does not end a wait). */
+static void bench_timed_out(const char *where) {
+    if (bench_should_stop()) bench_stop_exit(where);
+}
+
 static int spsc;
 static int typed;
 static int wait_policy = PSHM_WAIT_STANDARD;
@@ -62,6 +67,12 @@ static void create_ring(pshm_ring *r, const char *name, const struct bench_args 
         exit(EXIT_SETUP);
     }
     bench_created_add(KIND_SHM, name);
+    /* the doorbells too: bench_cleanup runs before unlink_rings at exit (atexit order), and empties the list */
+    char bell[PSHM_MAX_NAME + 16];
+    pshm_bell_name(bell, sizeof bell, name, "data");
+    bench_created_add(KIND_SEM, bell);
+    pshm_bell_name(bell, sizeof bell, name, "space");
+    bench_created_add(KIND_SEM, bell);
     pshm_detach(r);
 }
 
@@ -93,7 +104,7 @@ static int produce(const struct bench_args *a) {
     for (uint64_t seq = 0; seq < a->total;) {
         uint64_t left = a->total - seq;
         int n = pshm_claim_n(&r, (uint32_t)(left < a->batch ? left : a->batch), (uint32_t)a->size, SLICE_NS);
-        if (n == -ETIMEDOUT) { bench_spin_check(&spins, "sending"); continue; }
+        if (n == -ETIMEDOUT) { bench_timed_out("sending"); continue; }
         if (n < 0) { fprintf(stderr, "error: pshm_claim_n: %s\n", strerror(-n)); return EXIT_SETUP; }
         for (int i = 0; i < n; i++) bench_fill(pshm_batch_payload(&r, (uint32_t)i), a->size, seq + (uint64_t)i);
         pshm_commit_n(&r);
@@ -115,7 +126,7 @@ static int consume(const struct bench_args *a) {
     unsigned spins = 0;
     while (received < a->total) {
         int n = pshm_receive_n(&r, POLL_LIMIT, SLICE_NS);
-        if (n == -ETIMEDOUT) { bench_spin_check(&spins, "receiving"); continue; }
+        if (n == -ETIMEDOUT) { bench_timed_out("receiving"); continue; }
         if (n < 0) { fprintf(stderr, "error: pshm_receive_n: %s\n", strerror(-n)); return EXIT_SETUP; }
         for (int i = 0; i < n; i++) {
             uint32_t length;
@@ -135,20 +146,18 @@ static int consume(const struct bench_args *a) {
 
 /* Waits for one message on `in`; returns its payload (release it with pshm_release_n). */
 static const unsigned char *await_one(pshm_ring *in, uint32_t *length, const char *where) {
-    unsigned spins = 0;
     for (;;) {
         int n = pshm_receive_n(in, 1, SLICE_NS);
         if (n == 1) return pshm_batch_message(in, 0, length);
         if (n != -ETIMEDOUT) { fprintf(stderr, "error: pshm_receive_n: %s\n", strerror(-n)); exit(EXIT_SETUP); }
-        bench_spin_check(&spins, where);
+        bench_timed_out(where);
     }
 }
 
 static void send_one(pshm_ring *out, const void *data, size_t size, uint64_t seq, const char *where) {
-    unsigned spins = 0;
     void *payload;
     int rc;
-    while ((rc = pshm_claim(out, (uint32_t)size, &payload, SLICE_NS)) == -ETIMEDOUT) bench_spin_check(&spins, where);
+    while ((rc = pshm_claim(out, (uint32_t)size, &payload, SLICE_NS)) == -ETIMEDOUT) bench_timed_out(where);
     if (rc) { fprintf(stderr, "error: pshm_claim: %s\n", strerror(-rc)); exit(EXIT_SETUP); }
     if (data) memcpy(payload, data, size);
     else bench_fill(payload, size, seq);
