@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.github.panamashm.bench;
 
+import io.github.panamashm.NamedSemaphore;
 import io.github.panamashm.bench.SideFailure.Stopped;
 import io.github.panamashm.ring.Consumer;
 import io.github.panamashm.ring.FanOutMode;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -75,7 +77,7 @@ public final class PshmSide {
     }
 
     public static void main(String[] argv) {
-        SideArgs args = SideArgs.parseOrExit(SIDE, argv, Set.of("spsc", "typed"), Set.of("wait", "fanout"));
+        SideArgs args = SideArgs.parseOrExit(SIDE, argv, Set.of("spsc", "typed", "no-ring"), Set.of("wait", "fanout"));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop = true;
             created.forEach(Ring::unlink);
@@ -155,6 +157,9 @@ public final class PshmSide {
     }
 
     private int consume() throws Exception {
+        if (args.flag("no-ring")) {
+            return idleWithoutRing();
+        }
         long total = args.total();
         if (fanOut == FanOutMode.OVERWRITE) {
             return consumeLossy(total);
@@ -174,6 +179,21 @@ public final class PshmSide {
         System.out.println(String.format(Locale.ROOT, "result msgs=%d seconds=%.6f msgs_per_s=%.0f errors=%d",
                 args.count, seconds, args.count / seconds, receiver.errors));
         return receiver.errors == 0 ? SideArgs.EXIT_OK : SideArgs.EXIT_ERRORS;
+    }
+
+    /**
+     * {@code --no-ring}: the idle-CPU floor. The same JVM with no ring; its waiting thread wakes once a
+     * second, as an idle consumer's does (the longest a waiter stays in the C library before it looks at
+     * interrupts, close and dead peers), and does nothing else: the JVM's own CPU is the rest
+     * of the process, and that thread is what waking once a second costs any Java thread here.
+     */
+    private int idleWithoutRing() throws Stopped {
+        Thread.currentThread().setName(SideLife.WAITER_THREAD);
+        SideLife.ready();
+        while (true) {
+            LockSupport.parkNanos(NamedSemaphore.WAIT_SLICE.toNanos());
+            checkStop("idle", 0, args.total());
+        }
     }
 
     /**

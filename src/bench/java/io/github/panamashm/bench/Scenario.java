@@ -120,8 +120,9 @@ record Scenario(String name, Kind kind, Side receiver, Side sender, Pace pace, L
             latency("pingpong-pipe", Side.PIPE, Pace.SLOW, List.of()),
             latency("pingpong-textbook", Side.TEXTBOOK, Pace.SLOW, List.of()),
 
-            idle("idle-cpu-java", Side.PSHM_JAVA),
-            idle("idle-cpu-c", Side.PSHM_C));
+            idle("idle-cpu-java", Side.PSHM_JAVA, List.of()),
+            idle("idle-cpu-jvm-floor", Side.PSHM_JAVA, List.of("--no-ring")),
+            idle("idle-cpu-c", Side.PSHM_C, List.of()));
 
     Scenario {
         flags = List.copyOf(flags);
@@ -145,7 +146,8 @@ record Scenario(String name, Kind kind, Side receiver, Side sender, Pace pace, L
     /** A short description of who talks to whom, for the report. */
     String pairing() {
         return switch (kind) {
-            case IDLE_CPU -> receiver.label + " consume, nothing produced";
+            case IDLE_CPU -> receiver.label + (flags.contains("--no-ring")
+                    ? " without a ring, a thread waking once a second" : " consume, nothing produced");
             case THROUGHPUT, LATENCY -> sender.label + " -> " + (consumers > 1 ? consumers + " x " : "") + receiver.label
                     + (flags.isEmpty() ? "" : " " + String.join(" ", flags));
         };
@@ -167,7 +169,7 @@ record Scenario(String name, Kind kind, Side receiver, Side sender, Pace pace, L
         return new Scenario(name, Kind.LATENCY, side, side, pace, flags, 1, false);
     }
 
-    private static Scenario idle(String name, Side side) {
-        return new Scenario(name, Kind.IDLE_CPU, side, side, Pace.SLOW, List.of(), 1, false);
+    private static Scenario idle(String name, Side side, List<String> flags) {
+        return new Scenario(name, Kind.IDLE_CPU, side, side, Pace.SLOW, flags, 1, false);
     }
 }

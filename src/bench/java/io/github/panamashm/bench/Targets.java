@@ -6,6 +6,7 @@ import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The named targets: ratios of 64-byte medians of the same benchmark run, each with a goal the ratio
@@ -76,7 +77,32 @@ final class Targets {
         for (Target target : ALL) {
             lines.add(line(target, results));
         }
+        idleFloorLine(results).ifPresent(lines::add);
         return lines;
+    }
+
+    /**
+     * The idle Java consumer against a JVM without a ring ({@code idle-cpu-jvm-floor}), same run: what a
+     * thread waking once a second costs any Java program here ({@code wake_ms}, that JVM's waiting
+     * thread), the JVM's own floor (the rest of that JVM), and what the consumer's whole JVM is above
+     * that floor ({@code ring_share_ms}). The target stays on the waiting thread: the same quantity,
+     * without the difference of two whole JVMs' noise.
+     */
+    static Optional<String> idleFloorLine(BenchResults results) {
+        int size = BenchCounts.IDLE_SIZE;
+        if (!results.ran("idle-cpu-java", size) || !results.ran("idle-cpu-jvm-floor", size)) {
+            return Optional.empty();
+        }
+        BenchStats java = results.stats("idle-cpu-java", size, BenchResults.IDLE_CPU_MS);
+        BenchStats floor = results.stats("idle-cpu-jvm-floor", size, BenchResults.IDLE_CPU_MS);
+        BenchStats wake = results.stats("idle-cpu-jvm-floor", size, BenchResults.IDLE_WAITER_CPU_MS);
+        if (!java.usable() || !floor.usable() || !wake.usable()) {
+            return Optional.of("note: figure idle-java-over-jvm-floor skipped: an idle scenario failed");
+        }
+        double jvmFloor = floor.median() - wake.median();
+        return Optional.of(String.format(Locale.ROOT, "figure idle-java-over-jvm-floor ring_share_ms=%.1f wake_ms=%.1f"
+                + " (the consumer's JVM %.1f ms, a JVM without a ring %.1f ms of which its once-a-second thread %.1f)",
+                java.median() - jvmFloor, wake.median(), java.median(), floor.median(), wake.median()));
     }
 
     static String line(Target target, BenchResults results) {
