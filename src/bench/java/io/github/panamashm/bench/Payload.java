@@ -16,6 +16,11 @@ import org.agrona.MutableDirectBuffer;
  * <p>One flavour for memory segments (shared-memory rings, and socket buffers seen through
  * {@link MemorySegment#ofBuffer}) and one for Agrona buffers, so that each side writes with its
  * own system's native accessors. Nothing here allocates.
+ *
+ * <p>The bytes after the sequence number go in whole longs, as C's {@code memset} stores them:
+ * {@code MemorySegment.fill} and Agrona's {@code setMemory} both end in {@code Unsafe.setMemory},
+ * whose stub, writing lines the consumer's core has just read, took half of a Java batch
+ * producer's time (docs/BENCHMARKS.md, "Filling a message").
  */
 final class Payload {
 
@@ -29,9 +34,19 @@ final class Payload {
     /** Writes message {@code seq} of {@code size} bytes at {@code offset}. */
     static void fill(MemorySegment segment, long offset, int size, long seq) {
         segment.set(SEQ, offset, seq);
-        if (size > SEQ_BYTES) {
-            segment.asSlice(offset + SEQ_BYTES, size - SEQ_BYTES).fill((byte) seq);
+        long pattern = pattern(seq);
+        int i = SEQ_BYTES;
+        for (; i <= size - Long.BYTES; i += Long.BYTES) {
+            segment.set(SEQ, offset + i, pattern);
         }
+        for (; i < size; i++) {
+            segment.set(ValueLayout.JAVA_BYTE, offset + i, (byte) seq);
+        }
+    }
+
+    /** The low byte of {@code seq} in each byte of a long. */
+    private static long pattern(long seq) {
+        return (seq & 0xFF) * 0x0101010101010101L;
     }
 
     /** Whether the {@code size} bytes at {@code offset} look like message {@code expectedSeq}. */
@@ -48,8 +63,13 @@ final class Payload {
     /** Writes message {@code seq} of {@code size} bytes at {@code index}. */
     static void fill(MutableDirectBuffer buffer, int index, int size, long seq) {
         buffer.putLong(index, seq, ByteOrder.LITTLE_ENDIAN);
-        if (size > SEQ_BYTES) {
-            buffer.setMemory(index + SEQ_BYTES, size - SEQ_BYTES, (byte) seq);
+        long pattern = pattern(seq);
+        int i = SEQ_BYTES;
+        for (; i <= size - Long.BYTES; i += Long.BYTES) {
+            buffer.putLong(index + i, pattern);
+        }
+        for (; i < size; i++) {
+            buffer.putByte(index + i, (byte) seq);
         }
     }
 
