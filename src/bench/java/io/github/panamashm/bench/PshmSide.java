@@ -12,6 +12,7 @@ import io.github.panamashm.ring.Ring;
 import io.github.panamashm.ring.RingSpec;
 import io.github.panamashm.ring.WaitPolicy;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -30,6 +31,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@code poll(handler, 256)}. {@code --spsc} makes a single-producer/single-consumer ring (otherwise
  * the default multi-producer/multi-consumer one); {@code --wait spin|standard|sleep} picks the wait
  * policy of both sides. Ping and pong use two rings, {@code NAME.ab} and {@code NAME.ba}.
+ * {@code --copy} measures the copy path instead: the producer writes each message into a buffer of its
+ * own and sends it ({@code send(segment, offset, length, timeout)}), the consumer receives each into a
+ * buffer of its own ({@code receive(segment, timeout)}).
  * {@code --fanout block|overwrite} makes a fan-out ring: consumer 0 ({@code --consumer}) creates it,
  * the others open it, and each receives the whole stream (overwrite: what it was not lapped on).
  */
@@ -77,7 +81,7 @@ public final class PshmSide {
     }
 
     public static void main(String[] argv) {
-        SideArgs args = SideArgs.parseOrExit(SIDE, argv, Set.of("spsc", "typed", "no-ring"), Set.of("wait", "fanout"));
+        SideArgs args = SideArgs.parseOrExit(SIDE, argv, Set.of("spsc", "typed", "no-ring", "copy"), Set.of("wait", "fanout"));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop = true;
             created.forEach(Ring::unlink);
@@ -135,6 +139,9 @@ public final class PshmSide {
         int size = args.size;
         int batch = args.batch;
         try (Ring ring = open(args.name); Producer producer = ring.producer(policy)) {
+            if (args.flag("copy")) {
+                return produceCopies(producer, total, size);
+            }
             MemorySegment buffer = producer.buffer();
             long seq = 0;
             while (seq < total) {
@@ -156,6 +163,22 @@ public final class PshmSide {
         return SideArgs.EXIT_OK;
     }
 
+    /** {@code --copy}: each message is written into a buffer of the producer's own, then sent (copied in). */
+    private int produceCopies(Producer producer, long total, int size) throws Exception {
+        MemorySegment message = Arena.ofAuto().allocate(size, Long.BYTES);
+        for (long seq = 0; seq < total; seq++) {
+            Payload.fill(message, 0, size, seq);
+            while (!producer.send(message, 0, size, SLICE)) {
+                checkStop("sent", seq, total);
+            }
+            if ((seq & 1023) == 0) {
+                checkStop("sent", seq, total);
+            }
+        }
+        System.out.println("result sent=" + total);
+        return SideArgs.EXIT_OK;
+    }
+
     private int consume() throws Exception {
         if (args.flag("no-ring")) {
             return idleWithoutRing();
@@ -169,6 +192,9 @@ public final class PshmSide {
         try (Ring ring = args.consumer == 0 ? create(args.name) : Ring.open(args.name, Duration.ofSeconds(5));
              Consumer consumer = ring.consumer(policy)) {
             SideLife.ready();
+            if (args.flag("copy")) {
+                receiveCopies(consumer, receiver, total);
+            }
             while (receiver.received < total) {
                 if (consumer.poll(receiver, POLL_LIMIT, SLICE) <= 0) {
                     checkStop("received", receiver.received, total);
@@ -179,6 +205,19 @@ public final class PshmSide {
         System.out.println(String.format(Locale.ROOT, "result msgs=%d seconds=%.6f msgs_per_s=%.0f errors=%d",
                 args.count, seconds, args.count / seconds, receiver.errors));
         return receiver.errors == 0 ? SideArgs.EXIT_OK : SideArgs.EXIT_ERRORS;
+    }
+
+    /** {@code --copy}: each message is received into a buffer of the consumer's own (copied out), then checked there. */
+    private void receiveCopies(Consumer consumer, Receiver receiver, long total) throws Exception {
+        MemorySegment message = Arena.ofAuto().allocate(Math.max(args.size, 1), Long.BYTES);
+        while (receiver.received < total) {
+            int length = consumer.receive(message, SLICE);
+            if (length >= 0) {
+                receiver.onMessage(message, 0, length);
+            } else {
+                checkStop("received", receiver.received, total);
+            }
+        }
     }
 
     /**

@@ -83,6 +83,8 @@ record Scenario(String name, Kind kind, Side receiver, Side sender, Pace pace, L
             throughput("pshm-java-mpmc", Side.PSHM_JAVA, Side.PSHM_JAVA, Pace.FAST, List.of("--wait", "spin")),
             throughput("pshm-java-batch", Side.PSHM_JAVA, Side.PSHM_JAVA, Pace.FAST,
                     List.of("--spsc", "--wait", "spin", "--batch", "64")),
+            throughput("pshm-java-copy", Side.PSHM_JAVA, Side.PSHM_JAVA, Pace.FAST,
+                    List.of("--spsc", "--wait", "spin", "--copy")),
             throughput("pshm-java-standard", Side.PSHM_JAVA, Side.PSHM_JAVA, Pace.FAST,
                     List.of("--spsc", "--wait", "standard")),
             throughput("pshm-java-sleep", Side.PSHM_JAVA, Side.PSHM_JAVA, Pace.FAST, List.of("--spsc", "--wait", "sleep")),

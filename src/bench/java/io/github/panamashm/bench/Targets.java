@@ -52,6 +52,7 @@ final class Targets {
             ratio("spsc64-c-to-java-vs-c", "0.9", "pshm-c-to-java", "pshm-c-spsc", BenchResults.MSGS_PER_S),
             ratio("typed64-java-to-c-vs-untyped", "1.0", "pshm-typed-java-to-c", "pshm-java-to-c", BenchResults.MSGS_PER_S),
             ratio("spsc64-c-vs-cring", "1.0", "pshm-c-spsc", "cring", BenchResults.MSGS_PER_S),
+            ratio("copy64-vs-claim", "0.9", "pshm-java-copy", "pshm-java-spsc", BenchResults.MSGS_PER_S),
             ratio("batch64-java-vs-cring-batch", "0.8", "pshm-java-batch", "cring-batch", BenchResults.MSGS_PER_S),
             ratio("batch64-java-vs-uds", null, "pshm-java-batch", "uds-batch", BenchResults.MSGS_PER_S),
             ratio("pingpong-java-vs-agrona", "1.0", "pingpong-agrona", "pingpong-pshm-java-spin", BenchResults.P50),
