@@ -20,7 +20,7 @@ record BenchOptions(boolean quick, int rounds, List<Integer> sizes, Pattern only
 
     static final String USAGE = """
             usage: panama-shm bench [--quick] [--rounds N] [--sizes 8,64,512,4096,65536] [--only REGEX] [--out DIR]
-              --quick        64-byte messages only (under 5 minutes on 2 CPUs)
+              --quick        64-byte messages only (about 10 minutes on 2 CPUs; all sizes about 35)
               --rounds N     rounds of every scenario, interleaved round-robin (default 5, at least 5)
               --sizes LIST   message sizes in bytes for throughput; latency uses those up to 4096
               --only REGEX   only the scenarios whose name contains a match, e.g. --only 'agrona|spsc'
