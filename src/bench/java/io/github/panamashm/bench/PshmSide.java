@@ -194,10 +194,11 @@ public final class PshmSide {
             SideLife.ready();
             if (args.flag("copy")) {
                 receiveCopies(consumer, receiver, total);
-            }
-            while (receiver.received < total) {
-                if (consumer.poll(receiver, POLL_LIMIT, SLICE) <= 0) {
-                    checkStop("received", receiver.received, total);
+            } else {
+                while (receiver.received < total) {
+                    if (consumer.poll(receiver, POLL_LIMIT, SLICE) <= 0) {
+                        checkStop("received", receiver.received, total);
+                    }
                 }
             }
         }
