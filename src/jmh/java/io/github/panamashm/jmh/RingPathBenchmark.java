@@ -22,8 +22,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,6 +52,9 @@ public class RingPathBenchmark {
     private Consumer consumer;
     private final byte[] message = new byte[64];
     private final byte[] destination = new byte[64];
+    private final MemorySegment segmentMessage = Arena.ofAuto().allocate(64, Long.BYTES);
+    private final ByteBuffer directMessage = ByteBuffer.allocateDirect(64);
+    private final ByteBuffer directDestination = ByteBuffer.allocateDirect(64);
     private final MessageHandler reader = new Reader();
     private long sum;
 
@@ -81,6 +86,20 @@ public class RingPathBenchmark {
     public int offerThenTryReceive() {
         producer.offer(message);
         return consumer.tryReceive(destination);
+    }
+
+    /** Copy in from a segment (a message written and then sent, or one handed over by a poll handler). */
+    @Benchmark
+    public int offerSegmentThenTryReceive() {
+        producer.offer(segmentMessage, 0, 64);
+        return consumer.tryReceive(destination);
+    }
+
+    /** Copy in from a direct buffer, out into another. */
+    @Benchmark
+    public int offerDirectBufferThenTryReceive() {
+        producer.offer(directMessage.clear());
+        return consumer.tryReceive(directDestination.clear());
     }
 
     /** Zero copy: claim, write, commit; poll one. */

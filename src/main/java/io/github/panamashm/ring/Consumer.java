@@ -65,6 +65,7 @@ public final class Consumer implements AutoCloseable {
      */
     private MemorySegment copy;
     private MemorySegment readOnlyCopy;
+    private final DirectBufferView directView = new DirectBufferView();
     /** The copy buffer starts this large and grows to the largest message seen (rings may allow 1 GiB). */
     private static final int INITIAL_COPY_BYTES = 64 * 1024;
     /** Overwrite mode: a damaged slot met after a poll had handed out messages; the next call reports it. */
@@ -379,7 +380,8 @@ public final class Consumer implements AutoCloseable {
                     MemorySegment.copy(source(), ValueLayout.JAVA_BYTE, sourceOffset(position), destination.array(),
                             destination.arrayOffset() + destination.position(), length);
                 } else {
-                    MemorySegment.copy(source(), sourceOffset(position), MemorySegment.ofBuffer(destination), 0, length);
+                    MemorySegment.copy(source(), sourceOffset(position), directView.of(destination), destination.position(),
+                            length);
                 }
             } finally {
                 release(position, 1);

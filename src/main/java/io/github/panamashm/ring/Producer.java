@@ -2,7 +2,6 @@
 package io.github.panamashm.ring;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -65,6 +64,7 @@ public final class Producer implements AutoCloseable {
     /** First claimed position and how many from there; batch == 0: nothing claimed. */
     private long claimed;
     private int batch;
+    private final DirectBufferView directView = new DirectBufferView();
     private volatile boolean closed;
 
     Producer(Ring ring, int peerIndex, WaitPolicy policy) {
@@ -338,7 +338,7 @@ public final class Producer implements AutoCloseable {
                 return false;
             }
             try {
-                MemorySegment.copy(message, offset, segment, payloadOffset(claimed), length);
+                MessageCopy.copy(message, offset, segment, payloadOffset(claimed), length);
             } catch (Throwable e) {
                 abort(); // e.g. the source's arena closed: never leave a position claimed
                 throw e;
@@ -357,7 +357,7 @@ public final class Producer implements AutoCloseable {
             if (claimPositions(1, length, timeoutNanos) == 0) {
                 return false;
             }
-            MemorySegment.copy(message, offset, segment, ValueLayout.JAVA_BYTE, payloadOffset(claimed), length);
+            MessageCopy.copy(message, offset, segment, payloadOffset(claimed), length);
             commit();
             return true;
         } catch (InternalError fault) {
@@ -373,10 +373,10 @@ public final class Producer implements AutoCloseable {
             }
             try {
                 if (message.hasArray()) {
-                    MemorySegment.copy(message.array(), message.arrayOffset() + message.position(), segment,
-                            ValueLayout.JAVA_BYTE, payloadOffset(claimed), length);
+                    MessageCopy.copy(message.array(), message.arrayOffset() + message.position(), segment,
+                            payloadOffset(claimed), length);
                 } else {
-                    MemorySegment.copy(MemorySegment.ofBuffer(message), 0, segment, payloadOffset(claimed), length);
+                    MessageCopy.copy(directView.of(message), message.position(), segment, payloadOffset(claimed), length);
                 }
             } catch (Throwable e) {
                 abort();
