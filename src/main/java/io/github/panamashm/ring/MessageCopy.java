@@ -16,9 +16,9 @@ import java.nio.ByteOrder;
  * into the ring, which wait for the consumer's core to give their cache lines up. The JDK's copy stub
  * loads 32 bytes at a time, and a load wider than the stores that wrote its bytes cannot take them
  * from the store buffer: it waits until they, and so the previous message, have reached the cache —
- * once per message, which cost the copy path up to half its rate across processes. Loads of eight bytes are
- * served from the store buffer when the message was written in {@code long}s or {@code double}s, or
- * by a JDK copy (docs/BENCHMARKS.md, "The copy path, explained").
+ * once per message, which cost the copy path up to half its rate across processes. Loads of eight
+ * bytes are served from the store buffer when the message was written in {@code long}s or {@code
+ * double}s, or by a JDK copy (docs/BENCHMARKS.md, "The copy path, explained").
  */
 final class MessageCopy {
     /**
@@ -29,7 +29,8 @@ final class MessageCopy {
 
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
-    private static final VarHandle ARRAY_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
+    private static final VarHandle ARRAY_LONG =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
     private MessageCopy() {
     }
