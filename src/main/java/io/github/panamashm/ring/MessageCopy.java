@@ -35,9 +35,13 @@ final class MessageCopy {
     private MessageCopy() {
     }
 
-    /** Copies {@code length} bytes of {@code source} at {@code from} to {@code target} at {@code to}. */
+    /**
+     * Copies {@code length} bytes of {@code source} at {@code from} to {@code target} at {@code to}. A
+     * read-only source (a message a poll handler was handed, being forwarded) was not just written by
+     * this thread, so the JDK's copy, which makes fewer checked accesses, serves it best.
+     */
     static void copy(MemorySegment source, long from, MemorySegment target, long to, int length) {
-        if (length > LONG_COPY_MAX) {
+        if (length > LONG_COPY_MAX || source.isReadOnly()) {
             MemorySegment.copy(source, from, target, to, length);
             return;
         }

@@ -13,7 +13,7 @@ import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The producer's copy of a message into its slot: eight bytes at a time up to a size, then the JDK's. */
+/** The producer's copy of a message into its slot: eight bytes at a time up to a size, else the JDK's. */
 class MessageCopyTest {
 
     @RegisterExtension
@@ -47,6 +47,10 @@ class MessageCopyTest {
 
                         target.fill(UNTOUCHED);
                         MessageCopy.copy(MemorySegment.ofArray(source), from, target, to, length);
+                        assertCopied(target, to, expected);
+
+                        target.fill(UNTOUCHED); // a forwarded message: a read-only view goes to the JDK's copy
+                        MessageCopy.copy(MemorySegment.ofArray(source).asReadOnly(), from, target, to, length);
                         assertCopied(target, to, expected);
                     }
                 }
