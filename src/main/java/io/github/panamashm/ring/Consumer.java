@@ -65,7 +65,7 @@ public final class Consumer implements AutoCloseable {
      */
     private MemorySegment copy;
     private MemorySegment readOnlyCopy;
-    private final DirectBufferView directView = new DirectBufferView();
+    private final ByteBufferView bufferView = new ByteBufferView();
     /** The copy buffer starts this large and grows to the largest message seen (rings may allow 1 GiB). */
     private static final int INITIAL_COPY_BYTES = 64 * 1024;
     /** Overwrite mode: a damaged slot met after a poll had handed out messages; the next call reports it. */
@@ -380,7 +380,7 @@ public final class Consumer implements AutoCloseable {
                     MemorySegment.copy(source(), ValueLayout.JAVA_BYTE, sourceOffset(position), destination.array(),
                             destination.arrayOffset() + destination.position(), length);
                 } else {
-                    MemorySegment.copy(source(), sourceOffset(position), directView.of(destination), destination.position(),
+                    MemorySegment.copy(source(), sourceOffset(position), bufferView.of(destination), destination.position(),
                             length);
                 }
             } finally {
@@ -1038,6 +1038,7 @@ public final class Consumer implements AutoCloseable {
             throw new IllegalStateException("cannot close a consumer inside its poll handler");
         }
         closed = true;
+        bufferView.clear();
         if (ring.isTruncated()) {
             ring.forget(this); // its memory is gone: write nothing, the lock goes with the descriptor
             return;

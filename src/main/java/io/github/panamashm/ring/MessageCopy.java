@@ -36,9 +36,10 @@ final class MessageCopy {
     }
 
     /**
-     * Copies {@code length} bytes of {@code source} at {@code from} to {@code target} at {@code to}. A
-     * read-only source (a message a poll handler was handed, being forwarded) was not just written by
-     * this thread, so the JDK's copy, which makes fewer checked accesses, serves it best.
+     * Copies {@code length} bytes of {@code source} at {@code from} to {@code target} at {@code to}
+     * (ranges that do not overlap). A read-only source, such as a message a poll handler was handed
+     * and now forwards, is taken as not just written by this thread, so the JDK's copy, which makes
+     * fewer checked accesses, serves it best.
      */
     static void copy(MemorySegment source, long from, MemorySegment target, long to, int length) {
         if (length > LONG_COPY_MAX || source.isReadOnly()) {

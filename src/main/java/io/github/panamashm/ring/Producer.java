@@ -64,7 +64,7 @@ public final class Producer implements AutoCloseable {
     /** First claimed position and how many from there; batch == 0: nothing claimed. */
     private long claimed;
     private int batch;
-    private final DirectBufferView directView = new DirectBufferView();
+    private final ByteBufferView bufferView = new ByteBufferView();
     private volatile boolean closed;
 
     Producer(Ring ring, int peerIndex, WaitPolicy policy) {
@@ -376,7 +376,7 @@ public final class Producer implements AutoCloseable {
                     MessageCopy.copy(message.array(), message.arrayOffset() + message.position(), segment,
                             payloadOffset(claimed), length);
                 } else {
-                    MessageCopy.copy(directView.of(message), message.position(), segment, payloadOffset(claimed), length);
+                    MessageCopy.copy(bufferView.of(message), message.position(), segment, payloadOffset(claimed), length);
                 }
             } catch (Throwable e) {
                 abort();
@@ -892,6 +892,7 @@ public final class Producer implements AutoCloseable {
         if (closed) {
             return;
         }
+        bufferView.clear();
         if (ring.isTruncated()) {
             closed = true; // its memory is gone: write nothing, the lock goes with the descriptor
             ring.forget(this);

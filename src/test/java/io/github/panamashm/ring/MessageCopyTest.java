@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The producer's copy of a message into its slot: eight bytes at a time up to a size, else the JDK's. */
 class MessageCopyTest {
@@ -35,6 +36,7 @@ class MessageCopyTest {
     void copiesExactlyTheRangeAtEveryLengthAndAlignment() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment target = arena.allocate(MOST + 32);
+            MemorySegment offHeap = arena.allocate(MOST + 8);
             for (int length = 0; length <= MOST; length++) {
                 for (int from = 0; from < 3; from++) {
                     for (int to = 0; to < 9; to += 4) {
@@ -47,6 +49,11 @@ class MessageCopyTest {
 
                         target.fill(UNTOUCHED);
                         MessageCopy.copy(MemorySegment.ofArray(source), from, target, to, length);
+                        assertCopied(target, to, expected);
+
+                        target.fill(UNTOUCHED); // off the heap, at an odd address
+                        MemorySegment.copy(source, 0, offHeap, ValueLayout.JAVA_BYTE, 3, source.length);
+                        MessageCopy.copy(offHeap, 3 + from, target, to, length);
                         assertCopied(target, to, expected);
 
                         target.fill(UNTOUCHED); // a forwarded message: a read-only view goes to the JDK's copy
@@ -77,9 +84,10 @@ class MessageCopyTest {
              Consumer consumer = ring.consumer();
              Arena arena = Arena.ofConfined()) {
             MemorySegment source = arena.allocate(MOST + 1);
-            // two direct buffers in turn, read from position 1 and written from position 3: the views of
-            // direct buffers that producer and consumer keep must follow the buffer and its position
-            ByteBuffer[] directs = {ByteBuffer.allocateDirect(MOST + 1), ByteBuffer.allocateDirect(MOST + 1)};
+            // two direct buffers, each used twice running and then the other, each read and written at a
+            // position and limit that change from one use to the next: the views of them that producer and
+            // consumer keep must follow buffer, position and limit
+            ByteBuffer[] directs = {ByteBuffer.allocateDirect(MOST + 5), ByteBuffer.allocateDirect(MOST + 5)};
             ByteBuffer[] directOuts = {ByteBuffer.allocateDirect(MOST + 3), ByteBuffer.allocateDirect(MOST + 3)};
             byte[] received = new byte[MOST];
             for (int length = 0; length <= MOST; length++) {
@@ -87,7 +95,8 @@ class MessageCopyTest {
                 byte[] shifted = new byte[length + 1];
                 System.arraycopy(expected, 0, shifted, 1, length);
                 MemorySegment.copy(shifted, 0, source, ValueLayout.JAVA_BYTE, 0, length + 1);
-                ByteBuffer direct = directs[length % 2].clear().put((byte) 0).put(expected).flip().position(1);
+                int skip = 1 + length % 5;
+                ByteBuffer direct = directs[(length / 2) % 2].clear().position(skip).put(expected).flip().position(skip);
 
                 producer.send(source, 1, length);
                 assertThat(producer.offer(shifted, 1, length)).isTrue();
@@ -98,13 +107,67 @@ class MessageCopyTest {
                     assertThat(consumer.receive(received)).as("%s, %d bytes", form, length).isEqualTo(length);
                     assertThat(Arrays.copyOf(received, length)).as("%s, %d bytes", form, length).isEqualTo(expected);
                 }
-                ByteBuffer out = directOuts[(length / 2) % 2].clear().position(3);
+                int at = length % 3;
+                ByteBuffer out = directOuts[(length / 2) % 2].clear().position(at);
                 assertThat(consumer.receive(out)).as("direct buffer, %d bytes", length).isEqualTo(length);
-                assertThat(out.position()).isEqualTo(3 + length);
+                assertThat(out.position()).isEqualTo(at + length);
                 byte[] got = new byte[length];
-                out.flip().position(3).get(got);
+                out.flip().position(at).get(got);
                 assertThat(got).as("direct buffer, %d bytes", length).isEqualTo(expected);
             }
+        }
+    }
+
+    @Test
+    void aKnownDirectBufferWithTooLittleRoomLeftLeavesTheMessageInTheRing() throws InterruptedException {
+        String name = names.ring("room");
+        try (Ring ring = Ring.create(name, RingSpec.of(8, 64));
+             Producer producer = ring.producer();
+             Consumer consumer = ring.consumer()) {
+            ByteBuffer out = ByteBuffer.allocateDirect(64);
+            producer.send(message(8, 1));
+            producer.send(message(40, 2));
+            assertThat(consumer.receive(out)).isEqualTo(8); // the consumer knows this buffer now
+            out.clear();
+            for (int i = 30; i < 64; i++) {
+                out.put(i, UNTOUCHED);
+            }
+            out.position(30).limit(60); // 30 bytes of room, 64 of capacity
+            assertThatThrownBy(() -> consumer.receive(out)).isInstanceOf(IllegalArgumentException.class);
+            assertThat(out.position()).isEqualTo(30);
+            out.clear();
+            for (int i = 30; i < 64; i++) {
+                assertThat(out.get(i)).as("byte %d", i).isEqualTo(UNTOUCHED);
+            }
+            assertThat(consumer.receive(out.clear())).isEqualTo(40);
+            byte[] got = new byte[40];
+            out.flip().get(got);
+            assertThat(got).isEqualTo(message(40, 2));
+        }
+    }
+
+    @Test
+    void aSourceWhoseMemoryIsGoneIsRefusedAndClaimsNothing() throws InterruptedException {
+        String name = names.ring("gone");
+        try (Ring ring = Ring.create(name, RingSpec.of(8, 64));
+             Producer producer = ring.producer();
+             Consumer consumer = ring.consumer()) {
+            Arena arena = Arena.ofConfined();
+            MemorySegment segment = arena.allocate(64);
+            ByteBuffer direct = arena.allocate(64).asByteBuffer();
+            producer.send(direct.clear().limit(16)); // the producer knows this buffer now
+            arena.close();
+            for (int length : new int[] {1, 5, 64}) { // (an empty message reads nothing, so it is sent)
+                assertThatThrownBy(() -> producer.send(segment, 0, length)).isInstanceOf(IllegalStateException.class);
+                assertThatThrownBy(() -> producer.send(direct.clear().limit(length)))
+                        .isInstanceOf(IllegalStateException.class);
+            }
+            producer.send(message(3, 3)); // nothing was left claimed
+            assertThat(consumer.receive(new byte[64])).isEqualTo(16);
+            byte[] got = new byte[64];
+            assertThat(consumer.receive(got)).isEqualTo(3);
+            assertThat(Arrays.copyOf(got, 3)).isEqualTo(message(3, 3));
+            assertThat(consumer.tryReceive(got)).isEqualTo(Consumer.NO_MESSAGE);
         }
     }
 }

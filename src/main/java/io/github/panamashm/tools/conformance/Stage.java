@@ -103,6 +103,19 @@ final class Stage implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits, at most {@code limit}, until {@code count} consumers sleep on the data doorbell: a stream
+     * they share then starts with each of them in its waiting loop rather than still starting up (a
+     * JVM that has attached may not have polled yet, while a C consumer drains the whole stream in a
+     * millisecond). A peer that waits without sleeping is not wrong: after the limit the scenario goes on.
+     */
+    void awaitConsumersAsleep(int count, Duration limit) throws InterruptedException {
+        long until = System.nanoTime() + limit.toNanos();
+        while (Ring.inspect(name).consumersWaiting() < count && System.nanoTime() - until < 0) {
+            Thread.sleep(2);
+        }
+    }
+
     Signals signals() {
         return signals;
     }

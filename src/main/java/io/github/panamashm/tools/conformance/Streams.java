@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -66,6 +67,9 @@ final class Streams {
             }
             consumerEntries.add(stage.startAttached(side, false, flags.toArray(String[]::new)));
             consumers.add(stage.last());
+        }
+        if (shared) {
+            stage.awaitConsumersAsleep(consumers.size(), Duration.ofSeconds(2)); // each must get its share
         }
         List<Program> producers = new ArrayList<>();
         List<Integer> producerEntries = new ArrayList<>();
