@@ -21,7 +21,7 @@ final class ByteBufferView {
      */
     MemorySegment of(ByteBuffer unbacked) {
         MemorySegment view = whole;
-        if (unbacked != buffer || view == null) {
+        if (unbacked != buffer) { // also after clear(): no buffer is null
             view = MemorySegment.ofBuffer(unbacked.duplicate().clear());
             whole = view;
             buffer = unbacked;

@@ -61,11 +61,11 @@ final class MessageCopy {
             MemorySegment.copy(source, from, target, BYTE, to, length);
             return;
         }
-        int i = 0;
-        for (; i <= length - Long.BYTES; i += Long.BYTES) {
+        int longs = length & ~(Long.BYTES - 1);
+        for (int i = 0; i < longs; i += Long.BYTES) {
             target.set(LONG, to + i, (long) ARRAY_LONG.get(source, from + i));
         }
-        for (; i < length; i++) {
+        for (int i = longs; i < length; i++) {
             target.set(BYTE, to + i, source[from + i]);
         }
     }
