@@ -774,7 +774,8 @@ typedef struct pshm_ring {
     int wait_policy;       /* PSHM_WAIT_* */
     int64_t spin_ns;       /* PSHM_WAIT_STANDARD: how long to spin (and then yield) before sleeping */
     uint64_t messages;     /* mirror of peer->messages */
-    uint32_t idle_polls;   /* failed attempts, across calls: every PSHM_CHECK_EVERY-th looks for dead peers */
+    uint32_t idle_polls;   /* failed attempts, across calls: every PSHM_CHECK_EVERY-th looks for dead peers ... */
+    int64_t next_check_ns; /* ... if the clock (CLOCK_MONOTONIC) has reached this: see pshm_check_due */
     uint64_t stuck_position;  /* the position this handle last found held by another peer ... */
     int64_t stuck_since;      /* ... and since when (CLOCK_MONOTONIC), across calls */
     char name[PSHM_MAX_NAME + 2];
@@ -1564,6 +1565,7 @@ static inline int pshm_unlink(const char *name) {
 #define PSHM_UNFENCED_SLICE_NS INT64_C(1000000)  /* 1 ms when this process cannot issue membarrier */
 #define PSHM_STUCK_NS INT64_C(100000000)         /* waiting this long on one position: ask if its holder died */
 #define PSHM_CHECK_EVERY 64                      /* failed attempts between looks at the clock and at dead peers */
+#define PSHM_CHECK_INTERVAL_NS INT64_C(1000000)  /* 1 ms: the shortest time between two looks at dead peers */
 
 static inline void pshm_cpu_relax(void) {
 #if defined(__x86_64__)
@@ -1685,11 +1687,23 @@ static inline pshm_wait pshm_wait_begin(int64_t timeout_ns) {
     return w;
 }
 
-/* Whether this failed attempt is one that looks at the clock and for dead peers (1 in PSHM_CHECK_EVERY). */
+/*
+ * Whether this failed attempt is one that looks for dead peers: the first after a sleep, else one in
+ * PSHM_CHECK_EVERY that finds PSHM_CHECK_INTERVAL_NS passed since the last look. A look loads the
+ * tail (a consumer) or the head (a producer), which the other side stores with every message: a
+ * spinning consumer that looked every 64 attempts kept pulling the tail's line away from the producer,
+ * whose next store to it then waited for the line to come back.
+ */
 static inline int pshm_check_due(pshm_ring *r, pshm_wait *w) {
-    int due = w->check_now || ++r->idle_polls % PSHM_CHECK_EVERY == 0;
-    w->check_now = 0;
-    return due;
+    if (w->check_now) {
+        w->check_now = 0;
+        return 1;
+    }
+    if (++r->idle_polls % PSHM_CHECK_EVERY != 0) return 0;
+    int64_t now = pshm_now_ns(CLOCK_MONOTONIC);
+    if (now < r->next_check_ns) return 0;
+    r->next_check_ns = now + PSHM_CHECK_INTERVAL_NS;
+    return 1;
 }
 
 /* 1 if the slot a full ring's producer waits for was taken by a consumer and not released yet. */

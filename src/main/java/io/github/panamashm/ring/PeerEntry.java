@@ -23,6 +23,13 @@ final class PeerEntry {
 
     /** Failed attempts between looks at the clock and for dead peers. */
     static final int CHECK_EVERY = 64;
+    /**
+     * The shortest time between two looks for dead peers, other than the first after a sleep. A look
+     * loads the ring's tail (a consumer) or head (a producer), which the other side stores with every
+     * message: a spinning consumer that looked every 64 attempts kept pulling the tail's line away from
+     * the producer, whose next store to it then waited for the line to come back.
+     */
+    static final long CHECK_INTERVAL_NANOS = 1_000_000;
     private static final int PHASE_NONE = 0;
     private static final int PHASE_SPIN = 1;
     private static final int PHASE_YIELD = 2;
@@ -37,6 +44,7 @@ final class PeerEntry {
     private int phase;
     private int polls;
     private int idlePolls;
+    private long nextCheck;
     private boolean checkNow;
     /** Whether this peer counts in the ring's fenced sleepers (see {@link #startFencedSleeping()}). */
     private boolean fencedSleeper;
@@ -47,6 +55,7 @@ final class PeerEntry {
         this.segment = ring.segment();
         this.index = index;
         this.offset = RingLayout.peerOffset(index);
+        this.nextCheck = System.nanoTime(); // the first due attempt looks
     }
 
     /** Records the positions this peer is about to take; must precede the compare-and-set on the cursor. */
@@ -161,12 +170,23 @@ final class PeerEntry {
 
     /**
      * Whether this failed attempt is one that looks for dead peers: one in {@link #CHECK_EVERY},
-     * counted across calls (so a caller that only polls looks too), and the first after a sleep.
+     * counted across calls (so a caller that only polls looks too), at least
+     * {@link #CHECK_INTERVAL_NANOS} after the last such look, and the first after a sleep.
      */
     boolean checkDue() {
-        boolean due = checkNow || ++idlePolls % CHECK_EVERY == 0;
-        checkNow = false;
-        return due;
+        if (checkNow) {
+            checkNow = false;
+            return true;
+        }
+        if (++idlePolls % CHECK_EVERY != 0) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (now - nextCheck < 0) {
+            return false;
+        }
+        nextCheck = now + CHECK_INTERVAL_NANOS;
+        return true;
     }
 
     /**

@@ -77,6 +77,7 @@ final class HeaderConstants {
         mirrors.put("PSHM_SLEEP_SLICE_NS", Ring.SLEEP_SLICE_NANOS);
         mirrors.put("PSHM_UNFENCED_SLICE_NS", Doorbells.UNFENCED_SLICE_NANOS);
         mirrors.put("PSHM_CHECK_EVERY", (long) PeerEntry.CHECK_EVERY);
+        mirrors.put("PSHM_CHECK_INTERVAL_NS", PeerEntry.CHECK_INTERVAL_NANOS);
         mirrors.put("PSHM_DEFAULT_SPIN_NS", WaitPolicy.STANDARD_SPIN.toNanos());
         return mirrors;
     }
