@@ -1673,7 +1673,7 @@ typedef struct pshm_wait {
     int64_t phase_end;
     uint32_t polls;
     int phase;            /* 0 not started, 1 spinning, 2 yielding, 3 sleeping */
-    int check_now;        /* woke from a sleep: look for dead peers at once */
+    int check_now;        /* woke from a sleep, or recovered a position: look for dead peers at once */
     int woken;            /* the last sleep ended with a token */
     int napped;           /* the last step slept without the doorbell (backing off) */
     int spurious;         /* tokens in a row after which there was still nothing to do */
@@ -1688,9 +1688,9 @@ static inline pshm_wait pshm_wait_begin(int64_t timeout_ns) {
 }
 
 /*
- * Whether this failed attempt is one that looks for dead peers: the first after a sleep, else one in
- * PSHM_CHECK_EVERY that finds PSHM_CHECK_INTERVAL_NS passed since the last look. A look loads the
- * tail (a consumer) or the head (a producer), which the other side stores with every message: a
+ * Whether this failed attempt is one that looks for dead peers: the first after a sleep or a recovery
+ * (check_now), else every PSHM_CHECK_EVERY-th that finds PSHM_CHECK_INTERVAL_NS passed since the last
+ * such counted look. A look loads the tail (a consumer) or the head (a producer), which the other side stores with every message: a
  * spinning consumer that looked every 64 attempts kept pulling the tail's line away from the producer,
  * whose next store to it then waited for the line to come back.
  */

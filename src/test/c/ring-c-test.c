@@ -360,6 +360,30 @@ int main(int argc, char **argv) {
         CHECK(pshm_unlink(typed_name) == 0);
     }
 
+    /* dead-peer checks: one failed attempt in PSHM_CHECK_EVERY, at most once per PSHM_CHECK_INTERVAL_NS,
+     * and at once after a sleep or a recovery (check_now) */
+    {
+        pshm_wait w = pshm_wait_begin(0);
+        consumer.idle_polls = 0;
+        int attempts = 1;
+        while (!pshm_check_due(&consumer, &w)) attempts++;
+        CHECK(attempts == PSHM_CHECK_EVERY);   /* a handle's first due attempt looks */
+        int64_t start = pshm_now_ns(CLOCK_MONOTONIC), elapsed;
+        long more = 0;
+        int looks = 1;
+        do {   /* at least 20 ms, and on a loaded machine until two more looks (5 s at most) */
+            looks += pshm_check_due(&consumer, &w);
+            more++;
+            elapsed = pshm_now_ns(CLOCK_MONOTONIC) - start;
+        } while (elapsed < 20000000 || (looks < 3 && elapsed < INT64_C(5000000000)));
+        CHECK(looks >= 3 && looks <= 2 + elapsed / PSHM_CHECK_INTERVAL_NS);
+        CHECK(looks < more / PSHM_CHECK_EVERY);   /* counting attempts alone would look every 64 */
+        consumer.next_check_ns = INT64_MAX;
+        w.check_now = 1;
+        CHECK(pshm_check_due(&consumer, &w) == 1);
+        CHECK(pshm_check_due(&consumer, &w) == 0);
+    }
+
     /* names */
     CHECK(pshm_open(&other, "no-slash", PSHM_ROLE_NONE, 0) == -EINVAL);
     CHECK(pshm_open(&other, "/a/b", PSHM_ROLE_NONE, 0) == -EINVAL);

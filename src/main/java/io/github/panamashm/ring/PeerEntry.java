@@ -24,8 +24,8 @@ final class PeerEntry {
     /** Failed attempts between looks at the clock and for dead peers. */
     static final int CHECK_EVERY = 64;
     /**
-     * The shortest time between two looks for dead peers, other than the first after a sleep. A look
-     * loads the ring's tail (a consumer) or head (a producer), which the other side stores with every
+     * The shortest time between two counted looks for dead peers (the first attempt after a sleep or a
+     * recovery looks at once). A look loads the ring's tail (a consumer) or head (a producer), which the other side stores with every
      * message: a spinning consumer that looked every 64 attempts kept pulling the tail's line away from
      * the producer, whose next store to it then waited for the line to come back.
      */

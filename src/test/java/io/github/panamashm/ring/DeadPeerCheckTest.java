@@ -33,7 +33,8 @@ class DeadPeerCheckTest {
                 }
                 attempts++;
                 elapsed = System.nanoTime() - start;
-            } while (elapsed < TimeUnit.MILLISECONDS.toNanos(20));
+            } while (elapsed < TimeUnit.MILLISECONDS.toNanos(20)
+                    || (looks < 2 && elapsed < TimeUnit.SECONDS.toNanos(5))); // a loaded machine may pause this thread
 
             // the first due attempt looks, then one per interval at most ...
             assertThat(looks).isBetween(2, 1 + (int) (elapsed / PeerEntry.CHECK_INTERVAL_NANOS));
@@ -43,7 +44,7 @@ class DeadPeerCheckTest {
     }
 
     @Test
-    void theFirstAttemptAfterARecoveryLooksWithinTheInterval() {
+    void theFirstAttemptAfterARecoveryLooksAtOnce() {
         try (Ring ring = Ring.create(names.ring("checks"), RingSpec.of(8, 64))) {
             PeerEntry peer = new PeerEntry(ring, 0, WaitPolicy.busySpin());
             int attempts = 1;
@@ -52,8 +53,9 @@ class DeadPeerCheckTest {
             }
             assertThat(attempts).isEqualTo(PeerEntry.CHECK_EVERY); // a new peer looks at its first due attempt
 
-            peer.recovered(5);
+            peer.recovered(5); // within the interval, and not a 64th attempt: it looks all the same
             assertThat(peer.checkDue()).isTrue();
+            assertThat(peer.checkDue()).isFalse();
         }
     }
 }
