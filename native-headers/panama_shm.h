@@ -776,6 +776,7 @@ typedef struct pshm_ring {
     uint64_t messages;     /* mirror of peer->messages */
     uint32_t idle_polls;   /* failed attempts, across calls: every PSHM_CHECK_EVERY-th looks for dead peers ... */
     int64_t next_check_ns; /* ... if the clock (CLOCK_MONOTONIC) has reached this: see pshm_check_due */
+    int check_next;        /* set by pshm_recovered: the next failed attempt, in this call or a later one, looks */
     uint64_t stuck_position;  /* the position this handle last found held by another peer ... */
     int64_t stuck_since;      /* ... and since when (CLOCK_MONOTONIC), across calls */
     char name[PSHM_MAX_NAME + 2];
@@ -1673,7 +1674,7 @@ typedef struct pshm_wait {
     int64_t phase_end;
     uint32_t polls;
     int phase;            /* 0 not started, 1 spinning, 2 yielding, 3 sleeping */
-    int check_now;        /* woke from a sleep, or recovered a position: look for dead peers at once */
+    int check_now;        /* woke from a sleep: look for dead peers at once */
     int woken;            /* the last sleep ended with a token */
     int napped;           /* the last step slept without the doorbell (backing off) */
     int spurious;         /* tokens in a row after which there was still nothing to do */
@@ -1688,15 +1689,17 @@ static inline pshm_wait pshm_wait_begin(int64_t timeout_ns) {
 }
 
 /*
- * Whether this failed attempt is one that looks for dead peers: the first after a sleep or a recovery
- * (check_now), else every PSHM_CHECK_EVERY-th that finds PSHM_CHECK_INTERVAL_NS passed since the last
- * such counted look. A look loads the tail (a consumer) or the head (a producer), which the other side stores with every message: a
- * spinning consumer that looked every 64 attempts kept pulling the tail's line away from the producer,
- * whose next store to it then waited for the line to come back.
+ * Whether this failed attempt is one that looks for dead peers: the first after a sleep (check_now)
+ * or after a recovery (check_next), else every PSHM_CHECK_EVERY-th that finds PSHM_CHECK_INTERVAL_NS
+ * passed since the last such counted look. A look loads the tail (a consumer) or the head (a
+ * producer), which the other side stores with every message: a spinning consumer that looked every
+ * 64 attempts kept pulling the tail's line away from the producer, whose next store to it then
+ * waited for the line to come back.
  */
 static inline int pshm_check_due(pshm_ring *r, pshm_wait *w) {
-    if (w->check_now) {
+    if (w->check_now || r->check_next) {
         w->check_now = 0;
+        r->check_next = 0;
         return 1;
     }
     if (++r->idle_polls % PSHM_CHECK_EVERY != 0) return 0;
@@ -1836,6 +1839,7 @@ static inline int pshm_stuck_long_enough(pshm_ring *r, uint64_t position) {
 static inline void pshm_recovered(pshm_ring *r, uint64_t position) {
     r->stuck_position = position + 1;
     r->stuck_since = pshm_now_ns(CLOCK_MONOTONIC) - PSHM_STUCK_NS;
+    r->check_next = 1;   /* across calls: a producer's claim returns once the recovered slot is free */
 }
 
 /* ---- producing ---------------------------------------------------------------------------------- */
@@ -2058,7 +2062,6 @@ static inline int pshm_claim_n(pshm_ring *r, uint32_t count, uint32_t length, in
         if (pshm_check_due(r, &w) && pshm_space_held(r, tail) && pshm_stuck_long_enough(r, tail)
             && (r->fanout ? pshm_drop_dead_consumers(r, tail) : pshm_recover_from_dead_consumer(r, tail))) {
             pshm_recovered(r, tail);
-            w.check_now = 1;
             continue;
         }
         int rc = pshm_wait_step(r, &w, PSHM_BELL_SPACE, pshm_space_ready);
@@ -2314,7 +2317,6 @@ static inline int pshm_nothing_at(pshm_ring *r, pshm_wait *w, uint64_t head) {
     if (pshm_check_due(r, w) && atomic_load_explicit(&h->tail, memory_order_acquire) > head
         && pshm_stuck_long_enough(r, head) && pshm_skip_if_producer_dead(r, head)) {
         pshm_recovered(r, head);
-        w->check_now = 1;
         return 1;
     }
     return pshm_wait_step(r, w, PSHM_BELL_DATA, pshm_data_ready);

@@ -379,9 +379,13 @@ int main(int argc, char **argv) {
         CHECK(looks >= 3 && looks <= 2 + elapsed / PSHM_CHECK_INTERVAL_NS);
         CHECK(looks < more / PSHM_CHECK_EVERY);   /* counting attempts alone would look every 64 */
         consumer.next_check_ns = INT64_MAX;
-        w.check_now = 1;
+        w.check_now = 1;   /* woken from a sleep */
         CHECK(pshm_check_due(&consumer, &w) == 1);
         CHECK(pshm_check_due(&consumer, &w) == 0);
+        pshm_recovered(&consumer, 5);   /* the next failed attempt looks, in a later call too */
+        pshm_wait later = pshm_wait_begin(0);
+        CHECK(pshm_check_due(&consumer, &later) == 1);
+        CHECK(pshm_check_due(&consumer, &later) == 0);
     }
 
     /* names */
