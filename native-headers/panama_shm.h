@@ -776,7 +776,7 @@ typedef struct pshm_ring {
     uint64_t messages;     /* mirror of peer->messages */
     uint32_t idle_polls;   /* failed attempts, across calls: every PSHM_CHECK_EVERY-th looks for dead peers ... */
     int64_t next_check_ns; /* ... if the clock (CLOCK_MONOTONIC) has reached this: see pshm_check_due */
-    int check_next;        /* set by pshm_recovered: the next failed attempt, in this call or a later one, looks */
+    int check_next;        /* set by pshm_recovered: the next failed attempt looks, in a later call too */
     uint64_t stuck_position;  /* the position this handle last found held by another peer ... */
     int64_t stuck_since;      /* ... and since when (CLOCK_MONOTONIC), across calls */
     char name[PSHM_MAX_NAME + 2];

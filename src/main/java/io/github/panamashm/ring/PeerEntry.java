@@ -25,9 +25,10 @@ final class PeerEntry {
     static final int CHECK_EVERY = 64;
     /**
      * The shortest time between two counted looks for dead peers (the first attempt after a sleep or a
-     * recovery looks at once). A look loads the ring's tail (a consumer) or head (a producer), which the other side stores with every
-     * message: a spinning consumer that looked every 64 attempts kept pulling the tail's line away from
-     * the producer, whose next store to it then waited for the line to come back.
+     * recovery looks at once). A look loads the ring's tail (a consumer) or head (a producer), which
+     * the other side stores with every message: a spinning consumer that looked every 64 attempts kept
+     * pulling the tail's line away from the producer, whose next store to it then waited for the line
+     * to come back.
      */
     static final long CHECK_INTERVAL_NANOS = 1_000_000;
     private static final int PHASE_NONE = 0;
@@ -171,7 +172,8 @@ final class PeerEntry {
     /**
      * Whether this failed attempt is one that looks for dead peers: one in {@link #CHECK_EVERY},
      * counted across calls (so a caller that only polls looks too), at least
-     * {@link #CHECK_INTERVAL_NANOS} after the last such look, and the first after a sleep.
+     * {@link #CHECK_INTERVAL_NANOS} after the last such look, and the first after a sleep or a
+     * recovery (in this call or a later one).
      */
     boolean checkDue() {
         if (checkNow) {
