@@ -361,10 +361,12 @@ int main(int argc, char **argv) {
     }
 
     /* dead-peer checks: one failed attempt in PSHM_CHECK_EVERY, at most once per PSHM_CHECK_INTERVAL_NS,
-     * and at once after a sleep or a recovery (check_now) */
+     * and at once after a sleep (check_now) or a recovery (check_next) */
     {
         pshm_wait w = pshm_wait_begin(0);
-        consumer.idle_polls = 0;
+        consumer.idle_polls = 0;        /* as a fresh handle: the calls above may have looked < 1 ms ago */
+        consumer.next_check_ns = 0;
+        consumer.check_next = 0;
         int attempts = 1;
         while (!pshm_check_due(&consumer, &w)) attempts++;
         CHECK(attempts == PSHM_CHECK_EVERY);   /* a handle's first due attempt looks */
