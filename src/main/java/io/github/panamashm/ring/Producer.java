@@ -659,8 +659,8 @@ public final class Producer implements AutoCloseable {
                 throw new IllegalStateException("producer is closed");
             }
             if (batch != 0) {
-                // positions are published in claim order, and a second claim would overwrite the intent
-                // record that keeps the first one alive
+                // positions are published in claim order, and with several producers a second claim would
+                // overwrite the intent record that keeps the first one alive
                 throw new IllegalStateException("claimed messages are not committed or aborted yet");
             }
             peer.startCall(timeoutNanos);
