@@ -569,6 +569,27 @@ public final class Consumer implements AutoCloseable {
      * start at {@link #pendingFrom}), {@link #NO_MESSAGE} or {@link #END_OF_STREAM}.
      */
     private int takeNext(int max, long capacity, long timeoutNanos) throws InterruptedException {
+        // The common case apart, small enough for C2 to inline (it does not inline a hot method of more
+        // than FreqInlineSize, 325 bytecodes, and the general path is larger): a single consumer with
+        // nothing pending, and a published, well-formed message that fits at its head.
+        if (single && !fanOut && !holding && pendingEnd <= pendingFrom && !closed) {
+            long head = ownHead;
+            long slot = slotOffset(head);
+            if ((long) LONG.getAcquire(segment, slot + RingLayout.SLOT_SEQUENCE_OFFSET) == head + 1) {
+                long lengthAndFlags = (long) LONG.get(segment, slot + RingLayout.SLOT_LENGTH_OFFSET);
+                long length = Integer.toUnsignedLong(RingLayout.lengthOf(lengthAndFlags));
+                if (RingLayout.flagsOf(lengthAndFlags) == 0 && length <= capacity && length <= maxPayload
+                        && length >= minLength) {
+                    int n = batchFrom(head, (int) length, max, capacity);
+                    take(head, n); // a single consumer's take always succeeds
+                    return hold(head, n);
+                }
+            }
+        }
+        return takeNextOrWait(max, capacity, timeoutNanos);
+    }
+
+    private int takeNextOrWait(int max, long capacity, long timeoutNanos) throws InterruptedException {
         if (closed) {
             throw new IllegalStateException("consumer is closed");
         }
@@ -630,20 +651,11 @@ public final class Consumer implements AutoCloseable {
                             + ") claims " + length + " bytes, " + (minLength != 0 ? "where every message of its type has "
                             : "more than the maximum ") + maxPayload + ": dropped");
                 }
-                int n = 1;
-                takenLengths[0] = (int) length;
-                int most = Math.min(max, takenLengths.length);
-                while (n < most && readyForBatch(head + n, capacity, n)) {
-                    n++;
-                }
+                int n = batchFrom(head, (int) length, max, capacity);
                 if (!take(head, n)) {
                     continue;
                 }
-                holding = true;
-                pendingFrom = head;
-                pendingEnd = head + n;
-                takenFrom = head;
-                return n;
+                return hold(head, n);
             }
             if (sequence - (head + 1) > 0) {
                 // another consumer took it (after the acquire above its take shows in the head) ...
@@ -794,6 +806,29 @@ public final class Consumer implements AutoCloseable {
             return 0;
         }
         return peer.awaitStep(RingLayout.BELL_DATA) ? 0 : NO_MESSAGE;
+    }
+
+    /**
+     * How many messages from {@code head} (whose checked length is {@code length}) one take can have:
+     * up to {@code max}, as long as {@link #readyForBatch} says; their lengths go to {@link #takenLengths}.
+     */
+    private int batchFrom(long head, int length, int max, long capacity) {
+        takenLengths[0] = length;
+        int most = Math.min(max, takenLengths.length);
+        int n = 1;
+        while (n < most && readyForBatch(head + n, capacity, n)) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Positions [head, head + n) were taken: they are handed out from here, and held until released. */
+    private int hold(long head, int n) {
+        holding = true;
+        pendingFrom = head;
+        pendingEnd = head + n;
+        takenFrom = head;
+        return n;
     }
 
     /**

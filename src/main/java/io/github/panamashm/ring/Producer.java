@@ -654,6 +654,24 @@ public final class Producer implements AutoCloseable {
      * stands from attach). Returns how many it claimed, 0 if the time ran out.
      */
     private int claimPositions(int count, int length, long timeoutNanos) throws InterruptedException {
+        // The common case apart, small enough for C2 to inline into every caller (it does not inline a
+        // hot method of more than FreqInlineSize, 325 bytecodes, and the general path is larger): the
+        // one producer of a single-consumer ring, with room by its copy of released.
+        if (single && byCursor && !fanOut && batch == 0 && !closed) {
+            long tail = ownTail;
+            if (released + mask + 1 - tail >= count) {
+                try {
+                    advanceOwnTail(tail, count);
+                    return claimedFrom(tail, count, length);
+                } catch (InternalError fault) {
+                    throw ring.faulted(fault);
+                }
+            }
+        }
+        return claimPositionsOrWait(count, length, timeoutNanos);
+    }
+
+    private int claimPositionsOrWait(int count, int length, long timeoutNanos) throws InterruptedException {
         try {
             if (closed) {
                 throw new IllegalStateException("producer is closed");
@@ -693,17 +711,7 @@ public final class Producer implements AutoCloseable {
                 }
                 if (n > 0) {
                     if (single) {
-                        // no intent to record: the one written at attach covers every position from there on
-                        LONG.setRelease(segment, RingLayout.TAIL_OFFSET, tail + n);
-                        ownTail = tail + n;
-                        // the state load below stays after this store: a fence only without membarrier,
-                        // else the consumer that concludes end of stream fences us (Consumer.endOfStream)
-                        Barrier.afterPublish();
-                        if (fanOut) {
-                            // readers that do not gate (observers) tell a lapped copy by the tail: it must be
-                            // visible before the slots are written again (free on x86, a dmb ishst on aarch64)
-                            VarHandle.storeStoreFence();
-                        }
+                        advanceOwnTail(tail, n);
                     } else {
                         peer.intend(tail, tail + n);
                         if (!LONG.compareAndSet(segment, RingLayout.TAIL_OFFSET, tail, tail + n)) {
@@ -711,19 +719,7 @@ public final class Producer implements AutoCloseable {
                             continue;
                         }
                     }
-                    if (ring.isClosedForWriting()) {
-                        // closed while claiming: consumers may already have seen the end of the stream,
-                        // so give the positions up rather than publish messages nobody would read
-                        publishSkip(tail, n);
-                        throw new RingClosedException(ring.name());
-                    }
-                    long lengthAndFlags = RingLayout.lengthAndFlags(length, 0);
-                    for (int i = 0; i < n; i++) {
-                        LONG.set(segment, slotOffset(tail + i) + RingLayout.SLOT_LENGTH_OFFSET, lengthAndFlags);
-                    }
-                    claimed = tail;
-                    batch = n;
-                    return n;
+                    return claimedFrom(tail, n, length);
                 }
                 // full: the slot's last message is unread, or taken by a consumer that has not released it
                 if (ring.isClosedForWriting()) {
@@ -741,6 +737,37 @@ public final class Producer implements AutoCloseable {
         } catch (InternalError fault) {
             throw ring.faulted(fault);
         }
+    }
+
+    /** A single producer's claim of [tail, tail + n): no intent to record, the one written at attach covers it. */
+    private void advanceOwnTail(long tail, int n) {
+        LONG.setRelease(segment, RingLayout.TAIL_OFFSET, tail + n);
+        ownTail = tail + n;
+        // the state load after this store stays after it: a fence only without membarrier, else the
+        // consumer that concludes end of stream fences us (Consumer.endOfStream)
+        Barrier.afterPublish();
+        if (fanOut) {
+            // readers that do not gate (observers) tell a lapped copy by the tail: it must be visible
+            // before the slots are written again (free on x86, a dmb ishst on aarch64)
+            VarHandle.storeStoreFence();
+        }
+    }
+
+    /** Positions [tail, tail + n) are this producer's now: checks the close, then makes them the claim. */
+    private int claimedFrom(long tail, int n, int length) {
+        if (ring.isClosedForWriting()) {
+            // closed while claiming: consumers may already have seen the end of the stream, so give the
+            // positions up rather than publish messages nobody would read
+            publishSkip(tail, n);
+            throw new RingClosedException(ring.name());
+        }
+        long lengthAndFlags = RingLayout.lengthAndFlags(length, 0);
+        for (int i = 0; i < n; i++) {
+            LONG.set(segment, slotOffset(tail + i) + RingLayout.SLOT_LENGTH_OFFSET, lengthAndFlags);
+        }
+        claimed = tail;
+        batch = n;
+        return n;
     }
 
     /**
