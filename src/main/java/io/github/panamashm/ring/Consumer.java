@@ -571,7 +571,8 @@ public final class Consumer implements AutoCloseable {
     private int takeNext(int max, long capacity, long timeoutNanos) throws InterruptedException {
         // The common case apart, small enough for C2 to inline (it does not inline a hot method of more
         // than FreqInlineSize, 325 bytecodes, and the general path is larger): a single consumer with
-        // nothing pending, and a published, well-formed message that fits at its head.
+        // nothing pending, and a published, well-formed message that fits at its head. Not fan-out, so
+        // never dropped, and no copy or deferred damage (those are overwrite mode's, a fan-out ring's).
         if (single && !fanOut && !holding && pendingEnd <= pendingFrom && !closed) {
             long head = ownHead;
             long slot = slotOffset(head);
