@@ -30,8 +30,8 @@ import java.util.concurrent.TimeUnit;
  * messages through two single-producer/single-consumer rings with {@code send} and {@code receive},
  * every side with the same wait policy. With {@code sleep} each side is asleep on its doorbell when
  * the other's message comes, so every round trip makes two posts and two wake-ups. Run with
- * {@code -prof gc}: {@code gc.alloc.rate.norm} is the bytes allocated per operation (half a round
- * trip, as each thread reports its own side) once the JIT has compiled the downcalls.
+ * {@code -prof gc}: {@code gc.alloc.rate.norm} is the bytes allocated per operation (an operation of
+ * either thread is one message each way) once the JIT has compiled the downcalls.
  * <pre>
  * mvn -Pjmh verify -DskipTests -Djmh.args="-prof gc WaitingPingPong"
  * </pre>
